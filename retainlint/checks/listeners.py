@@ -1,0 +1,88 @@
+"""RL2xx: listeners, handlers and callbacks that are registered and never removed.
+
+One registration gives one finding: RL202 when code that runs many times adds to a long-lived
+target (each call adds one more), otherwise RL201 when a registration pins its callback on
+something that outlives the registering code.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional, Tuple
+
+from retainlint.checks.context import Context
+from retainlint.facts import Listener
+from retainlint.findings import Finding
+from retainlint.project import MODULE, ONCE, PER_CALL, Project
+from retainlint.registry import check
+
+# How long a registration's target lives, by the kind the extractor saw.
+_OUTLIVES = {"global": "lives as long as the process", "param": "is passed in and outlives this call",
+             "self_attr": "is not owned by this object"}
+
+
+def _owned_by_self(project: Project, listener: Listener) -> bool:
+    """``self._emitter.on(...)`` where this class builds ``self._emitter``: it dies with the object."""
+    if listener.target_kind != "self_attr" or not listener.function:
+        return False
+    attribute = listener.target.split(".")[1] if "." in listener.target else ""
+    function = project.functions.get(listener.function)
+    owner = function.class_qualname if function and function.class_qualname else listener.function.rsplit(".", 2)[0]
+    return any((member, attribute) in project.constructed_attributes for member in project.family(owner))
+
+
+def classify(project: Project, listener: Listener) -> Optional[Tuple[str, str]]:
+    """(code, confidence) for a registration that is a hazard, None when it is not."""
+    if listener.action != "add" or not listener.strong or listener.one_shot or listener.result_kept:
+        return None
+    kind = project.function_kind(listener.function)
+    if kind == MODULE or (kind == ONCE and not listener.in_loop):
+        return None
+    if listener.target_kind in ("local_created",) or _owned_by_self(project, listener):
+        return None
+    if project.is_removed(listener):
+        return None
+    per_call = kind == PER_CALL or listener.in_loop
+    target = listener.target_kind
+    if per_call and target == "global":
+        return "RL202", "high"
+    if per_call and target == "self_attr":
+        return "RL202", "medium"
+    if target == "global":
+        return "RL201", "high"
+    if target in ("param", "self_attr"):
+        return "RL201", "low" if per_call else "medium"
+    return "RL201", "low"
+
+
+def _findings(ctx: Context, wanted: str) -> Iterator[Finding]:
+    project = ctx.project
+    for facts in project.modules:
+        for listener in facts.listeners:
+            verdict = classify(project, listener)
+            if verdict is None or verdict[0] != wanted:
+                continue
+            code, confidence = verdict
+            yield Finding(code, _message(project, listener, code), facts.path, listener.span, confidence)
+
+
+def _message(project: Project, listener: Listener, code: str) -> str:
+    where = project.function_label(listener.function)
+    target = listener.target
+    lives = _OUTLIVES.get(listener.target_kind, "may outlive the registering code")
+    event = f" for {listener.event}" if listener.event else ""
+    pinned = " and, through it, this object" if listener.callback_self else ""
+    if code == "RL202":
+        return (f"{where} adds {listener.callback} to {target}{event} with {listener.method}() on every call and "
+                f"nothing removes it: {target} {lives}, so registrations pile up")
+    return (f"{listener.callback} is registered on {target}{event} with {listener.method}() in {where} and never "
+            f"removed: {target} {lives} and keeps the callback{pinned} alive")
+
+
+@check("RL201")
+def listener_never_removed(ctx: Context) -> Iterator[Finding]:
+    return _findings(ctx, "RL201")
+
+
+@check("RL202")
+def listener_added_per_call(ctx: Context) -> Iterator[Finding]:
+    return _findings(ctx, "RL202")

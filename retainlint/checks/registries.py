@@ -1,0 +1,88 @@
+"""RL3xx: process-lifetime registries and caches — module globals, class attributes, the
+``functools`` caches and the logging manager."""
+
+from __future__ import annotations
+
+from typing import Iterator, List
+
+from retainlint.checks.context import Context
+from retainlint.facts import Mutation, Ref
+from retainlint.findings import Finding, Related
+from retainlint.project import PER_CALL, PER_OBJECT
+from retainlint.registry import check
+
+
+def _runtime_growth(ctx: Context, ref: Ref) -> List[Mutation]:
+    """Growth in code that runs per call or per object, not at import or in setup."""
+    return sorted((m for m in ctx.project.grows(ref)
+                   if ctx.project.function_kind(m.function) in (PER_CALL, PER_OBJECT)),
+                  key=lambda m: (m.span.line, m.span.col))
+
+
+def _registry_findings(ctx: Context, code: str, scope: str, describe) -> Iterator[Finding]:
+    project = ctx.project
+    for ref, defs in list(project.containers.items()):
+        scopes = {d.scope for d in defs}
+        if scope not in scopes or (scope == "class" and "instance" in scopes):
+            continue
+        if any(d.bounded or d.weak or d.text for d in defs):
+            continue
+        owners = project.family(ref.owner) if ref.kind == "self" else None
+        if ref.kind == "self" and any(
+                d.scope == "instance" for o in owners for d in project.containers.get(Ref("self", o, ref.name), ())):
+            continue
+        growth = _runtime_growth(ctx, ref)
+        if not growth or project.shrinks(ref, owners):
+            continue
+        first = growth[0]
+        where = ", ".join(sorted({project.function_label(m.function) for m in growth}))
+        path = project.path_of(first.function, "")
+        definition = defs[0]
+        def_path = project.module_paths.get(ref.owner if ref.kind == "global" else ref.owner.rpartition(".")[0], path)
+        message = (f"{describe(ref)} {ref.display()} grows ({first.method}) in {where} and nothing ever removes "
+                   f"entries: it lives as long as the process, so it keeps every entry")
+        yield Finding(code, message, path, first.span, "high",
+                      related=(Related(def_path, definition.span, f"{ref.display()} is created here"),))
+
+
+@check("RL301")
+def global_registry_grows(ctx: Context) -> Iterator[Finding]:
+    return _registry_findings(ctx, "RL301", "module", lambda ref: "module-level")
+
+
+@check("RL302")
+def class_registry_grows(ctx: Context) -> Iterator[Finding]:
+    return _registry_findings(ctx, "RL302", "class", lambda ref: "class attribute")
+
+
+@check("RL303")
+def cached_method(ctx: Context) -> Iterator[Finding]:
+    project = ctx.project
+    for facts in project.modules:
+        for cached in facts.cached_methods:
+            if cached.is_static or cached.is_classmethod or cached.first_param in (None, "cls"):
+                continue
+            if project.is_enum(cached.class_qualname) or project.is_metaclass(cached.class_qualname):
+                continue
+            name = project.function_label(cached.function)
+            if cached.maxsize == "none":
+                size, confidence = "with no size limit (maxsize=None), so it keeps every instance ever used", "high"
+            else:
+                limit = "128" if cached.maxsize == "default" else cached.maxsize
+                size, confidence = f"up to {limit} entries, each pinning its instance", "medium"
+            message = (f"{cached.decorator.rsplit('.', 1)[-1]} on method {name} caches on the class, keyed by "
+                       f"'{cached.first_param}': the cache holds {size} for the life of the process")
+            yield Finding("RL303", message, facts.path, cached.span, confidence)
+
+
+@check("RL304")
+def per_object_logger(ctx: Context) -> Iterator[Finding]:
+    project = ctx.project
+    for facts in project.modules:
+        for call in facts.logger_calls:
+            if project.function_kind(call.function) not in (PER_CALL, PER_OBJECT):
+                continue
+            kind = "an identity (id, uuid, time or a counter)" if call.per_object else "a run-time value"
+            message = (f"logger name {call.name_source} embeds {kind}: logging.getLogger keeps every logger "
+                       f"it ever created in logging.Logger.manager, so each new name is kept forever")
+            yield Finding("RL304", message, facts.path, call.span, "high" if call.per_object else "medium")

@@ -1,0 +1,154 @@
+"""The command line: ``retainlint check``, ``retainlint rule CODE``, ``retainlint rules``.
+
+Exit codes follow ruff: 0 nothing found, 1 findings (or files that could not be checked),
+2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections import Counter
+from typing import List, Optional, Sequence
+
+import click
+
+from retainlint import __version__
+from retainlint.config import CONFIDENCES, ConfigError, Settings, load_settings
+from retainlint.engine import RunResult, run
+from retainlint.registry import all_rules, matching_codes
+from retainlint.report import format_names, render
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _split(values: Sequence[str]) -> List[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _validate_selectors(selectors: Sequence[str], option: str) -> None:
+    for selector in selectors:
+        if not matching_codes([selector]):
+            raise ConfigError(f"{option}: unknown rule selector {selector!r} (see 'retainlint rules')")
+
+
+def _apply_options(settings: Settings, select, ignore, extend_select, exclude, extend_exclude,
+                   min_confidence) -> Settings:
+    if select:
+        settings.select = _split(select)
+    if extend_select:
+        settings.extend_select += _split(extend_select)
+    if ignore:
+        settings.ignore += _split(ignore)
+    if exclude:
+        settings.exclude = _split(exclude)
+    if extend_exclude:
+        settings.extend_exclude += _split(extend_exclude)
+    if min_confidence:
+        settings.min_confidence = min_confidence
+    for option, values in (("select", settings.select), ("extend-select", settings.extend_select),
+                           ("ignore", settings.ignore)):
+        _validate_selectors(values, option)
+    return settings
+
+
+def _summary(result: RunResult) -> str:
+    by_confidence = Counter(f.confidence for f in result.findings)
+    parts = ", ".join(f"{by_confidence[c]} {c}" for c in reversed(CONFIDENCES) if by_confidence[c])
+    found = f"Found {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''}"
+    if parts:
+        found += f" ({parts})"
+    found += f" in {result.files} file{'s' if result.files != 1 else ''} ({result.lines} lines)."
+    if result.errors:
+        found += f" {len(result.errors)} file{'s' if len(result.errors) != 1 else ''} could not be checked."
+    return found
+
+
+def _statistics(result: RunResult) -> str:
+    rules = all_rules()
+    counts = Counter(f.code for f in result.findings)
+    return "\n".join(f"{count:5}  {code}  {rules[code].name}" for code, count in sorted(counts.items()))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="retainlint")
+def cli() -> None:
+    """Find retention hazards: memory a long-running Python process never gives back."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (RL2, RL201); replaces the default.")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection.")
+@click.option("--exclude", multiple=True, help="Globs of files and folders to skip (replaces the configured list).")
+@click.option("--extend-exclude", multiple=True, help="Globs to skip on top of the configured ones.")
+@click.option("--output-format", type=click.Choice(format_names()), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
+@click.option("--min-confidence", type=click.Choice(CONFIDENCES), default=None,
+              help="Report findings of this confidence and above [default: medium].")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Show the number of findings per rule instead of each finding.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPUs].")
+def check(paths, select, ignore, extend_select, exclude, extend_exclude, output_format, config_path,
+          min_confidence, exit_zero, statistics, quiet, jobs) -> None:
+    """Check PATHS (files or folders; default: the current folder)."""
+    paths = list(paths) or ["."]
+    try:
+        settings = _apply_options(load_settings(paths, config_path), select, ignore, extend_select, exclude,
+                                  extend_exclude, min_confidence)
+    except ConfigError as exc:
+        click.echo(f"retainlint: configuration error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    try:
+        result = run(paths, settings, jobs)
+    except Exception:  # pragma: no cover - a bug in retainlint, reported as such
+        click.echo("retainlint: internal error (please report it with this trace):", err=True)
+        click.echo(traceback.format_exc(), err=True)
+        sys.exit(EXIT_ERROR)
+    for error in result.errors:
+        click.echo(error.render(), err=True)
+    if statistics:
+        click.echo(_statistics(result))
+    else:
+        output = render(output_format, result)
+        if output:
+            click.echo(output)
+    if not quiet and output_format == "text":
+        click.echo(_summary(result))
+    if exit_zero or not (result.findings or result.errors):
+        sys.exit(EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS)
+
+
+def rule_text(code: str) -> str:
+    rule = all_rules()[code]
+    sections = [f"{rule.code} {rule.name}", "", rule.summary, "", "## What it does", rule.what.strip(), "",
+                "## Why is this bad?", rule.why.strip(), "", "## Example", "```python", rule.example.strip(), "```", "",
+                "## Use instead", "```python", rule.instead.strip(), "```", "", f"Fix: {rule.fix}"]
+    return "\n".join(sections)
+
+
+@cli.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Show the documentation of one rule (by code or name)."""
+    rules = all_rules()
+    wanted = code.strip()
+    match = rules.get(wanted.upper()) or next((r for r in rules.values() if r.name == wanted), None)
+    if match is None:
+        click.echo(f"retainlint: unknown rule {code!r} (see 'retainlint rules')", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(rule_text(match.code))
+
+
+@cli.command("rules")
+def rules_command() -> None:
+    """List every rule."""
+    for rule in all_rules().values():
+        click.echo(f"{rule.code}  {rule.name:<30} {rule.summary}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    cli.main(args=argv, prog_name="retainlint")

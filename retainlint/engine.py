@@ -1,0 +1,104 @@
+"""One run: discover → extract (parallel) → link → check → filter.  The CLI formats the result.
+
+Extraction happens in worker processes when there are many files; only plain facts come back,
+so the parent never holds a syntax tree.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from retainlint.checks.context import Context
+from retainlint.config import Settings, per_file_ignored
+from retainlint.discovery import SourceFile, discover
+from retainlint.extract import FileError, extract_file
+from retainlint.extract.suppressions import is_suppressed
+from retainlint.facts import ModuleFacts
+from retainlint.findings import Finding, at_least
+from retainlint.knowledge import Knowledge, load_knowledge
+from retainlint.project import Project
+from retainlint.registry import all_rules, matching_codes
+
+PARALLEL_THRESHOLD = 48
+
+
+@dataclass
+class RunResult:
+    findings: List[Finding] = field(default_factory=list)
+    errors: List[FileError] = field(default_factory=list)
+    files: int = 0
+    lines: int = 0
+
+
+def selected_codes(settings: Settings) -> List[str]:
+    chosen = set(matching_codes(settings.select)) | set(matching_codes(settings.extend_select))
+    return sorted(chosen - set(matching_codes(settings.ignore)))
+
+
+_WORKER_KNOWLEDGE: Optional[Knowledge] = None
+
+
+def _worker_init(api: Mapping) -> None:
+    global _WORKER_KNOWLEDGE
+    _WORKER_KNOWLEDGE = load_knowledge(api)
+
+
+def _worker_extract(source: SourceFile):
+    assert _WORKER_KNOWLEDGE is not None
+    return extract_file(source.path, source.display, _WORKER_KNOWLEDGE)
+
+
+def extract_all(sources: Sequence[SourceFile], knowledge: Knowledge, api: Mapping,
+                jobs: Optional[int] = None) -> Iterable:
+    """Facts or errors for every file, in the order given."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
+        return [extract_file(s.path, s.display, knowledge) for s in sources]
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(api,)) as pool:
+        return list(pool.map(_worker_extract, sources, chunksize=16))
+
+
+def analyse(modules: Sequence[ModuleFacts], knowledge: Knowledge, codes: Sequence[str]) -> List[Finding]:
+    """Run the chosen checks over extracted facts: no filtering, no files touched."""
+    context = Context.build(Project(modules, knowledge))
+    rules = all_rules()
+    findings: List[Finding] = []
+    for code in codes:
+        rule = rules[code]
+        for finding in rule.run(context):
+            if not finding.fix:
+                finding = Finding(finding.code, finding.message, finding.path, finding.span, finding.confidence,
+                                  rule.fix, finding.related)
+            findings.append(finding)
+    return findings
+
+
+def _keep(finding: Finding, settings: Settings, suppressions: Dict[str, Mapping],
+          ignored: Dict[str, Tuple[str, ...]]) -> bool:
+    if not at_least(finding.confidence, settings.min_confidence):
+        return False
+    if is_suppressed(suppressions.get(finding.path, {}), finding.span.line, finding.code):
+        return False
+    return not any(finding.code.startswith(code) for code in ignored.get(finding.path, ()))
+
+
+def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) -> RunResult:
+    sources, errors = discover(paths, settings.root, settings.exclude + settings.extend_exclude)
+    knowledge = load_knowledge(settings.api)
+    modules: List[ModuleFacts] = []
+    result = RunResult(errors=list(errors), files=len(sources))
+    for item in extract_all(sources, knowledge, settings.api, jobs):
+        if isinstance(item, FileError):
+            result.errors.append(item)
+        else:
+            modules.append(item)
+            result.lines += item.lines
+    suppressions = {m.path: m.suppressions for m in modules}
+    ignored = {m.path: per_file_ignored(settings, m.path) for m in modules}
+    findings = analyse(modules, knowledge, selected_codes(settings))
+    result.findings = sorted((f for f in findings if _keep(f, settings, suppressions, ignored)),
+                             key=Finding.sort_key)
+    return result

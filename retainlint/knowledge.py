@@ -1,0 +1,158 @@
+"""Library knowledge loaded from ``rules/knowledge.toml`` and extended from user configuration.
+
+The rules never hard-code API names: they ask a :class:`Knowledge` object whether a call builds a
+bounded container, which listener API a method belongs to, or whether a function runs once.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, List, Mapping, Optional, Tuple
+
+from retainlint._toml import load_toml_text
+from retainlint.resources import read_rules_text
+
+
+@dataclass(frozen=True)
+class BoundedSpec:
+    """A constructor that bounds its container, optionally only when an argument is given."""
+
+    name: str
+    argument: Optional[str] = None
+    position: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class ListenerApi:
+    add: str
+    remove: Tuple[str, ...]
+    remove_all: Tuple[str, ...]
+    event: int
+    callback: int
+    weak: bool = False
+    strong_when: Optional[Tuple[str, str]] = None  # (keyword, literal source) e.g. ("weak", "False")
+    one_shot: bool = False
+    receiver: Optional[str] = None
+
+
+@dataclass
+class Knowledge:
+    growable: FrozenSet[str]
+    text: FrozenSet[str]
+    weak: FrozenSet[str]
+    bounded: Dict[str, BoundedSpec]
+    grow_methods: FrozenSet[str]
+    shrink_methods: FrozenSet[str]
+    grow_functions: FrozenSet[str]
+    shrink_functions: FrozenSet[str]
+    listeners: Dict[str, List[ListenerApi]]  # add-method name → APIs
+    removals: Dict[str, List[ListenerApi]]  # remove-method name → APIs
+    removal_all: Dict[str, List[ListenerApi]]
+    long_lived_bases: FrozenSet[str]
+    process_lifetime_factories: FrozenSet[str]
+    process_lifetime_modules: FrozenSet[str]
+    runs_once_patterns: Tuple[str, ...]
+    per_object_functions: FrozenSet[str]
+    logger_factories: FrozenSet[str]
+    logger_child_methods: FrozenSet[str]
+    identity_calls: FrozenSet[str]
+    cache_decorators: FrozenSet[str]
+    _runs_once_re: "re.Pattern[str]" = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        alternatives = "|".join(fnmatch.translate(p) for p in self.runs_once_patterns) or "(?!)"
+        self._runs_once_re = re.compile(alternatives)
+
+    def runs_once(self, function_name: str) -> bool:
+        return bool(self._runs_once_re.match(function_name))
+
+    def listener_apis(self, method: str, receiver: str) -> List[ListenerApi]:
+        """APIs whose add-method is ``method`` and whose receiver restriction (if any) fits."""
+        return [api for api in self.listeners.get(method, ()) if _receiver_fits(api, receiver)]
+
+    def removal_apis(self, method: str, receiver: str) -> Tuple[List[ListenerApi], List[ListenerApi]]:
+        one = [api for api in self.removals.get(method, ()) if _receiver_fits(api, receiver)]
+        every = [api for api in self.removal_all.get(method, ()) if _receiver_fits(api, receiver)]
+        return one, every
+
+
+def _receiver_fits(api: ListenerApi, receiver: str) -> bool:
+    return api.receiver is None or receiver == api.receiver
+
+
+def _parse_listener(entry: Mapping) -> ListenerApi:
+    strong_when = None
+    if entry.get("strong-when"):
+        keyword, _, value = str(entry["strong-when"]).partition("=")
+        strong_when = (keyword.strip(), value.strip())
+    return ListenerApi(
+        add=entry["add"],
+        remove=tuple(entry.get("remove", ())),
+        remove_all=tuple(entry.get("remove-all", ())),
+        event=int(entry.get("event", -1)),
+        callback=int(entry.get("callback", 0)),
+        weak=bool(entry.get("weak", False)),
+        strong_when=strong_when,
+        one_shot=bool(entry.get("one-shot", False)),
+        receiver=entry.get("receiver"),
+    )
+
+
+def _parse_bounded(entry) -> BoundedSpec:
+    if isinstance(entry, str):
+        return BoundedSpec(entry)
+    return BoundedSpec(entry["name"], entry.get("argument"), entry.get("position"))
+
+
+def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Knowledge:
+    """Combine the shipped tables with a user's ``[tool.retainlint.api]`` extensions."""
+    ext = extensions or {}
+    containers = base["containers"]
+    listener_entries = list(base.get("listeners", [])) + list(ext.get("listeners", []))
+    apis = [_parse_listener(e) for e in listener_entries]
+    listeners: Dict[str, List[ListenerApi]] = {}
+    removals: Dict[str, List[ListenerApi]] = {}
+    removal_all: Dict[str, List[ListenerApi]] = {}
+    for api in apis:
+        listeners.setdefault(api.add, []).append(api)
+        for name in api.remove:
+            removals.setdefault(name, []).append(api)
+        for name in api.remove_all:
+            removal_all.setdefault(name, []).append(api)
+    bounded_entries = list(containers.get("bounded", [])) + list(ext.get("bounded-constructors", []))
+    bounded = {spec.name: spec for spec in map(_parse_bounded, bounded_entries)}
+    lifetime = base.get("lifetime", {})
+    runs_once = base.get("runs-once", {})
+    loggers = base.get("loggers", {})
+    return Knowledge(
+        growable=frozenset(containers["growable"]),
+        text=frozenset(containers["text"]),
+        weak=frozenset(list(containers["weak"]) + list(ext.get("weak-constructors", []))),
+        bounded=bounded,
+        grow_methods=frozenset(containers["grow-methods"]),
+        shrink_methods=frozenset(containers["shrink-methods"]),
+        grow_functions=frozenset(containers.get("grow-functions", [])),
+        shrink_functions=frozenset(containers.get("shrink-functions", [])),
+        listeners=listeners,
+        removals=removals,
+        removal_all=removal_all,
+        long_lived_bases=frozenset(list(lifetime.get("long-lived-bases", [])) + list(ext.get("long-lived-bases", []))),
+        process_lifetime_factories=frozenset(lifetime.get("process-lifetime-factories", [])),
+        process_lifetime_modules=frozenset(lifetime.get("process-lifetime-modules", [])),
+        runs_once_patterns=tuple(list(runs_once.get("functions", [])) + list(ext.get("runs-once", []))),
+        per_object_functions=frozenset(runs_once.get("per-object", [])),
+        logger_factories=frozenset(loggers.get("factories", [])),
+        logger_child_methods=frozenset(loggers.get("child-methods", [])),
+        identity_calls=frozenset(loggers.get("identity-calls", [])),
+        cache_decorators=frozenset(base.get("caches", {}).get("decorators", [])),
+    )
+
+
+def shipped_tables() -> Mapping:
+    return load_toml_text(read_rules_text("knowledge.toml"), "rules/knowledge.toml")
+
+
+def load_knowledge(extensions: Optional[Mapping] = None) -> Knowledge:
+    return build_knowledge(shipped_tables(), extensions)

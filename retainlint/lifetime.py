@@ -1,0 +1,53 @@
+"""How long an object lives, judged from the evidence the project shows: the confidence of a finding.
+
+A buffer that only grows is a hazard only while something long-lived holds its object, so growth
+findings are rated by the strongest evidence found:
+
+* high   — the reference graph has a chain from a process-lifetime root to the class, or a
+           growing method is a listener on a process-lifetime emitter;
+* medium — some other object holds instances (not proven rooted), or a growing method is a
+           listener on some emitter (it grows once per event for as long as that emitter lives);
+* low    — nothing here says how long the object lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional, Tuple
+
+from retainlint.findings import Related
+from retainlint.graph import ReferenceGraph, render_chain, short
+from retainlint.project import Project
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    confidence: str
+    reason: str
+    related: Tuple[Related, ...] = ()
+
+
+def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str,
+                    growing_functions: Iterable[Optional[str]]) -> Lifetime:
+    name = short(class_qualname)
+    chain = graph.retention_chain(class_qualname)
+    if chain:
+        related = tuple(Related(link.path, link.span, link.label) for link in chain[:-1] if link.path)
+        return Lifetime("high", f"{name} instances are retained by {render_chain(chain)}", related)
+    methods = {f.rsplit(".", 1)[-1] for f in growing_functions if f}
+    family = project.family(class_qualname)
+    for facts in project.modules:
+        for listener in facts.listeners:
+            if listener.action != "add" or not listener.callback.startswith("self."):
+                continue
+            method = listener.callback[len("self."):]
+            owner = listener.function.rsplit(".", 2)[0] if listener.function else ""
+            if method in methods and owner in family and not project.is_removed(listener):
+                confidence = "high" if listener.target_kind == "global" else "medium"
+                return Lifetime(confidence, f"{name}.{method}() is a listener on {listener.target} and runs on "
+                                            f"every event it emits",
+                                (Related(facts.path, listener.span, "registered here"),))
+    holders = graph.holders(class_qualname)
+    if holders:
+        return Lifetime("medium", f"{name} instances are held by {', '.join(sorted(holders))}")
+    return Lifetime("low", f"nothing here shows how long {name} instances live")

@@ -1,0 +1,204 @@
+"""The whole checked project as indexes over every file's facts.
+
+Checks ask project-wide questions ("is this container shrunk anywhere?", "does this function run
+once?", "which class is ``Run``?"); answering them needs all files, so they live here and not in
+any one file's facts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cached_property
+from typing import Dict, Iterable, List, Optional, Set
+
+from retainlint.facts import ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
+from retainlint.knowledge import Knowledge
+
+MODULE, ONCE, PER_OBJECT, PER_CALL = "module", "once", "per_object", "per_call"
+
+
+class Project:
+    def __init__(self, modules: Iterable[ModuleFacts], knowledge: Knowledge) -> None:
+        self.modules: List[ModuleFacts] = list(modules)
+        self.kb = knowledge
+        self.functions: Dict[str, FunctionFact] = {}
+        self.classes: Dict[str, ClassFact] = {}
+        self.path_of_function: Dict[str, str] = {}
+        self.containers: Dict[Ref, List[ContainerDef]] = defaultdict(list)
+        self.mutations: Dict[Ref, List[Mutation]] = defaultdict(list)
+        self.path_of_container: Dict[int, str] = {}
+        self.decorators_used: Set[str] = set()
+        self.import_time_calls: Set[str] = set()
+        self.init_calls: Set[str] = set()
+        self.module_paths: Dict[str, str] = {}
+        for facts in self.modules:
+            self._index(facts)
+
+    def _index(self, facts: ModuleFacts) -> None:
+        self.module_paths[facts.module] = facts.path
+        for function in facts.functions:
+            self.functions[function.qualname] = function
+            self.path_of_function[function.qualname] = facts.path
+        for cls in facts.classes:
+            self.classes[cls.qualname] = cls
+        for container in facts.containers:
+            self.containers[container.ref].append(container)
+        for mutation in facts.mutations:
+            self.mutations[mutation.ref].append(mutation)
+        self.decorators_used |= facts.decorators_used
+        self.import_time_calls |= facts.import_time_calls
+        self.init_calls |= facts.init_calls
+
+    # ------------------------------------------------------------------ classes
+    @cached_property
+    def _classes_by_name(self) -> Dict[str, List[str]]:
+        by_name: Dict[str, List[str]] = defaultdict(list)
+        for qualname, cls in self.classes.items():
+            by_name[cls.name].append(qualname)
+        return by_name
+
+    def resolve_class(self, dotted: str, module: str = "") -> Optional[str]:
+        """The project class a dotted name refers to: exact, same module, or a unique short name."""
+        if not dotted:
+            return None
+        if dotted in self.classes:
+            return dotted
+        if module and f"{module}.{dotted}" in self.classes:
+            return f"{module}.{dotted}"
+        candidates = self._classes_by_name.get(dotted.rsplit(".", 1)[-1], [])
+        return candidates[0] if len(candidates) == 1 else None
+
+    def ancestors(self, qualname: str) -> List[str]:
+        """Base names of a class, transitively through the project's own classes (cycle-safe)."""
+        seen: List[str] = []
+        todo = list(self.classes[qualname].bases) if qualname in self.classes else []
+        while todo:
+            base = todo.pop()
+            if base in seen:
+                continue
+            seen.append(base)
+            resolved = self.resolve_class(base, qualname.rpartition(".")[0])
+            if resolved and resolved != qualname:
+                if resolved not in seen:
+                    seen.append(resolved)
+                todo.extend(self.classes[resolved].bases)
+        return seen
+
+    @cached_property
+    def _subclasses(self) -> Dict[str, Set[str]]:
+        related: Dict[str, Set[str]] = defaultdict(set)
+        for qualname in self.classes:
+            for base in self.ancestors(qualname):
+                if base in self.classes:
+                    related[base].add(qualname)
+        return related
+
+    def family(self, qualname: str) -> Set[str]:
+        """A class with its project ancestors and descendants: where ``self.x`` may be touched."""
+        return {qualname} | {a for a in self.ancestors(qualname) if a in self.classes} | self._subclasses[qualname]
+
+    def is_enum(self, qualname: str) -> bool:
+        return any(base.rsplit(".", 1)[-1] in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
+                   for base in self.ancestors(qualname))
+
+    def is_metaclass(self, qualname: str) -> bool:
+        return any(base in ("type", "abc.ABCMeta", "ABCMeta") for base in self.ancestors(qualname))
+
+    # ------------------------------------------------------------------ functions
+    @cached_property
+    def _global_instance_classes(self) -> Dict[str, str]:
+        return {f"{g.ref.owner}.{g.ref.name}": g.cls for facts in self.modules for g in facts.global_instances}
+
+    @cached_property
+    def import_time_functions(self) -> Set[str]:
+        """Functions that run while modules import: decorators, module-level calls, their methods."""
+        found: Set[str] = set()
+        by_name: Dict[str, List[FunctionFact]] = defaultdict(list)
+        for function in self.functions.values():
+            by_name[function.name].append(function)
+            if function.name in self.decorators_used:
+                found.add(function.qualname)
+        for call in self.import_time_calls:
+            if call in self.functions:
+                found.add(call)
+                continue
+            receiver, _, method = call.rpartition(".")
+            cls = self._global_instance_classes.get(receiver)
+            owner = self.resolve_class(cls or "", receiver.rpartition(".")[0]) if cls else None
+            if owner is None and receiver in self.classes:
+                owner = receiver
+            if owner is not None:
+                for function in by_name.get(method, ()):
+                    if function.class_qualname in self.family(owner):
+                        found.add(function.qualname)
+        return found
+
+    def function_kind(self, qualname: Optional[str]) -> str:
+        """How often a function runs: at import (module), once, once per object, or per call."""
+        if qualname is None:
+            return MODULE
+        function = self.functions.get(qualname)
+        if function is None:
+            return PER_CALL
+        if function.nested:
+            return PER_CALL
+        if self.kb.runs_once(function.name) or qualname in self.import_time_functions:
+            return ONCE
+        if function.class_qualname and self.is_metaclass(function.class_qualname):
+            return ONCE
+        if function.name in self.kb.per_object_functions or qualname in self.init_calls:
+            return PER_OBJECT
+        return PER_CALL
+
+    def function_label(self, qualname: Optional[str]) -> str:
+        if qualname is None:
+            return "module level"
+        function = self.functions.get(qualname)
+        if function is not None and function.class_qualname:
+            return f"{function.class_qualname.rsplit('.', 1)[-1]}.{function.name}()"
+        return f"{qualname.rsplit('.', 1)[-1]}()"
+
+    # ------------------------------------------------------------------ containers
+    def shrinks(self, ref: Ref, related_owners: Optional[Set[str]] = None) -> List[Mutation]:
+        """Operations that shrink, clear, trim or rebind a container, wherever they are.
+
+        A rebinding counts only where it runs per call (``def reset(self): self._buf = []``): in
+        ``__init__``, setup code or at module level it is the container's definition.  Shrinks
+        through other receivers (``other._chunks.clear()``) count by attribute name: retainlint
+        prefers silence to a false alarm when it cannot tell which object they reach.
+        """
+        refs = [ref]
+        if ref.kind == "self":
+            refs += [Ref("self", owner, ref.name) for owner in (related_owners or ()) if owner != ref.owner]
+        if ref.kind in ("self", "global"):
+            refs.append(Ref("attr", "", ref.name))
+        return [m for candidate in refs for m in self.mutations.get(candidate, ())
+                if m.op == "shrink" or (m.op == "reset" and self.function_kind(m.function) == PER_CALL)]
+
+    def grows(self, ref: Ref) -> List[Mutation]:
+        return [m for m in self.mutations.get(ref, ()) if m.op == "grow"]
+
+    @cached_property
+    def constructed_attributes(self) -> Set[tuple]:
+        """(class, attribute) pairs that a class fills with an object it builds itself."""
+        return {(a.ref.owner, a.ref.name) for facts in self.modules for a in facts.attr_assigns
+                if a.ref.kind == "self" and a.value_class and not a.from_param}
+
+    # ------------------------------------------------------------------ listeners
+    @cached_property
+    def listener_removals(self) -> List[Listener]:
+        return [l for facts in self.modules for l in facts.listeners if l.action != "add"]
+
+    def is_removed(self, add: Listener) -> bool:
+        """A removal that matches the registration on target, event and callback (or removes all)."""
+        for removal in self.listener_removals:
+            if removal.api != add.api or removal.target != add.target:
+                continue
+            if removal.action == "remove_all":
+                return True
+            if removal.callback == add.callback and (not add.event or not removal.event or removal.event == add.event):
+                return True
+        return False
+
+    def path_of(self, function: Optional[str], fallback: str) -> str:
+        return self.path_of_function.get(function or "", fallback)

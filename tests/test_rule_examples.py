@@ -1,0 +1,39 @@
+"""Every rule's own bad and good examples (from rules/RLxxx.toml), run the way a user runs them.
+
+A bad example must produce exactly the findings its ``# expect:`` comments mark (code and line),
+at the default confidence; a good example must produce none at all.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from retainlint.registry import all_rules
+from tests.conftest import check_files, expected_findings
+
+CASES = [
+    pytest.param(rule.code, kind, example.source, id=f"{rule.code}-{kind}-{index}")
+    for rule in all_rules().values()
+    for kind, examples in (("bad", rule.bad), ("good", rule.good))
+    for index, example in enumerate(examples)
+]
+
+
+@pytest.mark.parametrize("code, kind, source", CASES)
+def test_rule_example(tmp_path, code, kind, source):
+    source = textwrap.dedent(source).lstrip("\n")
+    findings = check_files(tmp_path, {"example.py": source})
+    got = {(f.span.line, f.code) for f in findings}
+    if kind == "bad":
+        assert code in {c for _, c in expected_findings(source)}, "a bad example must mark its own rule"
+        assert got == expected_findings(source), [f"{f.span.line}: {f.code} {f.message}" for f in findings]
+    else:
+        assert got == set(), [f"{f.span.line}: {f.code} [{f.confidence}] {f.message}" for f in findings]
+
+
+def test_every_rule_has_bad_and_good_examples():
+    for rule in all_rules().values():
+        assert rule.bad and rule.good, rule.code
+        assert rule.what and rule.why and rule.example and rule.instead and rule.fix, rule.code
