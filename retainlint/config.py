@@ -166,12 +166,16 @@ def load_settings(paths: Sequence[str], config: Optional[str] = None) -> Setting
     return apply_table(Settings(root=found.parent.resolve(), source=found), table, f"{found}: tool.retainlint")
 
 
-def per_file_ignored(settings: Settings, display: str) -> Tuple[str, ...]:
-    """Codes ignored for a file by ``per-file-ignores`` globs (matched on the path and its name)."""
-    name = Path(display).name
+def per_file_ignored(settings: Settings, path: str) -> Tuple[str, ...]:
+    """Codes ignored for a file by ``per-file-ignores`` globs, matched like ruff does: against the
+    path relative to the project root (where the configuration is) and against the file name."""
+    absolute = Path(path).resolve()
+    try:
+        relative = absolute.relative_to(settings.root).as_posix()
+    except ValueError:
+        relative = absolute.as_posix()
     codes: List[str] = []
     for glob, ignored in settings.per_file_ignores.items():
-        if fnmatch.fnmatch(display, glob) or fnmatch.fnmatch(name, glob) or fnmatch.fnmatch(
-                Path(display).as_posix(), f"*{glob}"):
+        if fnmatch.fnmatch(relative, glob) or fnmatch.fnmatch(absolute.name, glob):
             codes += ignored
     return tuple(codes)

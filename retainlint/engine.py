@@ -7,6 +7,7 @@ so the parent never holds a syntax tree.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -14,7 +15,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from retainlint.checks.context import Context
 from retainlint.config import Settings, per_file_ignored
 from retainlint.discovery import SourceFile, discover
-from retainlint.extract import FileError, extract_file
+from retainlint.extract import FileError, extract_file, module_name
 from retainlint.extract.suppressions import is_suppressed
 from retainlint.facts import ModuleFacts
 from retainlint.findings import Finding, at_least
@@ -46,19 +47,30 @@ def _worker_init(api: Mapping) -> None:
     _WORKER_KNOWLEDGE = load_knowledge(api)
 
 
-def _worker_extract(source: SourceFile):
+def _worker_extract(job: Tuple[SourceFile, str]):
     assert _WORKER_KNOWLEDGE is not None
-    return extract_file(source.path, source.display, _WORKER_KNOWLEDGE)
+    source, module = job
+    return extract_file(source.path, source.display, _WORKER_KNOWLEDGE, module)
+
+
+def unique_module_names(sources: Sequence[SourceFile]) -> List[str]:
+    """Dotted module names, one per file.  Two scripts outside packages can share a name
+    (``tools/run.py``, ``scripts/run.py``); their facts must not merge, so such names get the
+    file's path appended — they cannot be imported unambiguously anyway."""
+    names = [module_name(s.path) for s in sources]
+    counts = Counter(names)
+    return [name if counts[name] == 1 else f"{name}@{source.display}" for name, source in zip(names, sources)]
 
 
 def extract_all(sources: Sequence[SourceFile], knowledge: Knowledge, api: Mapping,
                 jobs: Optional[int] = None) -> Iterable:
     """Facts or errors for every file, in the order given."""
     jobs = jobs or os.cpu_count() or 1
+    work = list(zip(sources, unique_module_names(sources)))
     if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
-        return [extract_file(s.path, s.display, knowledge) for s in sources]
+        return [extract_file(s.path, s.display, knowledge, module) for s, module in work]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(api,)) as pool:
-        return list(pool.map(_worker_extract, sources, chunksize=16))
+        return list(pool.map(_worker_extract, work, chunksize=16))
 
 
 def analyse(modules: Sequence[ModuleFacts], knowledge: Knowledge, codes: Sequence[str]) -> List[Finding]:

@@ -55,6 +55,8 @@ class FunctionFact:
     decorators: Tuple[str, ...]  # dotted decorator names, calls reduced to their callee
     first_param: Optional[str]
     nested: bool  # defined inside another function: created per call of its parent
+    body_statements: int  # statements other than docstring, return, global, pass
+    returns: Tuple[str, ...]  # names of nested functions it returns (decorator factories)
     span: Span
 
 
@@ -92,6 +94,7 @@ class Mutation:
     in_loop: bool
     text_value: bool  # the grown value is visibly text (``+= "…"``, ``+= f"…"``)
     key: str  # source of the subscript key for ``[]=`` (empty otherwise)
+    value: str  # what is added: "self" (the object itself or a bound method), "param", or "other"
     span: Span
 
 
@@ -166,6 +169,7 @@ class LoggerCall:
     function: str
     name_source: str
     per_object: bool  # the name includes an identity: id(), uuid, a counter, a timestamp
+    composite: bool  # built by formatting or concatenation (``f"conn.{peer}"``), not passed through
     span: Span
 
 
@@ -187,6 +191,8 @@ class ModuleFacts:
     logger_calls: list = field(default_factory=list)
     import_time_calls: set = field(default_factory=set)  # qualified callees called at module/class level
     decorators_used: set = field(default_factory=set)  # last names of decorators applied at import time
+    decorator_factories: set = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
+    cache_clears: set = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
     init_calls: set = field(default_factory=set)  # "pkg.mod.Class.method" called as self.method() from __init__
     imports: dict = field(default_factory=dict)  # local name → dotted target
     suppressions: dict = field(default_factory=dict)

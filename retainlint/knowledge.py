@@ -54,19 +54,24 @@ class Knowledge:
     process_lifetime_factories: FrozenSet[str]
     process_lifetime_modules: FrozenSet[str]
     runs_once_patterns: Tuple[str, ...]
+    configuration_api_patterns: Tuple[str, ...]
     per_object_functions: FrozenSet[str]
     logger_factories: FrozenSet[str]
     logger_child_methods: FrozenSet[str]
     identity_calls: FrozenSet[str]
     cache_decorators: FrozenSet[str]
     _runs_once_re: "re.Pattern[str]" = field(init=False, repr=False)
+    _configuration_re: "re.Pattern[str]" = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        alternatives = "|".join(fnmatch.translate(p) for p in self.runs_once_patterns) or "(?!)"
-        self._runs_once_re = re.compile(alternatives)
+        self._runs_once_re = _patterns(self.runs_once_patterns)
+        self._configuration_re = _patterns(self.configuration_api_patterns)
 
     def runs_once(self, function_name: str) -> bool:
         return bool(self._runs_once_re.match(function_name))
+
+    def is_configuration_api(self, function_name: str) -> bool:
+        return bool(self._configuration_re.match(function_name))
 
     def listener_apis(self, method: str, receiver: str) -> List[ListenerApi]:
         """APIs whose add-method is ``method`` and whose receiver restriction (if any) fits."""
@@ -76,6 +81,10 @@ class Knowledge:
         one = [api for api in self.removals.get(method, ()) if _receiver_fits(api, receiver)]
         every = [api for api in self.removal_all.get(method, ()) if _receiver_fits(api, receiver)]
         return one, every
+
+
+def _patterns(globs: Tuple[str, ...]) -> "re.Pattern[str]":
+    return re.compile("|".join(fnmatch.translate(g) for g in globs) or "(?!)")
 
 
 def _receiver_fits(api: ListenerApi, receiver: str) -> bool:
@@ -142,6 +151,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         process_lifetime_factories=frozenset(lifetime.get("process-lifetime-factories", [])),
         process_lifetime_modules=frozenset(lifetime.get("process-lifetime-modules", [])),
         runs_once_patterns=tuple(list(runs_once.get("functions", [])) + list(ext.get("runs-once", []))),
+        configuration_api_patterns=tuple(runs_once.get("configuration-apis", [])),
         per_object_functions=frozenset(runs_once.get("per-object", [])),
         logger_factories=frozenset(loggers.get("factories", [])),
         logger_child_methods=frozenset(loggers.get("child-methods", [])),

@@ -28,6 +28,8 @@ class Project:
         self.mutations: Dict[Ref, List[Mutation]] = defaultdict(list)
         self.path_of_container: Dict[int, str] = {}
         self.decorators_used: Set[str] = set()
+        self.decorator_factories: Set[str] = set()
+        self.cache_clears: Set[str] = set()
         self.import_time_calls: Set[str] = set()
         self.init_calls: Set[str] = set()
         self.module_paths: Dict[str, str] = {}
@@ -46,6 +48,8 @@ class Project:
         for mutation in facts.mutations:
             self.mutations[mutation.ref].append(mutation)
         self.decorators_used |= facts.decorators_used
+        self.decorator_factories |= facts.decorator_factories
+        self.cache_clears |= facts.cache_clears
         self.import_time_calls |= facts.import_time_calls
         self.init_calls |= facts.init_calls
 
@@ -141,14 +145,36 @@ class Project:
         if function is None:
             return PER_CALL
         if function.nested:
-            return PER_CALL
+            return ONCE if self._is_factory_decorator(function) else PER_CALL
         if self.kb.runs_once(function.name) or qualname in self.import_time_functions:
             return ONCE
         if function.class_qualname and self.is_metaclass(function.class_qualname):
             return ONCE
-        if function.name in self.kb.per_object_functions or qualname in self.init_calls:
+        if function.class_qualname and (function.name in self.kb.per_object_functions or qualname in self.init_calls):
             return PER_OBJECT
         return PER_CALL
+
+    def _is_factory_decorator(self, function: FunctionFact) -> bool:
+        """The inner ``decorator`` a ``@factory(...)`` returns runs while the module imports."""
+        parent = self.functions.get(function.qualname.rpartition(".")[0])
+        return (parent is not None and parent.name in self.decorator_factories
+                and function.name in parent.returns)
+
+    def is_registration_api(self, qualname: Optional[str]) -> bool:
+        """A public configuration function whose only statement stores what it is given
+        (``add_hook(fn)``): its callers decide how often it runs, typically once."""
+        function = self.functions.get(qualname or "")
+        return (function is not None and not function.name.startswith("_") and function.body_statements <= 1
+                and self.kb.is_configuration_api(function.name))
+
+    def growth_confidence(self, mutation: Mutation) -> str:
+        """How sure a growth operation grows with traffic rather than with the program text."""
+        kind = self.function_kind(mutation.function)
+        if mutation.value == "param" and self.is_registration_api(mutation.function):
+            return "low"
+        if kind == PER_OBJECT and mutation.value != "self":
+            return "low"  # once per object, keyed by its arguments: bounded by the distinct arguments
+        return "high"
 
     def function_label(self, qualname: Optional[str]) -> str:
         if qualname is None:

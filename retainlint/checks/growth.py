@@ -43,11 +43,14 @@ def _growth_finding(ctx: Context, code: str, ref: Ref, defs: List[ContainerDef],
     first = growth[0]
     path = project.path_of(first.function, project.module_paths.get(ref.owner.rpartition(".")[0], ""))
     lifetime = object_lifetime(project, ctx.graph, ref.owner, [m.function for m in growth])
+    confidence = lifetime.confidence
+    if all(project.growth_confidence(m) == "low" for m in growth):
+        confidence = "low"  # a configuration API (``add_transform(t)``): its callers decide
     where = ", ".join(sorted({project.function_label(m.function) for m in growth}))
     definition = defs[0]
     related = (Related(project.path_of(definition.function, path), definition.span, f"{ref.display()} is created here"),)
     message = f"self.{ref.name} {what} in {where} and is never {_never(code)}; {lifetime.reason}"
-    return Finding(code, message, path, first.span, lifetime.confidence, related=related + lifetime.related)
+    return Finding(code, message, path, first.span, confidence, related=related + lifetime.related)
 
 
 def _never(code: str) -> str:

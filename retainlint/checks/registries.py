@@ -7,7 +7,7 @@ from typing import Iterator, List
 
 from retainlint.checks.context import Context
 from retainlint.facts import Mutation, Ref
-from retainlint.findings import Finding, Related
+from retainlint.findings import CONFIDENCE_ORDER, Finding, Related
 from retainlint.project import PER_CALL, PER_OBJECT
 from retainlint.registry import check
 
@@ -34,14 +34,17 @@ def _registry_findings(ctx: Context, code: str, scope: str, describe) -> Iterato
         growth = _runtime_growth(ctx, ref)
         if not growth or project.shrinks(ref, owners):
             continue
-        first = growth[0]
+        rated = [(CONFIDENCE_ORDER[project.growth_confidence(m)], m) for m in growth]
+        best = max(score for score, _ in rated)
+        first = next(m for score, m in rated if score == best)
+        confidence = project.growth_confidence(first)
         where = ", ".join(sorted({project.function_label(m.function) for m in growth}))
         path = project.path_of(first.function, "")
         definition = defs[0]
         def_path = project.module_paths.get(ref.owner if ref.kind == "global" else ref.owner.rpartition(".")[0], path)
         message = (f"{describe(ref)} {ref.display()} grows ({first.method}) in {where} and nothing ever removes "
                    f"entries: it lives as long as the process, so it keeps every entry")
-        yield Finding(code, message, path, first.span, "high",
+        yield Finding(code, message, path, first.span, confidence,
                       related=(Related(def_path, definition.span, f"{ref.display()} is created here"),))
 
 
@@ -65,7 +68,10 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
             if project.is_enum(cached.class_qualname) or project.is_metaclass(cached.class_qualname):
                 continue
             name = project.function_label(cached.function)
-            if cached.maxsize == "none":
+            managed = cached.function.rsplit(".", 1)[-1] in project.cache_clears
+            if managed:
+                size, confidence = "until the class calls cache_clear(), which it does somewhere", "low"
+            elif cached.maxsize == "none":
                 size, confidence = "with no size limit (maxsize=None), so it keeps every instance ever used", "high"
             else:
                 limit = "128" if cached.maxsize == "default" else cached.maxsize
@@ -82,7 +88,12 @@ def per_object_logger(ctx: Context) -> Iterator[Finding]:
         for call in facts.logger_calls:
             if project.function_kind(call.function) not in (PER_CALL, PER_OBJECT):
                 continue
-            kind = "an identity (id, uuid, time or a counter)" if call.per_object else "a run-time value"
+            if call.per_object:
+                kind, confidence = "an identity (id, uuid, time or a counter)", "high"
+            elif call.composite:
+                kind, confidence = "a run-time value", "medium"
+            else:
+                kind, confidence = "a value passed in at run time", "low"
             message = (f"logger name {call.name_source} embeds {kind}: logging.getLogger keeps every logger "
                        f"it ever created in logging.Logger.manager, so each new name is kept forever")
-            yield Finding("RL304", message, facts.path, call.span, "high" if call.per_object else "medium")
+            yield Finding("RL304", message, facts.path, call.span, confidence)

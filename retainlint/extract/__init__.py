@@ -11,7 +11,7 @@ import os
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 import libcst as cst
 
@@ -62,7 +62,7 @@ def extract_source(text: str, path: str, module: str, knowledge: Knowledge,
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        return FileError(path, exc.raw_line, exc.raw_column + 1, f"syntax error: {exc.message}")
+        return _syntax_error(text, path, exc)
     except (RecursionError, MemoryError) as exc:
         return FileError(path, 1, 1, f"cannot parse: {type(exc).__name__} (nesting too deep or file too large)")
     facts = ModuleFacts(path=path, module=module)
@@ -76,7 +76,20 @@ def extract_source(text: str, path: str, module: str, knowledge: Knowledge,
     return facts
 
 
-def extract_file(path: Path, display: str, knowledge: Knowledge) -> Union[ModuleFacts, FileError]:
+def _syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> FileError:
+    """Report CPython's own message and position when it agrees the code is invalid: it is the
+    message people know; libcst's is the fallback for syntax CPython accepts but libcst does not."""
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError as python_error:
+        return FileError(path, python_error.lineno or 1, python_error.offset or 1, f"syntax error: {python_error.msg}")
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return FileError(path, exc.raw_line, exc.raw_column + 1, f"syntax error (libcst): {exc.message}")
+
+
+def extract_file(path: Path, display: str, knowledge: Knowledge,
+                 module: Optional[str] = None) -> Union[ModuleFacts, FileError]:
     """Read, decode and extract one file; every failure becomes a FileError naming the reason."""
     try:
         if path.is_symlink() and not path.exists():
@@ -99,4 +112,4 @@ def extract_file(path: Path, display: str, knowledge: Knowledge) -> Union[Module
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
         return FileError(display, line, 1, f"cannot decode the file: {exc}")
-    return extract_source(text, display, module_name(path), knowledge, path.name.startswith("__init__."))
+    return extract_source(text, display, module or module_name(path), knowledge, path.name.startswith("__init__."))

@@ -178,12 +178,12 @@ class FactVisitor(cst.CSTVisitor):
             record()
 
     def emit_mutation(self, target: cst.BaseExpression, op: str, method: str, node: cst.CSTNode,
-                      text_value: bool = False, key: str = "") -> None:
+                      text_value: bool = False, key: str = "", value: Optional[cst.BaseExpression] = None) -> None:
         ref = self.ref_of(target)
         if ref is None:
             return
         mutation = Mutation(ref, op, method, self.current_function(), self.in_loop(), text_value, key,
-                            self.span(node))
+                            self.value_kind(value), self.span(node))
         if isinstance(target, cst.Name) and ref.kind == "global":
             self._emit_for_name(target.value, lambda: self.facts.mutations.append(mutation))
         else:
@@ -243,6 +243,18 @@ class FactVisitor(cst.CSTVisitor):
                 return cls
         return ""
 
+    def value_kind(self, value: Optional[cst.BaseExpression]) -> str:
+        """What a grow operation adds: the object itself ("self"), a parameter as given, or other."""
+        if not isinstance(value, cst.Name):
+            return "other"
+        self_name, _ = self._self_context()
+        if self_name and value.value == self_name:
+            return "self"
+        frame = self.function_frame()
+        if frame is not None and value.value in frame.params:
+            return "param"
+        return "other"
+
     def is_text_value(self, value: cst.BaseExpression) -> bool:
         if string_literal(value):
             return True
@@ -285,6 +297,8 @@ class FactVisitor(cst.CSTVisitor):
             name = callee_name(decorator.decorator)
             if name:
                 self.facts.decorators_used.add(name.rsplit(".", 1)[-1])
+                if isinstance(decorator.decorator, cst.Call):
+                    self.facts.decorator_factories.add(name.rsplit(".", 1)[-1])
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         parent = self.frame
@@ -304,9 +318,10 @@ class FactVisitor(cst.CSTVisitor):
         is_static = any(d.endswith("staticmethod") for d in decorator_names)
         is_classmethod = any(d.endswith("classmethod") for d in decorator_names)
         in_class = parent.kind == "class"
+        body_statements, returns = _body_shape(node)
         self.facts.functions.append(FunctionFact(
             qualname, name, parent.qualname if in_class else None, decorator_names,
-            first, parent.kind == "function", self.span(node)))
+            first, parent.kind == "function", body_statements, returns, self.span(node)))
 
         frame = Frame("function", qualname)
         if in_class and not is_static:
@@ -457,7 +472,7 @@ class FactVisitor(cst.CSTVisitor):
         if kind is not None and ref.kind in ("self", "global"):
             scope = self._container_scope(ref, target, value)
             self.facts.containers.append(ContainerDef(ref, scope, kind[0], kind[1], kind[2], kind[3], function, span))
-        self.facts.mutations.append(Mutation(ref, "reset", "=", function, self.in_loop(), False, "", span))
+        self.facts.mutations.append(Mutation(ref, "reset", "=", function, self.in_loop(), False, "", "other", span))
         if ref.kind in ("self", "attr") or (ref.kind == "global" and function is not None):
             value_class = self.class_of_value(value)
             from_param = isinstance(value, cst.Name) and value.value in frame.params
@@ -509,14 +524,14 @@ class FactVisitor(cst.CSTVisitor):
         if name in frame.mutable_defaults:
             self.facts.mutations.append(Mutation(
                 Ref("default", frame.qualname, name), "reset", "=", frame.qualname, self.in_loop(), False, "",
-                self.span(value)))
+                "other", self.span(value)))
 
     def _assign_item(self, target: cst.Subscript, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         """``c[k] = v`` grows a container; ``c[:] = …`` or ``c[a:b] = …`` replaces or trims it."""
         is_slice = any(isinstance(element.slice, cst.Slice) for element in target.slice)
         key = "" if is_slice else source_of(target.slice[0].slice) if target.slice else ""
         op = "shrink" if is_slice else "grow"
-        self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node, key=key)
+        self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node, key=key, value=value)
         if not is_slice:
             self._element_holds(target.value, value, node)
 
@@ -571,6 +586,8 @@ class FactVisitor(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         self._shrink_callbacks(node)
+        if isinstance(func, cst.Attribute) and func.attr.value == "cache_clear" and isinstance(func.value, cst.Attribute):
+            self.facts.cache_clears.add(func.value.attr.value)
         if self.function_frame() is None:
             name = dotted(func)
             if name:
@@ -630,7 +647,7 @@ class FactVisitor(cst.CSTVisitor):
         else:
             return
         container = receiver.value if isinstance(receiver, cst.Subscript) else receiver
-        self.emit_mutation(container, op, method, node)
+        self.emit_mutation(container, op, method, node, value=node.args[-1].value if node.args else None)
         if op == "grow" and node.args:
             self._element_holds(container, node.args[-1].value, node)
 
@@ -741,7 +758,11 @@ class FactVisitor(cst.CSTVisitor):
             return
         verdict = self._name_dynamics(arg.value)
         if verdict is not None:
-            self.facts.logger_calls.append(LoggerCall(function, source_of(arg.value), verdict, self.span(node)))
+            composite = string_literal(arg.value) or isinstance(arg.value, cst.BinaryOperation) or (
+                isinstance(arg.value, cst.Call) and isinstance(arg.value.func, cst.Attribute)
+                and arg.value.func.attr.value == "format")
+            self.facts.logger_calls.append(LoggerCall(function, source_of(arg.value), verdict, composite,
+                                                      self.span(node)))
 
     def _name_dynamics(self, expr: cst.BaseExpression) -> Optional[bool]:
         """None when a logger name is fixed by the program text; else whether it embeds an identity."""
@@ -763,6 +784,29 @@ class FactVisitor(cst.CSTVisitor):
             if is_param or is_self_attr or is_local:
                 return False
         return None
+
+
+_NOT_COUNTED = (cst.Return, cst.Global, cst.Nonlocal, cst.Pass)
+
+
+def _body_shape(node: cst.FunctionDef) -> Tuple[int, Tuple[str, ...]]:
+    """(statements that do work, names returned at the top level) — tells a function whose only
+    job is to store its argument (a registration API) and a decorator factory's inner decorator."""
+    if not isinstance(node.body, cst.IndentedBlock):
+        statements = list(node.body.body)
+    else:
+        statements = []
+        for line in node.body.body:
+            statements.extend(line.body if isinstance(line, cst.SimpleStatementLine) else [line])
+    count = 0
+    returns = []
+    for index, statement in enumerate(statements):
+        if isinstance(statement, cst.Return) and isinstance(statement.value, cst.Name):
+            returns.append(statement.value.value)
+        is_docstring = index == 0 and isinstance(statement, cst.Expr) and string_literal(statement.value)
+        if not (is_docstring or isinstance(statement, _NOT_COUNTED)):
+            count += 1
+    return count, tuple(returns)
 
 
 class _NameParts(cst.CSTVisitor):

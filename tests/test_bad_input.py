@@ -1,0 +1,131 @@
+"""Bad input gets one clear message naming the file and the reason; the rest of the run goes on."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from retainlint.extract import MAX_FILE_BYTES
+from tests.conftest import write_files
+
+HAZARD = "_SEEN = set()\ndef handle(request):\n    _SEEN.add(request.key)\n"
+
+
+def run_with(tmp_path, invoke, setup):
+    write_files(tmp_path, {"good.py": HAZARD})
+    setup(tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and not p.is_symlink()}
+    result = invoke("check", tmp_path, "--output-format", "json")
+    after = {p: p.read_bytes() for p in before}
+    assert before == after, "retainlint must never write to the files it checks"
+    return result
+
+
+def _stdout_json(result):
+    import json
+
+    text = result.stdout
+    return json.loads(text)
+
+
+def test_syntax_error(tmp_path, invoke):
+    result = run_with(tmp_path, invoke, lambda d: (d / "broken.py").write_text("def f(:\n    pass\n"))
+    assert result.exit_code == 1
+    assert "broken.py:1:" in result.stderr and "syntax error" in result.stderr
+    assert [f["code"] for f in _stdout_json(result)] == ["RL301"], "the rest is still checked"
+
+
+def test_undecodable_bytes(tmp_path, invoke):
+    result = run_with(tmp_path, invoke, lambda d: (d / "latin.py").write_bytes(b"x = '\xff\xfe caf\xe9'\n"))
+    assert result.exit_code == 1
+    assert "latin.py:1:1: error: cannot decode the file" in result.stderr
+    assert len(_stdout_json(result)) == 1
+
+
+def test_declared_encoding_is_honoured(tmp_path, invoke):
+    def setup(d):
+        (d / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\nx = 'caf\xe9'\n")
+
+    result = run_with(tmp_path, invoke, setup)
+    assert result.stderr == ""
+
+
+def test_empty_file_is_fine(tmp_path, invoke):
+    result = run_with(tmp_path, invoke, lambda d: (d / "empty.py").write_text(""))
+    assert result.stderr == ""
+    assert len(_stdout_json(result)) == 1
+
+
+def test_huge_file(tmp_path, invoke):
+    def setup(d):
+        with open(d / "huge.py", "wb") as handle:
+            handle.write(b"x = 1\n" * (MAX_FILE_BYTES // 6 + 10))
+
+    result = run_with(tmp_path, invoke, setup)
+    assert result.exit_code == 1
+    assert "huge.py:1:1: error: file too large to check" in result.stderr
+    assert len(_stdout_json(result)) == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads every file")
+def test_unreadable_file(tmp_path, invoke):
+    def setup(d):
+        (d / "secret.py").write_text("x = 1\n")
+        os.chmod(d / "secret.py", 0)
+
+    result = run_with(tmp_path, invoke, setup)
+    assert "secret.py:1:1: error: permission denied" in result.stderr
+    assert result.exit_code == 1
+
+
+def test_unreadable_file_as_root(tmp_path, monkeypatch):
+    """Root can read anything, so simulate the OS refusing the read."""
+    from pathlib import Path
+
+    from retainlint.extract import extract_file
+    from retainlint.knowledge import load_knowledge
+
+    (tmp_path / "secret.py").write_text("x = 1\n")
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    error = extract_file(tmp_path / "secret.py", "secret.py", load_knowledge())
+    assert error.render() == "secret.py:1:1: error: permission denied: cannot read the file"
+
+
+def test_broken_symlink_in_folder(tmp_path, invoke):
+    result = run_with(tmp_path, invoke, lambda d: os.symlink(d / "missing.py", d / "link.py"))
+    assert result.exit_code == 1
+    assert "link.py:1:1: error: broken symbolic link" in result.stderr
+    assert len(_stdout_json(result)) == 1
+
+
+def test_broken_symlink_named_explicitly(tmp_path, invoke):
+    os.symlink(tmp_path / "missing.py", tmp_path / "link.py")
+    write_files(tmp_path, {"good.py": HAZARD})
+    result = invoke("check", tmp_path / "link.py", tmp_path / "good.py", "--output-format", "json")
+    assert "link.py:1:1: error: broken symbolic link" in result.stderr
+    assert len(_stdout_json(result)) == 1
+
+
+def test_missing_path(tmp_path, invoke):
+    write_files(tmp_path, {"good.py": HAZARD})
+    result = invoke("check", tmp_path / "nope.py", tmp_path / "good.py", "--output-format", "json")
+    assert result.exit_code == 1
+    assert "nope.py:1:1: error: no such file or directory" in result.stderr
+    assert len(_stdout_json(result)) == 1
+
+
+def test_binary_file(tmp_path, invoke):
+    result = run_with(tmp_path, invoke, lambda d: (d / "blob.py").write_bytes(b"\x00\x01\x02"))
+    assert "blob.py:1:1: error: binary file" in result.stderr
+
+
+def test_errors_without_findings_still_fail(tmp_path, invoke):
+    (tmp_path / "broken.py").write_text("class :\n")
+    result = invoke("check", tmp_path)
+    assert result.exit_code == 1
+    assert "1 file could not be checked" in result.stdout

@@ -1,0 +1,140 @@
+"""Configuration in pyproject.toml: found upward, validated strictly, extending the API tables."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import write_files
+
+HAZARDS = {
+    "pkg/__init__.py": "",
+    "pkg/svc.py": """
+        _RUNS = {}
+
+        def handle(request):
+            _RUNS[request.id] = request
+            request.run()
+    """,
+    "pkg/tests/test_svc.py": """
+        _SEEN = []
+
+        def record(x):
+            _SEEN.append(x.key)
+    """,
+}
+
+
+def codes(result):
+    return sorted((d["code"], d["filename"].rsplit("/", 1)[-1]) for d in json.loads(result.stdout))
+
+
+def test_config_found_upward_from_checked_path(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text('[tool.retainlint]\nignore = ["RL301"]\n')
+    result = invoke("check", tmp_path / "pkg", "--output-format", "json")
+    assert result.exit_code == 0, result.output
+
+
+def test_pyproject_without_our_table_is_skipped(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text('[tool.retainlint]\nignore = ["RL3"]\n')
+    (tmp_path / "pkg" / "pyproject.toml").write_text('[project]\nname = "pkg"\n')
+    assert invoke("check", tmp_path / "pkg").exit_code == 0
+
+
+def test_per_file_ignores_and_exclude(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.retainlint]\nper-file-ignores = { "test_*.py" = ["RL3"] }\n')
+    assert codes(invoke("check", tmp_path, "--output-format", "json")) == [("RL301", "svc.py")]
+    (tmp_path / "pyproject.toml").write_text('[tool.retainlint]\nextend-exclude = ["tests"]\n')
+    assert codes(invoke("check", tmp_path, "--output-format", "json")) == [("RL301", "svc.py")]
+    assert codes(invoke("check", tmp_path, "--extend-exclude", "svc.py", "--output-format", "json")) == []
+
+
+def test_unknown_key_is_an_error_naming_the_key(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text('[tool.retainlint]\nselekt = ["RL1"]\n')
+    result = invoke("check", tmp_path)
+    assert result.exit_code == 2
+    assert "tool.retainlint.selekt: unknown key" in result.stderr
+
+
+def test_wrong_type_is_an_error_naming_the_key(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text('[tool.retainlint]\nignore = "RL301"\n')
+    result = invoke("check", tmp_path)
+    assert result.exit_code == 2
+    assert "tool.retainlint.ignore: expected a list of strings" in result.stderr
+
+
+def test_invalid_toml_is_an_error(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text('[tool.retainlint\nignore = [\n')
+    result = invoke("check", tmp_path)
+    assert result.exit_code == 2
+    assert "pyproject.toml: invalid TOML" in result.stderr
+
+
+def test_explicit_config_file(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "lint.toml").write_text('select = ["RL1"]\n')
+    assert invoke("check", tmp_path, "--config", tmp_path / "lint.toml").exit_code == 0
+    assert invoke("check", tmp_path, "--config", tmp_path / "missing.toml").exit_code == 2
+
+
+def test_bad_min_confidence(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text('[tool.retainlint]\nmin-confidence = "certain"\n')
+    result = invoke("check", tmp_path)
+    assert result.exit_code == 2
+    assert "min-confidence: expected one of low, medium, high" in result.stderr
+
+
+def test_api_extension_adds_listener_pair(tmp_path, invoke):
+    write_files(tmp_path, {"app.py": """
+        hub = Hub()
+
+        def handle(request):
+            hub.watch("tick", request.on_tick)
+    """})
+    assert invoke("check", tmp_path).exit_code == 0
+    (tmp_path / "pyproject.toml").write_text(
+        '[[tool.retainlint.api.listeners]]\nadd = "watch"\nremove = ["unwatch"]\nevent = 0\ncallback = 1\n')
+    result = invoke("check", tmp_path, "--output-format", "json")
+    assert [d["code"] for d in json.loads(result.stdout)] == ["RL202"]
+    (tmp_path / "app.py").write_text(
+        "hub = Hub()\n\ndef handle(request):\n    hub.watch('tick', request.on_tick)\n"
+        "    try:\n        request.run()\n    finally:\n        hub.unwatch('tick', request.on_tick)\n")
+    assert invoke("check", tmp_path).exit_code == 0
+
+
+def test_api_extension_weak_and_bounded_constructors_and_runs_once(tmp_path, invoke):
+    write_files(tmp_path, {"app.py": """
+        from mylib import BoundedDict, WeakBag
+
+        _A = BoundedDict(100)
+        _B = WeakBag()
+        _C = []
+
+        def put(k):
+            _A[k] = k
+            _B.add(k)
+
+        def warm_up(k):
+            _C.append(k.name)
+    """})
+    assert len(json.loads(invoke("check", tmp_path, "--output-format", "json").stdout)) == 1
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.retainlint.api]\nbounded-constructors = ["mylib.BoundedDict"]\n'
+        'weak-constructors = ["mylib.WeakBag"]\nruns-once = ["warm_*"]\n')
+    # BoundedDict/WeakBag are not growable by default, so check the runs-once extension silences _C.
+    assert json.loads(invoke("check", tmp_path, "--output-format", "json").stdout) == []
+
+
+def test_bad_api_table(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text('[[tool.retainlint.api.listeners]]\nremove = ["off"]\n')
+    result = invoke("check", tmp_path)
+    assert result.exit_code == 2
+    assert "needs 'add'" in result.stderr
