@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 
 import networkx as nx
 
-from retainlint.facts import Holds, Ref, Span
+from retainlint.facts import Holds, Listener, Ref, Span
 from retainlint.project import Project
 
 _SOURCE = "__roots__"
@@ -45,19 +45,37 @@ class ReferenceGraph:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.graph = nx.DiGraph()
+        self._slot_types: Dict[Ref, str] = {}
         for qualname in project.classes:
             self.graph.add_node(class_node(qualname), kind="class", label=short(qualname))
         for facts in project.modules:
             for holds in facts.holds:
                 self._add_holds(holds, facts.path, facts.module)
+        for facts in project.modules:
+            for listener in facts.listeners:
+                self._add_listener(listener, facts.path)
         for qualname in project.classes:
-            if self._long_lived_base(qualname):
-                self.graph.nodes[class_node(qualname)]["root"] = f"a {self._long_lived_base(qualname)}"
+            base = self._long_lived_base(qualname)
+            if base:
+                self.graph.nodes[class_node(qualname)]["root"] = f"a {base}"
 
     def _long_lived_base(self, qualname: str) -> Optional[str]:
         for base in self.project.ancestors(qualname):
             if base in self.project.kb.long_lived_bases:
                 return base
+        return None
+
+    def _class_node(self, dotted: str, module: str) -> Optional[str]:
+        """The node for instances of a class: a project class, or an imported one by its dotted
+        name (``pkg.emitter.EventEmitter``) when its source is not among the checked files."""
+        resolved = self.project.resolve_class(dotted, module)
+        if resolved is not None:
+            return class_node(resolved)
+        if "." in dotted and dotted.rsplit(".", 1)[-1][:1].isupper():
+            node = class_node(dotted)
+            if node not in self.graph:
+                self.graph.add_node(node, kind="external", label=short(dotted))
+            return node
         return None
 
     def _holder(self, ref: Ref) -> Tuple[str, str, Optional[str]]:
@@ -69,21 +87,48 @@ class ReferenceGraph:
             return f"classattr:{ref.owner}.{ref.name}", f"{short(ref.owner)}.{ref.name}", "class attribute"
         return class_node(ref.owner), f"{short(ref.owner)}.{ref.name}", None
 
-    def _add_holds(self, holds: Holds, path: str, module: str) -> None:
-        held = self.project.resolve_class(holds.held, module)
-        if held is None:
-            return
-        if holds.via == "element" and self._element_released(holds.owner):
-            return
-        node, label, root = self._holder(holds.owner)
+    def _add_edge(self, holder: Tuple[str, str, Optional[str]], target: str, via: str, path: str, span: Span) -> None:
+        node, label, root = holder
         if node not in self.graph:
             self.graph.add_node(node, kind=node.split(":", 1)[0], label=label)
         if root:
             self.graph.nodes[node]["root"] = root
-        target = class_node(held)
         if node == target or self.graph.has_edge(node, target):
             return
-        self.graph.add_edge(node, target, label=label, via=holds.via, path=path, span=holds.span)
+        self.graph.add_edge(node, target, label=label, via=via, path=path, span=span)
+
+    def _add_holds(self, holds: Holds, path: str, module: str) -> None:
+        if holds.via == "element" and self._element_released(holds.owner):
+            return
+        target = self._class_node(holds.held, module)
+        if target is None:
+            return
+        if holds.via in ("attribute", "annotation") and holds.owner.kind == "self":
+            self._slot_types.setdefault(holds.owner, target)
+        self._add_edge(self._holder(holds.owner), target, holds.via, path, holds.span)
+
+    def _add_listener(self, listener: Listener, path: str) -> None:
+        """A strong registration of a bound method (or closure over ``self``) makes the emitter
+        hold the registering object, until a matching removal."""
+        if (listener.action != "add" or not listener.strong or listener.one_shot or not listener.callback_self
+                or listener.target_ref is None or self.project.is_removed(listener)):
+            return
+        function = self.project.functions.get(listener.function or "")
+        owner = function.class_qualname if function is not None else None
+        if owner is None and listener.function:
+            owner = self.project.resolve_class(listener.function.rsplit(".", 2)[0])
+        if owner is None:
+            return
+        ref = listener.target_ref
+        if ref.kind == "global":
+            name = f"{ref.owner}.{ref.name}" if ref.name else ref.owner
+            holder = (f"global:{name}", ref.name or ref.owner, "module global")
+        elif ref.kind == "self" and ref in self._slot_types:
+            emitter = self._slot_types[ref]
+            holder = (emitter, self.graph.nodes[emitter]["label"], None)
+        else:
+            return
+        self._add_edge(holder, class_node(owner), "listener", path, listener.span)
 
     def _element_released(self, ref: Ref) -> bool:
         defs = self.project.containers.get(ref, ())

@@ -5,9 +5,10 @@ findings are rated by the strongest evidence found:
 
 * high   — the reference graph has a chain from a process-lifetime root to the class, or a
            growing method is a listener on a process-lifetime emitter;
-* medium — some other object holds instances (not proven rooted), or a growing method is a
-           listener on some emitter (it grows once per event for as long as that emitter lives);
-* low    — nothing here says how long the object lives.
+* medium — a growing method is a listener on an emitter that is not proven long-lived (it grows
+           once per event for as long as that emitter lives);
+* low    — nothing here says how long the object lives.  Being held by another object is not
+           evidence: an output held by a run that nothing long-lived holds dies with the run.
 """
 
 from __future__ import annotations
@@ -47,7 +48,4 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
                 return Lifetime(confidence, f"{name}.{method}() is a listener on {listener.target} and runs on "
                                             f"every event it emits",
                                 (Related(facts.path, listener.span, "registered here"),))
-    holders = graph.holders(class_qualname)
-    if holders:
-        return Lifetime("medium", f"{name} instances are held by {', '.join(sorted(holders))}")
     return Lifetime("low", f"nothing here shows how long {name} instances live")

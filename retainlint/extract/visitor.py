@@ -61,6 +61,7 @@ class Frame:
     self_name: Optional[str] = None
     is_classmethod: bool = False
     params: Set[str] = field(default_factory=set)
+    param_types: Dict[str, str] = field(default_factory=dict)  # annotated parameter → dotted class
     mutable_defaults: Set[str] = field(default_factory=set)
     locals: Dict[str, Local] = field(default_factory=dict)
     assigned: Set[str] = field(default_factory=set)
@@ -238,6 +239,8 @@ class FactVisitor(cst.CSTVisitor):
                 local = frame.locals.get(value.value)
                 if local is not None:
                     return local.created
+                if value.value in frame.param_types:
+                    return frame.param_types[value.value]
             self_name, cls = self._self_context()
             if self_name and value.value == self_name and cls:
                 return cls
@@ -333,6 +336,10 @@ class FactVisitor(cst.CSTVisitor):
                 all_params.append(extra)
         for param in all_params:
             frame.params.add(param.name.value)
+            if param.annotation is not None:
+                annotated = self._annotation_class(param.annotation.annotation)
+                if annotated:
+                    frame.param_types[param.name.value] = annotated
             if param.default is not None:
                 kind = self.container_kind(param.default)
                 if kind is not None and not kind[3] and not kind[1] and not kind[2]:
@@ -424,7 +431,7 @@ class FactVisitor(cst.CSTVisitor):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._assign(node.target, node.value, node)
-        elif self.frame.kind == "class" and isinstance(node.target, cst.Name):
+        if self.frame.kind == "class" and isinstance(node.target, cst.Name):
             self._annotation_holds(Ref("self", self.frame.qualname, node.target.value), node.annotation, node)
         elif isinstance(node.target, cst.Attribute):
             ref = self.ref_of(node.target)
@@ -659,6 +666,7 @@ class FactVisitor(cst.CSTVisitor):
             return
         target = source_of(receiver_node) if receiver_node is not None else receiver
         target_kind = self._target_kind(receiver_node, receiver)
+        target_ref = self.ref_of(receiver_node) if receiver_node is not None else Ref("global", receiver, "")
         function = self.current_function()
         span = self.span(node)
         if adds:
@@ -674,32 +682,23 @@ class FactVisitor(cst.CSTVisitor):
             if self.qualify(callback.func if isinstance(callback, cst.Call) else callback) in self.kb.weak:
                 strong = False
             self.facts.listeners.append(Listener(
-                "add", api.add, method, target, target_kind,
+                "add", api.add, method, target, target_kind, target_ref,
                 source_of(event_arg.value) if event_arg is not None else "",
                 source_of(callback), self._callback_holds_self(callback), strong, api.one_shot,
                 id(node) not in self.statement_calls, function, self.in_loop(), span))
-            if strong and not api.one_shot and self._callback_holds_self(callback):
-                self._registration_holds(receiver_node, span)
             return
         for api in removes:
             event_arg = argument(node.args, api.event) if api.event >= 0 else None
             callback_arg = argument(node.args, api.callback)
             self.facts.listeners.append(Listener(
-                "remove", api.add, method, target, target_kind,
+                "remove", api.add, method, target, target_kind, target_ref,
                 source_of(event_arg.value) if event_arg is not None else "",
                 source_of(callback_arg.value) if callback_arg is not None else "",
                 False, True, False, False, function, self.in_loop(), span))
         for api in removes_all:
             self.facts.listeners.append(Listener(
-                "remove_all", api.add, method, target, target_kind, "", "", False, True, False, False,
+                "remove_all", api.add, method, target, target_kind, target_ref, "", "", False, True, False, False,
                 function, self.in_loop(), span))
-
-    def _registration_holds(self, receiver_node: Optional[cst.BaseExpression], span: Span) -> None:
-        """The emitter holds the callback, and through a bound method its ``self``."""
-        _, cls = self._self_context()
-        ref = self.ref_of(receiver_node) if receiver_node is not None else None
-        if cls and ref is not None and ref.kind in ("self", "global") and ref.owner != cls:
-            self.facts.holds.append(Holds(ref, cls, "callback", span))
 
     def _callback_holds_self(self, callback: cst.BaseExpression) -> bool:
         self_name, _ = self._self_context()
