@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
+import tokenize
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
@@ -17,11 +19,17 @@ from retainlint.engine import run
 EXPECT = re.compile(r"#\s*expect:\s*((?:RL\d+[\s,]*)+)")
 
 
+def comments(source: str) -> Dict[int, str]:
+    """Line → comment text, from real comments only (not strings that mention a marker)."""
+    return {tok.start[0]: tok.string for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+            if tok.type == tokenize.COMMENT}
+
+
 def expected_findings(source: str) -> Set[Tuple[int, str]]:
     """(line, code) pairs marked with ``# expect: RL101`` comments."""
     found = set()
-    for number, line in enumerate(source.splitlines(), start=1):
-        match = EXPECT.search(line)
+    for number, comment in comments(source).items():
+        match = EXPECT.search(comment)
         if match:
             found |= {(number, code) for code in re.findall(r"RL\d+", match.group(1))}
     return found
