@@ -54,6 +54,7 @@ class FunctionFact:
     class_qualname: Optional[str]  # the class whose body defines it directly
     decorators: Tuple[str, ...]  # dotted decorator names, calls reduced to their callee
     first_param: Optional[str]
+    params: Tuple[str, ...]
     nested: bool  # defined inside another function: created per call of its parent
     body_statements: int  # statements other than docstring, return, global, pass
     returns: Tuple[str, ...]  # names of nested functions it returns (decorator factories)
@@ -85,7 +86,8 @@ class ContainerDef:
 
 @dataclass(frozen=True)
 class Mutation:
-    """One operation on a container: ``grow``, ``shrink`` or ``reset`` (rebinding the name)."""
+    """One operation on a container: ``grow``, ``shrink``, ``reset`` (rebinding the name) or
+    ``slot`` (``c[0] = v``: a constant key replaces, it cannot grow the container)."""
 
     ref: Ref
     op: str

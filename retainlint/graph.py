@@ -168,6 +168,13 @@ class ReferenceGraph:
             links.append(Link(short(qualname), first_path, first_span or Span(1, 1, 1, 1)))
         return links
 
+    def rooted_slot(self, ref: Optional[Ref]) -> Optional[List[Link]]:
+        """The retention chain of the object in a slot (``Run._pubsub``), if a root holds it."""
+        node = self._slot_types.get(ref) if ref is not None else None
+        if node is None or node not in self._root_paths:
+            return None
+        return self.retention_chain(node[len("class:"):])
+
     def holders(self, qualname: str) -> List[str]:
         """Labels of the slots that hold instances of a class (reachable from a root or not)."""
         node = class_node(qualname)

@@ -68,7 +68,9 @@ class Knowledge:
         self._configuration_re = _patterns(self.configuration_api_patterns)
 
     def runs_once(self, function_name: str) -> bool:
-        return bool(self._runs_once_re.match(function_name))
+        """Setup-like names, and private helpers of them (``_register`` like ``register``)."""
+        private = function_name.startswith("_") and not function_name.startswith("__")
+        return bool(self._runs_once_re.match(function_name[1:] if private else function_name))
 
     def is_configuration_api(self, function_name: str) -> bool:
         return bool(self._configuration_re.match(function_name))

@@ -15,6 +15,12 @@ from retainlint.facts import ClassFact, ContainerDef, FunctionFact, Listener, Mo
 from retainlint.knowledge import Knowledge
 
 MODULE, ONCE, PER_OBJECT, PER_CALL = "module", "once", "per_object", "per_call"
+_CLASS_KEYS = {"cls", "klass", "class_", "type_", "typ", "kls"}
+
+
+def _keyed_by_class(key: str) -> bool:
+    """``reg[cls] = …``, ``reg[type(obj)] = …``, ``reg[obj.__class__] = …``."""
+    return key in _CLASS_KEYS or key.startswith("type(") or key.endswith("__class__")
 
 
 class Project:
@@ -145,7 +151,7 @@ class Project:
         if function is None:
             return PER_CALL
         if function.nested:
-            return ONCE if self._is_factory_decorator(function) else PER_CALL
+            return ONCE if self._is_returned_by_setup(function) else PER_CALL
         if self.kb.runs_once(function.name) or qualname in self.import_time_functions:
             return ONCE
         if function.class_qualname and self.is_metaclass(function.class_qualname):
@@ -154,24 +160,31 @@ class Project:
             return PER_OBJECT
         return PER_CALL
 
-    def _is_factory_decorator(self, function: FunctionFact) -> bool:
-        """The inner ``decorator`` a ``@factory(...)`` returns runs while the module imports."""
+    def _is_returned_by_setup(self, function: FunctionFact) -> bool:
+        """The inner ``decorator`` that a ``@factory(...)`` or a registrar returns runs when it
+        decorates, at import time — unlike a decorator's ``wrapper``, which runs per call."""
         parent = self.functions.get(function.qualname.rpartition(".")[0])
-        return (parent is not None and parent.name in self.decorator_factories
-                and function.name in parent.returns)
+        if parent is None or function.name not in parent.returns:
+            return False
+        return parent.name in self.decorator_factories or self.function_kind(parent.qualname) == ONCE
 
     def is_registration_api(self, qualname: Optional[str]) -> bool:
-        """A public configuration function whose only statement stores what it is given
-        (``add_hook(fn)``): its callers decide how often it runs, typically once."""
+        """A function whose only statement stores what it is given, and that either is named as
+        configuration (``add_hook(fn)``) or hands its argument back (a registration decorator,
+        ``def op(fn): _OPS.add(fn); return fn``): its callers decide how often it runs."""
         function = self.functions.get(qualname or "")
-        return (function is not None and not function.name.startswith("_") and function.body_statements <= 1
-                and self.kb.is_configuration_api(function.name))
+        if function is None or function.body_statements > 1:
+            return False
+        configuration = not function.name.startswith("_") and self.kb.is_configuration_api(function.name)
+        return configuration or bool(set(function.returns) & set(function.params))
 
     def growth_confidence(self, mutation: Mutation) -> str:
         """How sure a growth operation grows with traffic rather than with the program text."""
         kind = self.function_kind(mutation.function)
         if mutation.value == "param" and self.is_registration_api(mutation.function):
             return "low"
+        if _keyed_by_class(mutation.key):
+            return "low"  # one entry per class: bounded by the program text
         if kind == PER_OBJECT and mutation.value != "self":
             return "low"  # once per object, keyed by its arguments: bounded by the distinct arguments
         return "high"

@@ -12,6 +12,7 @@ from typing import Iterator, Optional, Tuple
 from retainlint.checks.context import Context
 from retainlint.facts import Listener
 from retainlint.findings import Finding
+from retainlint.graph import ReferenceGraph, render_chain
 from retainlint.project import MODULE, ONCE, PER_CALL, Project
 from retainlint.registry import check
 
@@ -30,7 +31,7 @@ def _owned_by_self(project: Project, listener: Listener) -> bool:
     return any((member, attribute) in project.constructed_attributes for member in project.family(owner))
 
 
-def classify(project: Project, listener: Listener) -> Optional[Tuple[str, str]]:
+def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Optional[Tuple[str, str]]:
     """(code, confidence) for a registration that is a hazard, None when it is not."""
     if listener.action != "add" or not listener.strong or listener.one_shot or listener.result_kept:
         return None
@@ -43,32 +44,41 @@ def classify(project: Project, listener: Listener) -> Optional[Tuple[str, str]]:
         return None
     per_call = kind == PER_CALL or listener.in_loop
     target = listener.target_kind
+    if target == "self_attr" and graph.rooted_slot(listener.target_ref):
+        target = "global"  # the slot holds an object a process-lifetime root holds
     if per_call and target == "global":
         return "RL202", "high"
     if per_call and target == "self_attr":
         return "RL202", "medium"
     if target == "global":
         return "RL201", "high"
-    if target in ("param", "self_attr"):
-        return "RL201", "low" if per_call else "medium"
+    if target in ("param", "self_attr") and not per_call and listener.callback_self and _in_constructor(listener):
+        return "RL201", "medium"  # the object hands itself to an emitter it was given
     return "RL201", "low"
+
+
+def _in_constructor(listener: Listener) -> bool:
+    return (listener.function or "").rsplit(".", 1)[-1] in ("__init__", "__post_init__", "__new__")
 
 
 def _findings(ctx: Context, wanted: str) -> Iterator[Finding]:
     project = ctx.project
     for facts in project.modules:
         for listener in facts.listeners:
-            verdict = classify(project, listener)
+            verdict = classify(project, ctx.graph, listener)
             if verdict is None or verdict[0] != wanted:
                 continue
             code, confidence = verdict
-            yield Finding(code, _message(project, listener, code), facts.path, listener.span, confidence)
+            yield Finding(code, _message(project, ctx.graph, listener, code), facts.path, listener.span, confidence)
 
 
-def _message(project: Project, listener: Listener, code: str) -> str:
+def _message(project: Project, graph: ReferenceGraph, listener: Listener, code: str) -> str:
     where = project.function_label(listener.function)
     target = listener.target
     lives = _OUTLIVES.get(listener.target_kind, "may outlive the registering code")
+    chain = graph.rooted_slot(listener.target_ref) if listener.target_kind == "self_attr" else None
+    if chain:
+        lives = f"is retained by {render_chain(chain)}"
     event = f" for {listener.event}" if listener.event else ""
     pinned = " and, through it, this object" if listener.callback_self else ""
     if code == "RL202":

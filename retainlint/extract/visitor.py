@@ -322,9 +322,11 @@ class FactVisitor(cst.CSTVisitor):
         is_classmethod = any(d.endswith("classmethod") for d in decorator_names)
         in_class = parent.kind == "class"
         body_statements, returns = _body_shape(node)
+        param_names = tuple(p.name.value for p in list(params.posonly_params) + list(params.params)
+                            + list(params.kwonly_params))
         self.facts.functions.append(FunctionFact(
             qualname, name, parent.qualname if in_class else None, decorator_names,
-            first, parent.kind == "function", body_statements, returns, self.span(node)))
+            first, param_names, parent.kind == "function", body_statements, returns, self.span(node)))
 
         frame = Frame("function", qualname)
         if in_class and not is_static:
@@ -523,6 +525,8 @@ class FactVisitor(cst.CSTVisitor):
         local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "")
         if isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.process_lifetime_factories:
             local.process_lifetime = True
+        if isinstance(value, cst.Subscript):
+            value = value.value  # ``eng = self._engines[scope]``: shrinking eng shrinks an element
         if isinstance(value, cst.Attribute) or (isinstance(value, cst.Name) and value.value != name):
             alias = self.ref_of(value)
             if alias is not None and alias.kind in ("self", "global"):
@@ -537,7 +541,9 @@ class FactVisitor(cst.CSTVisitor):
         """``c[k] = v`` grows a container; ``c[:] = …`` or ``c[a:b] = …`` replaces or trims it."""
         is_slice = any(isinstance(element.slice, cst.Slice) for element in target.slice)
         key = "" if is_slice else source_of(target.slice[0].slice) if target.slice else ""
-        op = "shrink" if is_slice else "grow"
+        constant_key = (not is_slice and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index)
+                        and isinstance(target.slice[0].slice.value, (cst.Integer, cst.SimpleString)))
+        op = "shrink" if is_slice else "slot" if constant_key else "grow"
         self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node, key=key, value=value)
         if not is_slice:
             self._element_holds(target.value, value, node)
