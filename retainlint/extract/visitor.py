@@ -51,6 +51,7 @@ class Local:
     created: str = ""  # dotted class of ``x = Class(...)``
     process_lifetime: bool = False  # ``log = logging.getLogger(...)``: lives as long as the process
     alias: Optional[Ref] = None  # ``x = self._chunks`` makes x another name for that container
+    element_of: Optional[Ref] = None  # ``x = self._engines[k]``: shrinking x shrinks that container
 
 
 @dataclass
@@ -163,6 +164,13 @@ class FactVisitor(cst.CSTVisitor):
             return None
         return self._global_ref(name)
 
+    def _element_container(self, target: cst.BaseExpression) -> Optional[Ref]:
+        frame = self.function_frame()
+        if frame is None or not isinstance(target, cst.Name):
+            return None
+        local = frame.locals.get(target.value)
+        return local.element_of if local is not None else None
+
     def _global_ref(self, name: str) -> Ref:
         target = self.imports.names.get(name)
         if target and "." in target:
@@ -181,6 +189,8 @@ class FactVisitor(cst.CSTVisitor):
     def emit_mutation(self, target: cst.BaseExpression, op: str, method: str, node: cst.CSTNode,
                       text_value: bool = False, key: str = "", value: Optional[cst.BaseExpression] = None) -> None:
         ref = self.ref_of(target)
+        if ref is None and op == "shrink":
+            ref = self._element_container(target)
         if ref is None:
             return
         mutation = Mutation(ref, op, method, self.current_function(), self.in_loop(), text_value, key,
@@ -526,8 +536,10 @@ class FactVisitor(cst.CSTVisitor):
         if isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.process_lifetime_factories:
             local.process_lifetime = True
         if isinstance(value, cst.Subscript):
-            value = value.value  # ``eng = self._engines[scope]``: shrinking eng shrinks an element
-        if isinstance(value, cst.Attribute) or (isinstance(value, cst.Name) and value.value != name):
+            element_of = self.ref_of(value.value)
+            if element_of is not None and element_of.kind in ("self", "global"):
+                local.element_of = element_of
+        elif isinstance(value, cst.Attribute) or (isinstance(value, cst.Name) and value.value != name):
             alias = self.ref_of(value)
             if alias is not None and alias.kind in ("self", "global"):
                 local.alias = alias
