@@ -15,6 +15,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
+from retainlint.extract.locate import LocatorMismatch, MetadataLocator, statement_locator
 from retainlint.extract.names import module_name_for
 from retainlint.extract.suppressions import scan_suppressions
 from retainlint.extract.visitor import FactVisitor
@@ -65,14 +66,25 @@ def extract_source(text: str, path: str, module: str, knowledge: Knowledge,
         return _syntax_error(text, path, exc)
     except (RecursionError, MemoryError) as exc:
         return FileError(path, 1, 1, f"cannot parse: {type(exc).__name__} (nesting too deep or file too large)")
+    try:
+        locator = statement_locator(text)
+        if locator is not None:
+            try:
+                return _visit(tree, text, path, module, knowledge, is_package, locator)
+            except LocatorMismatch:
+                pass
+        return _visit(tree, text, path, module, knowledge, is_package, MetadataLocator(tree))
+    except RecursionError:
+        return FileError(path, 1, 1, "cannot analyse: nesting too deep")
+
+
+def _visit(tree: cst.Module, text: str, path: str, module: str, knowledge: Knowledge, is_package: bool,
+           locator) -> ModuleFacts:
     facts = ModuleFacts(path=path, module=module)
     facts.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     facts.suppressions = scan_suppressions(text)
-    wrapper = cst.MetadataWrapper(tree, unsafe_skip_copy=True)
-    try:
-        wrapper.visit(FactVisitor(facts, knowledge, is_package))
-    except RecursionError:
-        return FileError(path, 1, 1, "cannot analyse: nesting too deep")
+    tree.visit(FactVisitor(facts, knowledge, is_package, locator))
+    locator.finish()
     return facts
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from retainlint.extract.names import (
     ImportResolver,
@@ -74,10 +73,9 @@ class Frame:
 
 
 class FactVisitor(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, facts: ModuleFacts, knowledge: Knowledge, is_package: bool) -> None:
+    def __init__(self, facts: ModuleFacts, knowledge: Knowledge, is_package: bool, locator) -> None:
         super().__init__()
+        self.locator = locator
         self.facts = facts
         self.kb = knowledge
         self.imports = ImportResolver(facts.module, is_package)
@@ -103,8 +101,15 @@ class FactVisitor(cst.CSTVisitor):
         return self.frame.loop_depth > 0
 
     def span(self, node: cst.CSTNode) -> Span:
-        pos = self.get_metadata(PositionProvider, node)
-        return Span(pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+        return self.locator.span(node)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.locator.enter(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        self.locator.leave(original_node)
 
     def qualify(self, node: cst.BaseExpression) -> str:
         name = dotted(node)

@@ -1,0 +1,139 @@
+"""Source positions for the nodes the extractor records.
+
+libcst's ``PositionProvider`` generates the code of the whole tree to compute positions and costs
+about twice as much as parsing.  The extractor needs positions for only a few nodes per file, so
+:class:`StatementLocator` takes the start of every statement from CPython's ``ast`` (fast, and in
+source order like libcst's statements) and finds a recorded node by searching for its exact code
+— libcst is lossless, so a node's code is a substring of the file — from the start of the
+statement that contains it.  :class:`MetadataLocator` is the exact fallback, for files that
+``ast`` cannot parse (newer syntax on an older Python) or where the statement counts disagree.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from typing import List, Optional, Tuple
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from retainlint.facts import Span
+
+_EMPTY_MODULE = cst.Module(body=[])
+
+
+def _concrete_subclasses(*bases: type) -> frozenset:
+    found, todo = set(), list(bases)
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return frozenset(found)
+
+
+# A set of concrete types: ``type(node) in STATEMENT_TYPES`` is far cheaper than an ABC isinstance.
+STATEMENT_TYPES = _concrete_subclasses(cst.BaseSmallStatement, cst.BaseCompoundStatement)
+
+
+class LocatorMismatch(Exception):
+    """The statements libcst visited do not line up with ``ast``'s: use the exact locator."""
+
+
+class _Offsets:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_starts = [0]
+        position = text.find("\n")
+        while position >= 0:
+            self.line_starts.append(position + 1)
+            position = text.find("\n", position + 1)
+
+    def span(self, start: int, end: int) -> Span:
+        line = bisect.bisect_right(self.line_starts, start)
+        end_line = bisect.bisect_right(self.line_starts, end)
+        return Span(line, start - self.line_starts[line - 1] + 1, end_line, end - self.line_starts[end_line - 1] + 1)
+
+    def offset(self, line: int, utf8_column: int) -> int:
+        start = self.line_starts[line - 1]
+        text_line = self.text[start:start + utf8_column + 1]
+        if text_line.isascii():
+            return start + utf8_column
+        end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
+        prefix = self.text[start:end].encode("utf-8")[:utf8_column]
+        return start + len(prefix.decode("utf-8", errors="ignore"))
+
+
+class StatementLocator:
+    def __init__(self, text: str, tree: ast.AST) -> None:
+        self._offsets = _Offsets(text)
+        extents = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.stmt):
+                line, column = node.lineno, node.col_offset
+                decorators = getattr(node, "decorator_list", None)
+                if decorators:
+                    line, column = min((d.lineno, d.col_offset - 1) for d in decorators)
+                extents.append((line, column, node.end_lineno or line, node.end_col_offset or column))
+        extents.sort()
+        offset = self._offsets.offset
+        self._extents = [(offset(l, c), offset(el, ec)) for l, c, el, ec in extents]
+        self._stack: List[Tuple[int, cst.CSTNode]] = []
+        self._visited = 0
+
+    def enter(self, node: cst.CSTNode) -> None:
+        if type(node) in STATEMENT_TYPES:
+            if self._visited >= len(self._extents):
+                raise LocatorMismatch()
+            self._stack.append((self._visited, node))
+            self._visited += 1
+
+    def leave(self, node: cst.CSTNode) -> None:
+        if type(node) in STATEMENT_TYPES:
+            self._stack.pop()
+
+    def finish(self) -> None:
+        if self._visited != len(self._extents):
+            raise LocatorMismatch()
+
+    def span(self, node: cst.CSTNode) -> Span:
+        if not self._stack:
+            return self._offsets.span(0, 0)
+        index, statement = self._stack[-1]
+        start, end = self._extents[index]
+        if node is statement:
+            return self._offsets.span(start, end)  # a whole statement: no code generation needed
+        code = _EMPTY_MODULE.code_for_node(node)
+        found = self._offsets.text.find(code, start)
+        if found < 0:
+            return self._offsets.span(start, start)
+        return self._offsets.span(found, found + len(code))
+
+
+class MetadataLocator:
+    """Exact positions from libcst's PositionProvider (one extra pass over the tree)."""
+
+    def __init__(self, tree: cst.Module) -> None:
+        wrapper = cst.MetadataWrapper(tree, unsafe_skip_copy=True)
+        self._positions = wrapper.resolve(PositionProvider)
+
+    def enter(self, node: cst.CSTNode) -> None:
+        pass
+
+    def leave(self, node: cst.CSTNode) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+    def span(self, node: cst.CSTNode) -> Span:
+        position = self._positions[node]
+        return Span(position.start.line, position.start.column + 1, position.end.line, position.end.column + 1)
+
+
+def statement_locator(text: str) -> Optional[StatementLocator]:
+    try:
+        return StatementLocator(text, ast.parse(text))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
