@@ -50,9 +50,17 @@ def check_files(root: Path, files: Dict[str, str], **settings) -> List:
     return result.findings
 
 
+def _runner() -> CliRunner:
+    """A runner that keeps stderr apart: click < 8.2 needs mix_stderr=False, later ones lack it."""
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+
+
 @pytest.fixture
 def invoke():
-    runner = CliRunner()
+    runner = _runner()
 
     def _invoke(*args, **kwargs):
         return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False, **kwargs)

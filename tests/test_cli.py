@@ -65,7 +65,7 @@ def test_unknown_selector_is_a_usage_error(tmp_path, invoke):
     write_files(tmp_path, LEAKY)
     result = invoke("check", tmp_path, "--select", "RL999")
     assert result.exit_code == 2
-    assert "unknown rule selector 'RL999'" in result.output
+    assert "unknown rule selector 'RL999'" in result.stderr
 
 
 def test_exit_codes(tmp_path, invoke):
