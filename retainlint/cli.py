@@ -15,7 +15,11 @@ import click
 
 from retainlint import __version__
 from retainlint.config import CONFIDENCES, ConfigError, Settings, load_settings
-from retainlint.engine import RunResult, run
+from retainlint.engine import RunResult, extract_project, run
+from retainlint.graph import ReferenceGraph
+from retainlint.graph_export import FORMATS, export_graph
+from retainlint.knowledge import load_knowledge
+from retainlint.project import Project
 from retainlint.registry import all_rules, matching_codes
 from retainlint.report import format_names, render
 
@@ -120,6 +124,33 @@ def check(paths, select, ignore, extend_select, exclude, extend_exclude, output_
     if exit_zero or not (result.findings or result.errors):
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("graph")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "graph_format", type=click.Choice(sorted(FORMATS)), default="dot", show_default=True)
+@click.option("--only-hazards", is_flag=True, help="Only the retention chains and reference cycles.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
+@click.option("-o", "--output", "output_file", type=click.Path(dir_okay=False), help="Write to this file.")
+def graph_command(paths, graph_format, only_hazards, config_path, output_file) -> None:
+    """Print the reference graph of PATHS (default: the current folder)."""
+    paths = list(paths) or ["."]
+    try:
+        settings = load_settings(paths, config_path)
+    except ConfigError as exc:
+        click.echo(f"retainlint: configuration error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    modules, errors = extract_project(paths, settings)
+    for error in errors:
+        click.echo(error.render(), err=True)
+    graph = ReferenceGraph(Project(modules, load_knowledge(settings.api)))
+    text = FORMATS[graph_format](export_graph(graph, only_hazards))
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    else:
+        click.echo(text)
+    sys.exit(EXIT_FINDINGS if errors else EXIT_CLEAN)
 
 
 def rule_text(code: str) -> str:

@@ -97,17 +97,23 @@ def _keep(finding: Finding, settings: Settings, suppressions: Dict[str, Mapping]
     return not any(finding.code.startswith(code) for code in ignored.get(finding.path, ()))
 
 
-def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) -> RunResult:
+def extract_project(paths: Sequence[str], settings: Settings,
+                    jobs: Optional[int] = None) -> Tuple[List[ModuleFacts], List[FileError]]:
+    """Facts of every file under the paths, and the files that could not be read or parsed."""
     sources, errors = discover(paths, settings.root, settings.exclude + settings.extend_exclude)
     knowledge = load_knowledge(settings.api)
     modules: List[ModuleFacts] = []
-    result = RunResult(errors=list(errors), files=len(sources))
+    errors = list(errors)
     for item in extract_all(sources, knowledge, settings.api, jobs):
-        if isinstance(item, FileError):
-            result.errors.append(item)
-        else:
-            modules.append(item)
-            result.lines += item.lines
+        (errors if isinstance(item, FileError) else modules).append(item)
+    return modules, errors
+
+
+def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) -> RunResult:
+    modules, errors = extract_project(paths, settings, jobs)
+    knowledge = load_knowledge(settings.api)
+    result = RunResult(errors=errors, files=len(modules) + sum(1 for e in errors if e.path.endswith(".py")),
+                       lines=sum(m.lines for m in modules))
     suppressions = {m.path: m.suppressions for m in modules}
     ignored = {m.path: per_file_ignored(settings, m.path) for m in modules}
     findings = analyse(modules, knowledge, selected_codes(settings))

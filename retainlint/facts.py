@@ -140,6 +140,18 @@ class Holds:
     held: str  # dotted class name as written, resolved through imports
     via: str  # attribute | element | annotation | callback
     span: Span
+    back: bool = False  # the value is ``self`` stored on another object: ``child.parent = self``
+
+
+@dataclass(frozen=True)
+class StoredException:
+    """An exception, ``sys.exc_info()`` or a traceback kept in a slot that outlives the handler."""
+
+    ref: Ref
+    what: str  # exception | exc_info | traceback
+    via: str  # attribute | element
+    function: Optional[str]
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,7 @@ class ModuleFacts:
     global_instances: list = field(default_factory=list)
     cached_methods: list = field(default_factory=list)
     logger_calls: list = field(default_factory=list)
+    stored_exceptions: list = field(default_factory=list)
     import_time_calls: set = field(default_factory=set)  # qualified callees called at module/class level
     decorators_used: set = field(default_factory=set)  # last names of decorators applied at import time
     decorator_factories: set = field(default_factory=set)  # last names of decorators applied as ``@f(...)``

@@ -1,27 +1,35 @@
 """The project's reference graph: who holds whom, and which holders live as long as the process.
 
-Nodes are ``class:pkg.mod.Class`` (instances of a project class), ``global:pkg.mod.NAME`` (module
-globals) and ``classattr:pkg.mod.Class.name`` (class-level attributes).  An edge ``a → b`` means
-``a`` keeps ``b`` alive through a strong reference: an attribute, a container element, or a
-listener registration whose bound method pins its object.  Globals, class attributes and
-instances of long-lived bases (threads, servers, handlers) are the roots.
+Nodes:
+  ``class:pkg.mod.Class``       instances of a class (a project class, or an imported one by name)
+  ``global:pkg.mod.NAME``       a module global — a root
+  ``classattr:pkg.Class.name``  a class-level attribute — a root
+  ``container:pkg.Class.name``  an instance attribute container that only ever grows — a hazard
+An edge ``a → b`` means ``a`` keeps ``b`` alive through a strong reference: an attribute, a
+container element, or a listener registration whose bound method pins its object.  Instances of
+long-lived bases (threads, servers, handlers) are roots too; unbounded globals and class
+attributes are hazards as well as roots.
 
-Weak containers and containers that are shrunk somewhere (``RUNS.pop(id)`` in a ``finally``)
-make no element edges: their elements leave again, so they do not decide anyone's lifetime.
+Weak containers and containers that are shrunk somewhere (``RUNS.pop(id)`` in a ``finally``) make
+no element edges: their elements leave again.  Registrations that a matching removal undoes make
+no edges, and neither do registrations on an emitter the registering object owns: at class level
+they would join every emitter of that class into one node and invent chains.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import networkx as nx
 
 from retainlint.facts import Holds, Listener, Ref, Span
 from retainlint.project import Project
+from retainlint.unbounded import CLASS, MODULE, Unbounded
 
 _SOURCE = "__roots__"
+_NOWHERE = Span(1, 1, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,15 @@ class Link:
     label: str
     path: str
     span: Span
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A strong reference cycle closed by a back-reference (``child.parent = self``)."""
+
+    classes: Tuple[str, ...]  # qualified names, starting with the class that holds the back-reference
+    back: Link  # the attribute that should be weak
+    links: Tuple[Link, ...]
 
 
 def class_node(qualname: str) -> str:
@@ -46,6 +63,7 @@ class ReferenceGraph:
         self.project = project
         self.graph = nx.DiGraph()
         self._slot_types: Dict[Ref, str] = {}
+        self._back_edges: List[Tuple[str, str]] = []
         for qualname in project.classes:
             self.graph.add_node(class_node(qualname), kind="class", label=short(qualname))
         for facts in project.modules:
@@ -54,11 +72,15 @@ class ReferenceGraph:
         for facts in project.modules:
             for listener in facts.listeners:
                 self._add_listener(listener, facts.path)
+        for item in project.unbounded:
+            if item.rating != "low":
+                self._add_hazard(item)
         for qualname in project.classes:
             base = self._long_lived_base(qualname)
             if base:
                 self.graph.nodes[class_node(qualname)]["root"] = f"a {base}"
 
+    # ------------------------------------------------------------------ building
     def _long_lived_base(self, qualname: str) -> Optional[str]:
         for base in self.project.ancestors(qualname):
             if base in self.project.kb.long_lived_bases:
@@ -87,15 +109,17 @@ class ReferenceGraph:
             return f"classattr:{ref.owner}.{ref.name}", f"{short(ref.owner)}.{ref.name}", "class attribute"
         return class_node(ref.owner), f"{short(ref.owner)}.{ref.name}", None
 
-    def _add_edge(self, holder: Tuple[str, str, Optional[str]], target: str, via: str, path: str, span: Span) -> None:
-        node, label, root = holder
+    def _add_edge(self, holder: Tuple[str, str, Optional[str]], target: str, via: str, path: str, span: Span,
+                  label: Optional[str] = None) -> bool:
+        node, slot, root = holder
         if node not in self.graph:
-            self.graph.add_node(node, kind=node.split(":", 1)[0], label=label)
+            self.graph.add_node(node, kind=node.split(":", 1)[0], label=slot)
         if root:
             self.graph.nodes[node]["root"] = root
         if node == target or self.graph.has_edge(node, target):
-            return
-        self.graph.add_edge(node, target, label=label, via=via, path=path, span=span)
+            return False
+        self.graph.add_edge(node, target, label=label or slot, via=via, path=path, span=span)
+        return True
 
     def _add_holds(self, holds: Holds, path: str, module: str) -> None:
         if holds.via == "element" and self._element_released(holds.owner):
@@ -105,13 +129,16 @@ class ReferenceGraph:
             return
         if holds.via in ("attribute", "annotation") and holds.owner.kind == "self":
             self._slot_types.setdefault(holds.owner, target)
-        self._add_edge(self._holder(holds.owner), target, holds.via, path, holds.span)
+        holder = self._holder(holds.owner)
+        if self._add_edge(holder, target, holds.via, path, holds.span) and holds.back:
+            self._back_edges.append((holder[0], target))
 
     def _add_listener(self, listener: Listener, path: str) -> None:
         """A strong registration of a bound method (or closure over ``self``) makes the emitter
         hold the registering object, until a matching removal."""
         if (listener.action != "add" or not listener.strong or listener.one_shot or not listener.callback_self
-                or listener.target_ref is None or self.project.is_removed(listener)):
+                or listener.target_ref is None or self.project.is_removed(listener)
+                or self.project.owns_target(listener)):
             return
         function = self.project.functions.get(listener.function or "")
         owner = function.class_qualname if function is not None else None
@@ -128,7 +155,23 @@ class ReferenceGraph:
             holder = (emitter, self.graph.nodes[emitter]["label"], None)
         else:
             return
-        self._add_edge(holder, class_node(owner), "listener", path, listener.span)
+        callback = listener.callback.replace("self.", f"{short(owner)}.", 1)
+        self._add_edge(holder, class_node(owner), "listener", path, listener.span,
+                       label=f"{holder[1]} (listener {callback})")
+
+    def _add_hazard(self, item: Unbounded) -> None:
+        """Mark what only grows: an instance container becomes a node of its own."""
+        if item.kind in (MODULE, CLASS):
+            node, label, root = self._holder(item.ref)
+            if node not in self.graph:
+                self.graph.add_node(node, kind=node.split(":", 1)[0], label=label, root=root)
+            self.graph.nodes[node]["hazard"] = "never shrinks"
+            return
+        node = f"container:{item.ref.owner}.{item.ref.name}"
+        path = self.project.path_of(item.first.function, "")
+        self.graph.add_node(node, kind="container", label=item.ref.display(), hazard=item.describe())
+        self._add_edge((class_node(item.ref.owner), item.ref.display(), None), node, "container", path,
+                       item.first.span)
 
     def _element_released(self, ref: Ref) -> bool:
         defs = self.project.containers.get(ref, ())
@@ -137,7 +180,7 @@ class ReferenceGraph:
         owners = self.project.family(ref.owner) if ref.kind == "self" else None
         return bool(self.project.shrinks(ref, owners))
 
-    # ------------------------------------------------------------------ questions
+    # ------------------------------------------------------------------ chains
     @cached_property
     def _root_paths(self) -> Dict[str, List[str]]:
         graph = self.graph.copy()
@@ -147,25 +190,31 @@ class ReferenceGraph:
                 graph.add_edge(_SOURCE, node)
         return nx.single_source_shortest_path(graph, _SOURCE)
 
+    def _root_label(self, node: str) -> str:
+        data = self.graph.nodes[node]
+        hazard = ", never shrinks" if data.get("hazard") else ""
+        return f"{data['label']} ({data['root']}{hazard})"
+
+    def links(self, nodes: List[str]) -> List[Link]:
+        """The links of a path of nodes that starts at a root: the root, then each edge's slot."""
+        first = self.graph.edges[nodes[0], nodes[1]] if len(nodes) > 1 else None
+        links = [Link(self._root_label(nodes[0]), first["path"] if first else "",
+                      first["span"] if first else _NOWHERE)]
+        for holder, held in zip(nodes[1:], nodes[2:]):
+            edge = self.graph.edges[holder, held]
+            hazard = self.graph.nodes[held].get("hazard") if held.startswith("container:") else None
+            links.append(Link(hazard or edge["label"], edge["path"], edge["span"]))
+        return links
+
     def retention_chain(self, qualname: str) -> Optional[List[Link]]:
         """The shortest chain from a process-lifetime root to instances of a class, if any."""
         path = self._root_paths.get(class_node(qualname))
         if not path:
             return None
         nodes = path[1:]
-        root = nodes[0]
-        data = self.graph.nodes[root]
-        first_span = None
-        first_path = ""
+        links = self.links(nodes)
         if len(nodes) > 1:
-            edge = self.graph.edges[nodes[0], nodes[1]]
-            first_span, first_path = edge["span"], edge["path"]
-        links = [Link(f"{data['label']} ({data['root']})", first_path, first_span or Span(1, 1, 1, 1))]
-        for holder, held in zip(nodes[1:], nodes[2:]):
-            edge = self.graph.edges[holder, held]
-            links.append(Link(edge["label"], edge["path"], edge["span"]))
-        if len(nodes) > 1:
-            links.append(Link(short(qualname), first_path, first_span or Span(1, 1, 1, 1)))
+            links.append(Link(short(qualname), links[-1].path, links[-1].span))
         return links
 
     def rooted_slot(self, ref: Optional[Ref]) -> Optional[List[Link]]:
@@ -175,12 +224,53 @@ class ReferenceGraph:
             return None
         return self.retention_chain(node[len("class:"):])
 
-    def holders(self, qualname: str) -> List[str]:
-        """Labels of the slots that hold instances of a class (reachable from a root or not)."""
-        node = class_node(qualname)
+    def root_chains(self, direct: bool = False) -> Iterator[Tuple[str, List[List[str]]]]:
+        """For each root, the paths (shortest first) to the unbounded containers it retains
+        through at least one object other than the container's owner — the chains RL401 reports.
+        A root's own buffers, and a global instance's, are RL101/RL301's to report; ``direct``
+        includes them (for drawing)."""
+        for root, data in self.graph.nodes(data=True):
+            if not data.get("root"):
+                continue
+            paths = nx.single_source_shortest_path(self.graph, root)
+            chains = []
+            for node, path in paths.items():
+                if not node.startswith("container:"):
+                    continue
+                objects = [n for n in path[1:-1] if n.startswith("class:")]
+                if direct or len(objects) >= (1 if root.startswith("class:") else 2):
+                    chains.append(path)
+            if chains:
+                yield root, sorted(chains, key=lambda p: (len(p), p[-1]))
+
+    def retained_through(self, ref: Ref) -> str:
+        """", its entries retaining X (via Y)" for a registry whose elements hold unbounded containers."""
+        node = self._holder(ref)[0]
         if node not in self.graph:
-            return []
-        return [self.graph.edges[h, node]["label"] for h in self.graph.predecessors(node)]
+            return ""
+        paths = nx.single_source_shortest_path(self.graph, node)
+        hazards = sorted((p for n, p in paths.items() if n.startswith("container:")), key=len)
+        if not hazards:
+            return ""
+        via = " → ".join(link.label for link in self.links(hazards[0])[1:])
+        return f", and its entries retain {via}"
+
+    # ------------------------------------------------------------------ cycles
+    def cycles(self) -> Iterator[Cycle]:
+        """Instance-level cycles: a back-reference ``child.parent = self`` whose target holds the
+        child (directly or through other objects) through strong attribute or element edges."""
+        strong = self.graph.edge_subgraph(
+            (a, b) for a, b, via in self.graph.edges(data="via")
+            if via in ("attribute", "annotation", "element") and a.startswith("class:") and b.startswith("class:"))
+        for holder, target in self._back_edges:
+            if holder not in strong or target not in strong or not nx.has_path(strong, target, holder):
+                continue
+            forward = nx.shortest_path(strong, target, holder)
+            nodes = [holder] + forward
+            back = self.graph.edges[holder, target]
+            links = tuple(Link(self.graph.edges[a, b]["label"], self.graph.edges[a, b]["path"],
+                               self.graph.edges[a, b]["span"]) for a, b in zip(nodes, nodes[1:]))
+            yield Cycle(tuple(n[len("class:"):] for n in nodes[:-1]), links[0], links)
 
 
 def render_chain(links: List[Link]) -> str:

@@ -214,6 +214,13 @@ class Project:
         return [m for candidate in refs for m in self.mutations.get(candidate, ())
                 if m.op == "shrink" or (m.op == "reset" and self.function_kind(m.function) == PER_CALL)]
 
+    @cached_property
+    def unbounded(self) -> list:
+        """Every container that only ever grows (see :mod:`retainlint.unbounded`)."""
+        from retainlint.unbounded import find_unbounded
+
+        return find_unbounded(self)
+
     def grows(self, ref: Ref) -> List[Mutation]:
         return [m for m in self.mutations.get(ref, ()) if m.op == "grow"]
 
@@ -222,6 +229,15 @@ class Project:
         """(class, attribute) pairs that a class fills with an object it builds itself."""
         return {(a.ref.owner, a.ref.name) for facts in self.modules for a in facts.attr_assigns
                 if a.ref.kind == "self" and a.value_class and not a.from_param}
+
+    def owns_target(self, listener: Listener) -> bool:
+        """``self._emitter.on(...)`` where this class builds ``self._emitter``: it dies with the object."""
+        if listener.target_kind != "self_attr" or not listener.function:
+            return False
+        attribute = listener.target.split(".")[1] if "." in listener.target else ""
+        function = self.functions.get(listener.function)
+        owner = function.class_qualname if function and function.class_qualname else listener.function.rsplit(".", 2)[0]
+        return any((member, attribute) in self.constructed_attributes for member in self.family(owner))
 
     # ------------------------------------------------------------------ listeners
     @cached_property

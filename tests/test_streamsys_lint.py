@@ -60,4 +60,4 @@ def test_cli_on_the_fixtures(invoke):
     assert invoke("check", STREAMSYS / "fixed").exit_code == 0
     leaky = invoke("check", STREAMSYS / "leaky")
     assert leaky.exit_code == 1
-    assert "AGENT (module global) → Agent._pubsub → EventEmitter → Run.output → ModelOutput" in leaky.output
+    assert "AGENT (module global) → Agent._pubsub → EventEmitter (listener Run._on_abort) → Run.output → ModelOutput" in leaky.output

@@ -21,16 +21,6 @@ _OUTLIVES = {"global": "lives as long as the process", "param": "is passed in an
              "self_attr": "is not owned by this object"}
 
 
-def _owned_by_self(project: Project, listener: Listener) -> bool:
-    """``self._emitter.on(...)`` where this class builds ``self._emitter``: it dies with the object."""
-    if listener.target_kind != "self_attr" or not listener.function:
-        return False
-    attribute = listener.target.split(".")[1] if "." in listener.target else ""
-    function = project.functions.get(listener.function)
-    owner = function.class_qualname if function and function.class_qualname else listener.function.rsplit(".", 2)[0]
-    return any((member, attribute) in project.constructed_attributes for member in project.family(owner))
-
-
 def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Optional[Tuple[str, str]]:
     """(code, confidence) for a registration that is a hazard, None when it is not."""
     if listener.action != "add" or not listener.strong or listener.one_shot or listener.result_kept:
@@ -38,7 +28,7 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
     kind = project.function_kind(listener.function)
     if kind == MODULE or (kind == ONCE and not listener.in_loop):
         return None
-    if listener.target_kind in ("local_created",) or _owned_by_self(project, listener):
+    if listener.target_kind in ("local_created",) or project.owns_target(listener):
         return None
     if project.is_removed(listener):
         return None

@@ -3,59 +3,40 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List
+from typing import Iterator
 
 from retainlint.checks.context import Context
-from retainlint.facts import Mutation, Ref
-from retainlint.findings import CONFIDENCE_ORDER, Finding, Related
+from retainlint.findings import Finding, Related
 from retainlint.project import PER_CALL, PER_OBJECT
 from retainlint.registry import check
+from retainlint.unbounded import CLASS, MODULE
 
 
-def _runtime_growth(ctx: Context, ref: Ref) -> List[Mutation]:
-    """Growth in code that runs per call or per object, not at import or in setup."""
-    return sorted((m for m in ctx.project.grows(ref)
-                   if ctx.project.function_kind(m.function) in (PER_CALL, PER_OBJECT)),
-                  key=lambda m: (m.span.line, m.span.col))
-
-
-def _registry_findings(ctx: Context, code: str, scope: str, describe) -> Iterator[Finding]:
+def _registry_findings(ctx: Context, code: str, kind: str, describe: str) -> Iterator[Finding]:
     project = ctx.project
-    for ref, defs in list(project.containers.items()):
-        scopes = {d.scope for d in defs}
-        if scope not in scopes or (scope == "class" and "instance" in scopes):
+    for item in project.unbounded:
+        if item.kind != kind:
             continue
-        if any(d.bounded or d.weak or d.text for d in defs):
-            continue
-        owners = project.family(ref.owner) if ref.kind == "self" else None
-        if ref.kind == "self" and any(
-                d.scope == "instance" for o in owners for d in project.containers.get(Ref("self", o, ref.name), ())):
-            continue
-        growth = _runtime_growth(ctx, ref)
-        if not growth or project.shrinks(ref, owners):
-            continue
-        rated = [(CONFIDENCE_ORDER[project.growth_confidence(m)], m) for m in growth]
-        best = max(score for score, _ in rated)
-        first = next(m for score, m in rated if score == best)
-        confidence = project.growth_confidence(first)
-        where = ", ".join(sorted({project.function_label(m.function) for m in growth}))
+        ref, first = item.ref, item.first
+        where = ", ".join(sorted({project.function_label(m.function) for m in item.growth}))
         path = project.path_of(first.function, "")
-        definition = defs[0]
+        definition = item.definitions[0]
         def_path = project.module_paths.get(ref.owner if ref.kind == "global" else ref.owner.rpartition(".")[0], path)
-        message = (f"{describe(ref)} {ref.display()} grows ({first.method}) in {where} and nothing ever removes "
-                   f"entries: it lives as long as the process, so it keeps every entry")
-        yield Finding(code, message, path, first.span, confidence,
+        message = (f"{describe} {ref.display()} grows ({first.method}) in {where} and nothing ever removes "
+                   f"entries: it lives as long as the process, so it keeps every entry"
+                   f"{ctx.graph.retained_through(ref)}")
+        yield Finding(code, message, path, first.span, item.rating,
                       related=(Related(def_path, definition.span, f"{ref.display()} is created here"),))
 
 
 @check("RL301")
 def global_registry_grows(ctx: Context) -> Iterator[Finding]:
-    return _registry_findings(ctx, "RL301", "module", lambda ref: "module-level")
+    return _registry_findings(ctx, "RL301", MODULE, "module-level")
 
 
 @check("RL302")
 def class_registry_grows(ctx: Context) -> Iterator[Finding]:
-    return _registry_findings(ctx, "RL302", "class", lambda ref: "class attribute")
+    return _registry_findings(ctx, "RL302", CLASS, "class attribute")
 
 
 @check("RL303")

@@ -36,6 +36,7 @@ from retainlint.facts import (
     Mutation,
     Ref,
     Span,
+    StoredException,
 )
 from retainlint.knowledge import Knowledge
 
@@ -67,6 +68,7 @@ class Frame:
     assigned: Set[str] = field(default_factory=set)
     declared_global: Set[str] = field(default_factory=set)
     local_functions: Set[str] = field(default_factory=set)
+    exceptions: Dict[str, str] = field(default_factory=dict)  # local → exception | exc_info | traceback
     loop_depth: int = 0
     # Records about bare names that are globals unless the function binds them later.
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
@@ -149,6 +151,9 @@ class FactVisitor(cst.CSTVisitor):
                     return Ref("self", self.module_classes[base.value], attr)
                 if self.imports.is_module_alias(base.value) and not self._is_local(base.value):
                     return Ref("global", self.imports.qualify(base.value), attr)
+                typed = self._local_class(base.value)
+                if typed:
+                    return Ref("self", typed, attr)  # ``child.parent``: an attribute of a known class
             return Ref("attr", "", attr)
         return None
 
@@ -168,6 +173,16 @@ class FactVisitor(cst.CSTVisitor):
         if name in frame.params or name in frame.assigned:
             return None
         return self._global_ref(name)
+
+    def _local_class(self, name: str) -> str:
+        """The class of a local built as ``Class(...)`` or a parameter annotated with one."""
+        frame = self.function_frame()
+        if frame is None:
+            return ""
+        local = frame.locals.get(name)
+        if local is not None:
+            return local.created
+        return frame.param_types.get(name, "")
 
     def _element_container(self, target: cst.BaseExpression) -> Optional[Ref]:
         frame = self.function_frame()
@@ -281,6 +296,12 @@ class FactVisitor(cst.CSTVisitor):
         if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
             return self.is_text_value(value.left) or self.is_text_value(value.right)
         return False
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Module-level classes are known before the pass: a method may name a class defined below."""
+        for statement in node.body:
+            if isinstance(statement, cst.ClassDef):
+                self.module_classes[statement.name.value] = f"{self.facts.module}.{statement.name.value}"
 
     # ------------------------------------------------------------------ imports
     def visit_Import(self, node: cst.Import) -> None:
@@ -423,6 +444,9 @@ class FactVisitor(cst.CSTVisitor):
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
             self._bind_targets(node.name.name)
+            frame = self.function_frame()
+            if frame is not None and isinstance(node.name.name, cst.Name):
+                frame.exceptions[node.name.name.value] = "exception"
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_targets(node.target)
@@ -501,9 +525,10 @@ class FactVisitor(cst.CSTVisitor):
             value_class = self.class_of_value(value)
             from_param = isinstance(value, cst.Name) and value.value in frame.params
             self.facts.attr_assigns.append(AttrAssign(ref, function, value_class, from_param, span))
+        self._stored_exception(ref, value, "attribute", span)
         value_class = self.class_of_value(value)
-        if value_class and ref.kind in ("self", "global"):
-            self.facts.holds.append(Holds(ref, value_class, "attribute", span))
+        if value_class and value_class not in self.kb.weak and ref.kind in ("self", "global"):
+            self.facts.holds.append(Holds(ref, value_class, "attribute", span, back=self.value_kind(value) == "self"))
             if ref.kind == "global" and function is None:
                 self.facts.global_instances.append(GlobalInstance(ref, value_class, span))
         self._callable_holds(ref, value, span)
@@ -535,8 +560,34 @@ class FactVisitor(cst.CSTVisitor):
         if holds_self and not (ref.kind == "self" and ref.owner == cls):
             self.facts.holds.append(Holds(ref, cls, "callback", span))
 
+    def exception_kind(self, value: cst.BaseExpression) -> str:
+        """"exception", "exc_info" or "traceback" when the value is one, else ""."""
+        if isinstance(value, cst.Name):
+            frame = self.function_frame()
+            return frame.exceptions.get(value.value, "") if frame is not None else ""
+        if isinstance(value, cst.Call) and self.qualify(value.func) == "sys.exc_info":
+            return "exc_info"
+        if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call) and \
+                self.qualify(value.value.func) == "sys.exc_info":
+            return "traceback"
+        if isinstance(value, cst.Attribute) and value.attr.value in ("__traceback__", "tb_frame"):
+            return "traceback"
+        if self.qualify(value) in ("sys.last_traceback", "sys.last_value", "sys.last_exc"):
+            return "exception"
+        return ""
+
+    def _stored_exception(self, ref: Ref, value: cst.BaseExpression, via: str, span: Span) -> None:
+        what = self.exception_kind(value)
+        if what and ref.kind in ("self", "global"):
+            self.facts.stored_exceptions.append(StoredException(ref, what, via, self.current_function(), span))
+
     def _assign_local(self, frame: Frame, name: str, value: cst.BaseExpression) -> None:
         frame.assigned.add(name)
+        what = self.exception_kind(value)
+        if what:
+            frame.exceptions[name] = what
+        else:
+            frame.exceptions.pop(name, None)
         local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "")
         if isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.process_lifetime_factories:
             local.process_lifetime = True
@@ -566,12 +617,13 @@ class FactVisitor(cst.CSTVisitor):
             self._element_holds(target.value, value, node)
 
     def _element_holds(self, container: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
-        held = self.class_of_value(value)
-        if not held:
-            return
         ref = self.ref_of(container)
-        if ref is not None and ref.kind in ("self", "global"):
-            self.facts.holds.append(Holds(ref, held, "element", self.span(node)))
+        if ref is None or ref.kind not in ("self", "global"):
+            return
+        self._stored_exception(ref, value, "element", self.span(node))
+        held = self.class_of_value(value)
+        if held and held not in self.kb.weak:
+            self.facts.holds.append(Holds(ref, held, "element", self.span(node), back=self.value_kind(value) == "self"))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         operator = node.operator

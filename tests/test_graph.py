@@ -1,0 +1,189 @@
+"""The reference graph across modules: retention chains (RL401), cycles (RL402), and the
+``retainlint graph`` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+
+from tests.conftest import check_files, write_files
+
+STREAMSYS = Path(__file__).resolve().parent.parent / "fixtures" / "streamsys"
+
+REGISTRY_PROJECT = {
+    "pkg/__init__.py": "",
+    "pkg/registry.py": "RUNS = {}\n",
+    "pkg/output.py": """
+        class Output:
+            def __init__(self):
+                self._chunks = []
+
+            def emit(self, chunk):
+                self._chunks.append(chunk)
+    """,
+    "pkg/run.py": """
+        from .output import Output
+
+        class Run:
+            def __init__(self, run_id):
+                self.id = run_id
+                self.output = Output()
+    """,
+    "pkg/api.py": """
+        from pkg.registry import RUNS
+        from pkg.run import Run
+
+        def start(run_id, chunks):
+            run = Run(run_id)
+            RUNS[run_id] = run
+            for chunk in chunks:
+                run.output.emit(chunk)
+            return run
+    """,
+}
+
+CHAIN = "RUNS (module global, never shrinks) → Run.output → Output._chunks (append, never shrinks)"
+
+
+def by_code(findings, code):
+    return [f for f in findings if f.code == code]
+
+
+def test_multi_module_registry_gives_exactly_one_chain(tmp_path):
+    findings = check_files(tmp_path, REGISTRY_PROJECT)
+    chains = by_code(findings, "RL401")
+    assert len(chains) == 1
+    chain = chains[0]
+    assert chain.message.startswith(CHAIN), chain.message
+    assert chain.path.endswith("api.py") and chain.span.line == 6, "reported where the root is filled"
+    assert [r.path.rsplit("/", 1)[-1] for r in chain.related] == ["run.py", "output.py"]
+
+
+def test_growth_findings_in_a_chain_say_so(tmp_path):
+    findings = check_files(tmp_path, REGISTRY_PROJECT)
+    (buffer,) = by_code(findings, "RL101")
+    assert buffer.confidence == "high"
+    assert "retained by RUNS (module global, never shrinks) → Run.output → Output" in buffer.message
+    (registry,) = by_code(findings, "RL301")
+    assert "its entries retain Run.output → Output._chunks" in registry.message
+
+
+def test_registry_popped_in_finally_gives_no_chain(tmp_path):
+    project = dict(REGISTRY_PROJECT)
+    project["pkg/api.py"] = """
+        from pkg.registry import RUNS
+        from pkg.run import Run
+
+        def start(run_id, chunks):
+            run = Run(run_id)
+            RUNS[run_id] = run
+            try:
+                for chunk in chunks:
+                    run.output.emit(chunk)
+            finally:
+                RUNS.pop(run_id, None)
+    """
+    assert check_files(tmp_path, project) == []
+
+
+def test_bounded_buffer_gives_no_chain(tmp_path):
+    project = dict(REGISTRY_PROJECT)
+    project["pkg/output.py"] = """
+        import collections
+
+        class Output:
+            def __init__(self):
+                self._chunks = collections.deque(maxlen=1000)
+
+            def emit(self, chunk):
+                self._chunks.append(chunk)
+    """
+    assert by_code(check_files(tmp_path, project), "RL401") == []
+
+
+CYCLE = """
+    import weakref
+
+    class Parent:
+        def attach(self):
+            child = Child()
+            child.parent = {back}
+            self.child = child
+
+    class Child:
+        pass
+"""
+
+
+def test_plain_cycle_is_found_at_low_confidence(tmp_path):
+    (cycle,) = by_code(check_files(tmp_path, {"m.py": CYCLE.format(back="self")}, min_confidence="low"), "RL402")
+    assert cycle.confidence == "low"
+    assert "reference cycle Child.parent → Parent.child → Child" in cycle.message
+    assert "make Child.parent a weakref.ref" in cycle.message
+
+
+def test_cycle_with_weak_back_reference_is_silent(tmp_path):
+    for back in ("weakref.ref(self)", "weakref.proxy(self)"):
+        assert check_files(tmp_path, {"m.py": CYCLE.format(back=back)}, min_confidence="low") == []
+
+
+def test_bound_method_on_owned_emitter_is_not_a_chain(tmp_path):
+    findings = check_files(tmp_path, {"m.py": """
+        from events import EventEmitter
+
+        class Output:
+            def __init__(self):
+                self._emitter = EventEmitter()
+                self._emitter.on("chunk", self._on_chunk)
+                self.chunks = []
+
+            def _on_chunk(self, chunk):
+                self.chunks.append(chunk)
+
+        class Hub:
+            def __init__(self):
+                self.emitter = EventEmitter()
+
+        HUB = Hub()
+    """}, min_confidence="low")
+    assert by_code(findings, "RL401") == [] and by_code(findings, "RL402") == []
+    (buffer,) = by_code(findings, "RL101")
+    assert buffer.confidence != "high", "HUB's emitter is another EventEmitter: no chain to Output"
+
+
+# ---------------------------------------------------------------------------------- the graph command
+def test_graph_formats(tmp_path, invoke):
+    write_files(tmp_path, REGISTRY_PROJECT)
+    data = json.loads(invoke("graph", tmp_path, "--format", "json").stdout)
+    graph = nx.node_link_graph(data, edges="links") if "links" in data else nx.node_link_graph(data)
+    assert nx.has_path(graph, "global:pkg.registry.RUNS", "container:pkg.output.Output._chunks")
+    dot = invoke("graph", tmp_path, "--format", "dot").stdout
+    assert dot.startswith("digraph retainlint {") and '"class:pkg.run.Run" -> "class:pkg.output.Output"' in dot
+    mermaid = invoke("graph", tmp_path, "--format", "mermaid").stdout
+    assert mermaid.startswith("flowchart LR") and '|"Run.output"|' in mermaid
+
+
+def _hazard_graph(invoke, variant):
+    data = json.loads(invoke("graph", STREAMSYS / variant, "--only-hazards", "--format", "json").stdout)
+    return nx.node_link_graph(data, edges="links") if "links" in data else nx.node_link_graph(data)
+
+
+def test_fixture_graph_shows_the_chain_to_the_buffered_chunks_only_when_leaky(invoke):
+    buffer = "container:fixtures.streamsys.{}.output.ModelOutput._buffered_chunks"
+    leaky = _hazard_graph(invoke, "leaky")
+    roots = [n for n, d in leaky.nodes(data=True) if d.get("root")]
+    assert any(nx.has_path(leaky, root, buffer.format("leaky")) for root in roots)
+    path = nx.shortest_path(leaky, "global:fixtures.streamsys.leaky.app.AGENT", buffer.format("leaky"))
+    assert "class:fixtures.streamsys.leaky.workflow.Run" in path
+    fixed = _hazard_graph(invoke, "fixed")
+    assert buffer.format("fixed") not in fixed
+    assert not any(n.startswith("container:") and "ModelOutput" in n for n in fixed)
+
+
+def test_graph_writes_to_a_file(tmp_path, invoke):
+    write_files(tmp_path, REGISTRY_PROJECT)
+    out = tmp_path / "graph.dot"
+    assert invoke("graph", tmp_path / "pkg", "-o", out).exit_code == 0
+    assert out.read_text().startswith("digraph")
