@@ -95,13 +95,15 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Show the number of findings per rule instead of each finding.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPUs].")
+@click.option("--no-cache", is_flag=True, help="Parse every file, neither reading nor writing .retainlint_cache.")
 def check(paths, select, ignore, extend_select, exclude, extend_exclude, output_format, config_path,
-          min_confidence, exit_zero, statistics, quiet, jobs) -> None:
+          min_confidence, exit_zero, statistics, quiet, jobs, no_cache) -> None:
     """Check PATHS (files or folders; default: the current folder)."""
     paths = list(paths) or ["."]
     try:
         settings = _apply_options(load_settings(paths, config_path), select, ignore, extend_select, exclude,
                                   extend_exclude, min_confidence)
+        settings.cache = not no_cache
     except ConfigError as exc:
         click.echo(f"retainlint: configuration error: {exc}", err=True)
         sys.exit(EXIT_ERROR)

@@ -33,6 +33,7 @@ class Settings:
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     min_confidence: str = "medium"
     api: Dict[str, Any] = field(default_factory=dict)
+    cache: bool = True
 
 
 def _string_list(value: Any, where: str) -> List[str]:

@@ -10,8 +10,9 @@ import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
+from retainlint.cache import FactsCache
 from retainlint.checks.context import Context
 from retainlint.config import Settings, per_file_ignored
 from retainlint.discovery import SourceFile, discover
@@ -63,14 +64,31 @@ def unique_module_names(sources: Sequence[SourceFile]) -> List[str]:
 
 
 def extract_all(sources: Sequence[SourceFile], knowledge: Knowledge, api: Mapping,
-                jobs: Optional[int] = None) -> Iterable:
-    """Facts or errors for every file, in the order given."""
+                jobs: Optional[int] = None, cache: Optional[FactsCache] = None) -> List:
+    """Facts or errors for every file, in the order given; cached facts where the bytes match."""
+    results: List = [None] * len(sources)
+    work, keys = [], {}
+    for index, (source, module) in enumerate(zip(sources, unique_module_names(sources))):
+        if cache is not None:
+            try:
+                keys[index] = cache.key(source.path.read_bytes(), module)
+            except OSError:
+                pass  # extract_file reports why it cannot be read
+            else:
+                results[index] = cache.get(keys[index], source.display)
+        if results[index] is None:
+            work.append((index, source, module))
     jobs = jobs or os.cpu_count() or 1
-    work = list(zip(sources, unique_module_names(sources)))
-    if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
-        return [extract_file(s.path, s.display, knowledge, module) for s, module in work]
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(api,)) as pool:
-        return list(pool.map(_worker_extract, work, chunksize=16))
+    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD:
+        extracted = [extract_file(s.path, s.display, knowledge, module) for _, s, module in work]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(api,)) as pool:
+            extracted = list(pool.map(_worker_extract, [(s, m) for _, s, m in work], chunksize=16))
+    for (index, _, _), item in zip(work, extracted):
+        results[index] = item
+        if cache is not None and index in keys and isinstance(item, ModuleFacts):
+            cache.put(keys[index], item)
+    return results
 
 
 def analyse(modules: Sequence[ModuleFacts], knowledge: Knowledge, codes: Sequence[str]) -> List[Finding]:
@@ -102,9 +120,10 @@ def extract_project(paths: Sequence[str], settings: Settings,
     """Facts of every file under the paths, and the files that could not be read or parsed."""
     sources, errors = discover(paths, settings.root, settings.exclude + settings.extend_exclude)
     knowledge = load_knowledge(settings.api)
+    cache = FactsCache(settings.root, settings.api) if settings.cache else None
     modules: List[ModuleFacts] = []
     errors = list(errors)
-    for item in extract_all(sources, knowledge, settings.api, jobs):
+    for item in extract_all(sources, knowledge, settings.api, jobs, cache):
         (errors if isinstance(item, FileError) else modules).append(item)
     return modules, errors
 
