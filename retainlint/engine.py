@@ -7,6 +7,7 @@ so the parent never holds a syntax tree.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -128,14 +129,39 @@ def extract_project(paths: Sequence[str], settings: Settings,
     return modules, errors
 
 
+def project_root(files: Sequence[str], settings: Settings) -> Optional[Path]:
+    """The project that named files belong to: the configuration's folder, else the git work tree."""
+    if settings.source is not None:
+        return settings.root
+    folder = Path(os.path.abspath(files[0])).parent
+    for candidate in [folder, *folder.parents]:
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
 def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) -> RunResult:
-    modules, errors = extract_project(paths, settings, jobs)
+    """Check the paths.  Named files (as pre-commit passes them) are linked against their whole
+    project, so that cross-module facts still count, but only they are reported on."""
+    link_paths = list(paths)
+    only: Optional[set] = None
+    if paths and all(Path(p).is_file() for p in paths):
+        root = project_root(paths, settings)
+        if root is not None:
+            link_paths = [str(root)] + list(paths)
+            only = {os.path.abspath(p) for p in paths}
+    modules, errors = extract_project(link_paths, settings, jobs)
     knowledge = load_knowledge(settings.api)
-    result = RunResult(errors=errors, files=len(modules) + sum(1 for e in errors if e.path.endswith(".py")),
-                       lines=sum(m.lines for m in modules))
+    if only is not None:
+        errors = [e for e in errors if os.path.abspath(e.path) in only]
+    reported = [m for m in modules if only is None or os.path.abspath(m.path) in only]
+    result = RunResult(errors=errors, files=len(reported) + sum(1 for e in errors if e.path.endswith(".py")),
+                       lines=sum(m.lines for m in reported))
     suppressions = {m.path: m.suppressions for m in modules}
     ignored = {m.path: per_file_ignored(settings, m.path) for m in modules}
     findings = analyse(modules, knowledge, selected_codes(settings))
+    if only is not None:
+        findings = [f for f in findings if os.path.abspath(f.path) in only]
     result.findings = sorted((f for f in findings if _keep(f, settings, suppressions, ignored)),
                              key=Finding.sort_key)
     return result

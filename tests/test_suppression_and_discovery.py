@@ -68,3 +68,21 @@ def test_cross_module_growth_is_reported_where_it_happens(tmp_path):
         "pkg/api.py": "from .registry import RUNS\n\ndef start(run):\n    RUNS[run.id] = run\n",
     })
     assert [(f.path.rsplit("/", 1)[-1], f.span.line, f.code) for f in findings] == [("api.py", 4, "RL301")]
+
+
+def test_named_files_are_linked_against_their_project(tmp_path, invoke):
+    """pre-commit passes only the changed files; the registry's shrink lives in another file."""
+    import json
+
+    write_files(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/registry.py": "RUNS = {}\n",
+        "pkg/api.py": "from pkg.registry import RUNS\n\ndef start(run):\n    RUNS[run.id] = run\n    run.go()\n",
+        "pkg/cleanup.py": "from pkg.registry import RUNS\n\ndef done(run):\n    RUNS.pop(run.id, None)\n",
+        "pkg/other.py": "_SEEN = set()\n\ndef handle(request):\n    _SEEN.add(request.key)\n",
+    })
+    (tmp_path / ".git").mkdir()
+    result = invoke("check", tmp_path / "pkg" / "api.py", "--output-format", "json")
+    assert json.loads(result.stdout) == [], "the pop in cleanup.py counts although cleanup.py was not named"
+    result = invoke("check", tmp_path / "pkg" / "api.py", tmp_path / "pkg" / "other.py", "--output-format", "json")
+    assert [d["filename"].rsplit("/", 1)[-1] for d in json.loads(result.stdout)] == ["other.py"]
