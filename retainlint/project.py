@@ -166,7 +166,9 @@ class Project:
         parent = self.functions.get(function.qualname.rpartition(".")[0])
         if parent is None or function.name not in parent.returns:
             return False
-        return parent.name in self.decorator_factories or self.function_kind(parent.qualname) == ONCE
+        decorator_shaped = bool(set(function.returns) & set(function.params))  # ``def deco(fn): …; return fn``
+        return (decorator_shaped or parent.name in self.decorator_factories
+                or self.function_kind(parent.qualname) == ONCE)
 
     def is_registration_api(self, qualname: Optional[str]) -> bool:
         """A function whose only statement stores what it is given, and that either is named as

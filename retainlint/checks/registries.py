@@ -67,12 +67,17 @@ def per_object_logger(ctx: Context) -> Iterator[Finding]:
     project = ctx.project
     for facts in project.modules:
         for call in facts.logger_calls:
-            if project.function_kind(call.function) not in (PER_CALL, PER_OBJECT):
+            kind_of_function = project.function_kind(call.function)
+            if kind_of_function not in (PER_CALL, PER_OBJECT):
                 continue
             if call.per_object:
                 kind, confidence = "an identity (id, uuid, time or a counter)", "high"
-            elif call.composite:
+            elif call.composite and kind_of_function == PER_CALL:
                 kind, confidence = "a run-time value", "medium"
+            elif call.composite:
+                # once per object, named by its configuration (``executors.{alias}``): the usual
+                # hierarchical logger, bounded by how many such objects are configured
+                kind, confidence = "a value given to each object", "low"
             else:
                 kind, confidence = "a value passed in at run time", "low"
             message = (f"logger name {call.name_source} embeds {kind}: logging.getLogger keeps every logger "

@@ -170,9 +170,13 @@ class FactVisitor(cst.CSTVisitor):
             return local.alias
         if name in frame.mutable_defaults:
             return Ref("default", frame.qualname, name)
-        if name in frame.params or name in frame.assigned:
+        if name in frame.params or name in frame.assigned or self._enclosing_binds(name):
             return None
         return self._global_ref(name)
+
+    def _enclosing_binds(self, name: str) -> bool:
+        """A name bound in an enclosing function is a closure variable, not a global."""
+        return any(f.kind == "function" and (name in f.params or name in f.assigned) for f in self.stack[:-1])
 
     def _local_class(self, name: str) -> str:
         """The class of a local built as ``Class(...)`` or a parameter annotated with one."""
@@ -203,7 +207,7 @@ class FactVisitor(cst.CSTVisitor):
         frame = self.frame
         if frame.kind == "function" and name not in frame.declared_global and name not in frame.locals:
             frame.pending.append((name, record))
-        else:
+        elif not self._enclosing_binds(name) or name in frame.declared_global:
             record()
 
     def emit_mutation(self, target: cst.BaseExpression, op: str, method: str, node: cst.CSTNode,
@@ -795,7 +799,7 @@ class FactVisitor(cst.CSTVisitor):
             frame = self.function_frame()
             if frame is None:
                 return "global"
-            if node.value in frame.params:
+            if node.value in frame.params or self._enclosing_binds(node.value):
                 return "param"
             local = frame.locals.get(node.value)
             if local is not None:
@@ -814,7 +818,7 @@ class FactVisitor(cst.CSTVisitor):
                 if self.imports.is_module_alias(base.value) or base.value in self.module_classes:
                     return "global"
                 frame = self.function_frame()
-                if frame is not None and base.value in frame.params:
+                if frame is not None and (base.value in frame.params or self._enclosing_binds(base.value)):
                     return "param"
                 if frame is not None and base.value in frame.locals:
                     return "local"
