@@ -3,7 +3,8 @@
 Facts are plain data, so a file whose bytes (and module name) have not changed need not be parsed
 again: a run over a large project after a one-file change parses one file and still links
 against every other.  The key also covers retainlint's version and the library knowledge in use,
-so an upgrade or a configuration change never reads stale facts.  Entries live under
+and the source of the extractor itself, so an upgrade, a development change to extraction or a
+configuration change never reads stale facts.  Entries live under
 ``.retainlint_cache/`` at the project root, which ignores itself in git.  The cache is an
 optimisation only: any failure to read or write it is the same as a miss.
 """
@@ -25,10 +26,19 @@ from retainlint.knowledge import shipped_tables
 CACHE_DIR = ".retainlint_cache"
 
 
+def _extractor_digest() -> str:
+    """A hash of the code that produces facts: a changed extractor means a changed cache."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([package / "facts.py", *(package / "extract").glob("*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 class FactsCache:
     def __init__(self, root: Path, api: Mapping) -> None:
         self.folder = root / CACHE_DIR / "facts"
-        salt = json.dumps([__version__, shipped_tables(), api], sort_keys=True, default=str)
+        salt = json.dumps([__version__, _extractor_digest(), shipped_tables(), api], sort_keys=True, default=str)
         self._salt = hashlib.sha256(salt.encode("utf-8")).hexdigest()
 
     def key(self, data: bytes, module: str) -> str:

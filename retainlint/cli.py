@@ -6,9 +6,11 @@ Exit codes follow ruff: 0 nothing found, 1 findings (or files that could not be 
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections import Counter
+from pathlib import Path
 from typing import List, Optional, Sequence
 
 import click
@@ -21,7 +23,10 @@ from retainlint.graph_export import FORMATS, export_graph
 from retainlint.knowledge import load_knowledge
 from retainlint.project import Project
 from retainlint.registry import all_rules, matching_codes
-from retainlint.report import format_names, render
+from retainlint.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+from retainlint.baseline import prune_baseline as prune_baseline_file
+from retainlint.diff import DiffError, changed_lines, touches
+from retainlint.report import ReportContext, format_names, render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -87,7 +92,9 @@ def cli() -> None:
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection.")
 @click.option("--exclude", multiple=True, help="Globs of files and folders to skip (replaces the configured list).")
 @click.option("--extend-exclude", multiple=True, help="Globs to skip on top of the configured ones.")
-@click.option("--output-format", type=click.Choice(format_names()), default="text", show_default=True)
+@click.option("--output-format", type=click.Choice(format_names()), default=None,
+              help="[default: full, or github when GITHUB_ACTIONS=true]")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the report to this file.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
 @click.option("--min-confidence", type=click.Choice(CONFIDENCES), default=None,
               help="Report findings of this confidence and above [default: medium].")
@@ -96,36 +103,73 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPUs].")
 @click.option("--no-cache", is_flag=True, help="Parse every file, neither reading nor writing .retainlint_cache.")
-def check(paths, select, ignore, extend_select, exclude, extend_exclude, output_format, config_path,
-          min_confidence, exit_zero, statistics, quiet, jobs, no_cache) -> None:
+@click.option("--warn-unused-ignores", is_flag=True, help="Report suppression comments that suppress nothing (RL001).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
+              help="Report only findings that are not in this baseline file.")
+@click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False),
+              help="Record the current findings in this baseline file (and exit 0).")
+@click.option("--prune-baseline", is_flag=True, help="With --baseline: drop entries that no longer match.")
+@click.option("--diff", "--changed-since", "diff_ref", metavar="REF",
+              help="Report only findings on lines changed since this git ref.")
+def check(paths, select, ignore, extend_select, exclude, extend_exclude, output_format, output_file, config_path,
+          min_confidence, exit_zero, statistics, quiet, jobs, no_cache, warn_unused_ignores, baseline_path,
+          write_baseline_path, prune_baseline, diff_ref) -> None:
     """Check PATHS (files or folders; default: the current folder)."""
     paths = list(paths) or ["."]
+    if prune_baseline and not baseline_path:
+        _fail("--prune-baseline needs --baseline FILE")
     try:
         settings = _apply_options(load_settings(paths, config_path), select, ignore, extend_select, exclude,
                                   extend_exclude, min_confidence)
         settings.cache = not no_cache
-    except ConfigError as exc:
-        click.echo(f"retainlint: configuration error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        settings.warn_unused_ignores = warn_unused_ignores
+        changed = changed_lines(diff_ref, Path(paths[0])) if diff_ref else None
+        entries = read_baseline(Path(baseline_path)) if baseline_path else None
+    except (ConfigError, BaselineError, DiffError) as exc:
+        _fail(str(exc))
     try:
         result = run(paths, settings, jobs)
     except Exception:  # pragma: no cover - a bug in retainlint, reported as such
         click.echo("retainlint: internal error (please report it with this trace):", err=True)
         click.echo(traceback.format_exc(), err=True)
         sys.exit(EXIT_ERROR)
-    for error in result.errors:
-        click.echo(error.render(), err=True)
-    if statistics:
-        click.echo(_statistics(result))
-    else:
-        output = render(output_format, result)
-        if output:
-            click.echo(output)
-    if not quiet and output_format == "text":
-        click.echo(_summary(result))
+    if write_baseline_path:
+        write_baseline(Path(write_baseline_path), result.findings, settings.root)
+        click.echo(f"Wrote {len(result.findings)} findings to the baseline {write_baseline_path}.", err=True)
+        sys.exit(EXIT_CLEAN)
+    if changed is not None:
+        result.findings = [f for f in result.findings if touches(changed, f.path, f.span.line, f.span.end_line)]
+    if entries is not None:
+        result.findings, matched = apply_baseline(result.findings, entries)
+        if prune_baseline:
+            dropped = prune_baseline_file(Path(baseline_path), entries, matched)
+            click.echo(f"Pruned {dropped} stale entries from {baseline_path}.", err=True)
+    _report(result, settings, output_format, output_file, statistics, quiet)
     if exit_zero or not (result.findings or result.errors):
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"retainlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _report(result: RunResult, settings: Settings, output_format: Optional[str], output_file: Optional[str],
+            statistics: bool, quiet: bool) -> None:
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full"
+    if output_format != "github":
+        for error in result.errors:
+            click.echo(error.render(), err=True)
+    text = _statistics(result) if statistics else render(output_format, result, ReportContext(settings.root))
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n" if text else "")
+    elif text:
+        click.echo(text)
+    if not quiet and output_format in ("full", "text", "concise"):
+        click.echo(_summary(result), err=bool(output_file))
 
 
 @cli.command("graph")
@@ -140,8 +184,7 @@ def graph_command(paths, graph_format, only_hazards, config_path, output_file) -
     try:
         settings = load_settings(paths, config_path)
     except ConfigError as exc:
-        click.echo(f"retainlint: configuration error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        _fail(str(exc))
     modules, errors = extract_project(paths, settings)
     for error in errors:
         click.echo(error.render(), err=True)

@@ -34,6 +34,7 @@ class Settings:
     min_confidence: str = "medium"
     api: Dict[str, Any] = field(default_factory=dict)
     cache: bool = True
+    warn_unused_ignores: bool = False
 
 
 def _string_list(value: Any, where: str) -> List[str]:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from retainlint.cache import FactsCache
@@ -18,9 +18,10 @@ from retainlint.checks.context import Context
 from retainlint.config import Settings, per_file_ignored
 from retainlint.discovery import SourceFile, discover
 from retainlint.extract import FileError, extract_file, module_name
-from retainlint.extract.suppressions import is_suppressed
-from retainlint.facts import ModuleFacts
+from retainlint.extract.suppressions import FILE_LINE, SuppressionTracker
+from retainlint.facts import ModuleFacts, Span
 from retainlint.findings import Finding, at_least
+from retainlint.fingerprint import with_fingerprints
 from retainlint.knowledge import Knowledge, load_knowledge
 from retainlint.project import Project
 from retainlint.registry import all_rules, matching_codes
@@ -92,6 +93,13 @@ def extract_all(sources: Sequence[SourceFile], knowledge: Knowledge, api: Mappin
     return results
 
 
+def unused_suppression(path: str, line: int, codes: Sequence[str]) -> Finding:
+    rule = all_rules()["RL001"]
+    where = "ignore-file comment" if line == FILE_LINE else "suppression comment"
+    message = f"{where} for {', '.join(codes)} suppresses nothing: no such finding here"
+    return Finding("RL001", message, path, Span(max(line, 1), 1, max(line, 1), 1), "high", rule.fix)
+
+
 def analyse(modules: Sequence[ModuleFacts], knowledge: Knowledge, codes: Sequence[str]) -> List[Finding]:
     """Run the chosen checks over extracted facts: no filtering, no files touched."""
     context = Context.build(Project(modules, knowledge))
@@ -99,21 +107,36 @@ def analyse(modules: Sequence[ModuleFacts], knowledge: Knowledge, codes: Sequenc
     findings: List[Finding] = []
     for code in codes:
         rule = rules[code]
+        if rule.run is None:
+            continue  # reported by the engine itself (RL001)
         for finding in rule.run(context):
-            if not finding.fix:
-                finding = Finding(finding.code, finding.message, finding.path, finding.span, finding.confidence,
-                                  rule.fix, finding.related)
-            findings.append(finding)
+            findings.append(finding if finding.fix else replace(finding, fix=rule.fix))
     return findings
 
 
-def _keep(finding: Finding, settings: Settings, suppressions: Dict[str, Mapping],
-          ignored: Dict[str, Tuple[str, ...]]) -> bool:
-    if not at_least(finding.confidence, settings.min_confidence):
-        return False
-    if is_suppressed(suppressions.get(finding.path, {}), finding.span.line, finding.code):
-        return False
-    return not any(finding.code.startswith(code) for code in ignored.get(finding.path, ()))
+def _filter(findings: Sequence[Finding], modules: Sequence[ModuleFacts], settings: Settings,
+            codes: Sequence[str]) -> List[Finding]:
+    """Confidence, per-file ignores and inline suppressions; then, if asked, the suppressions
+    that suppressed nothing (RL001)."""
+    by_path = {m.path: m for m in modules}
+    ignored = {m.path: per_file_ignored(settings, m.path) for m in modules}
+    tracker = SuppressionTracker()
+    kept = []
+    for finding in findings:
+        facts = by_path.get(finding.path)
+        if not at_least(finding.confidence, settings.min_confidence):
+            continue
+        if any(finding.code.startswith(code) for code in ignored.get(finding.path, ())):
+            continue
+        line = finding.span.line
+        if facts is not None and tracker.suppressed(facts.path, facts.suppressions,
+                                                    facts.statement_starts.get(line, line), line, finding.code):
+            continue
+        kept.append(finding)
+    if settings.warn_unused_ignores and "RL001" in codes:
+        kept += [unused_suppression(m.path, line, idle) for m in modules
+                 for line, idle in tracker.unused(m.path, m.suppressions)]
+    return kept
 
 
 def extract_project(paths: Sequence[str], settings: Settings,
@@ -157,11 +180,9 @@ def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) ->
     reported = [m for m in modules if only is None or os.path.abspath(m.path) in only]
     result = RunResult(errors=errors, files=len(reported) + sum(1 for e in errors if e.path.endswith(".py")),
                        lines=sum(m.lines for m in reported))
-    suppressions = {m.path: m.suppressions for m in modules}
-    ignored = {m.path: per_file_ignored(settings, m.path) for m in modules}
-    findings = analyse(modules, knowledge, selected_codes(settings))
+    codes = selected_codes(settings)
+    findings = _filter(analyse(modules, knowledge, codes), modules, settings, codes)
     if only is not None:
         findings = [f for f in findings if os.path.abspath(f.path) in only]
-    result.findings = sorted((f for f in findings if _keep(f, settings, suppressions, ignored)),
-                             key=Finding.sort_key)
+    result.findings = with_fingerprints(sorted(findings, key=Finding.sort_key), modules, settings.root)
     return result

@@ -28,6 +28,9 @@ class Finding:
     confidence: str
     fix: str = ""
     related: Tuple[Related, ...] = field(default=())
+    scope: str = ""  # enclosing function/class, filled in with the fingerprint
+    statement: str = ""  # the source the finding points at, whitespace folded
+    fingerprint: str = ""  # stable across edits elsewhere in the file (see retainlint.fingerprint)
 
     def sort_key(self):
         return (self.path, self.span.line, self.span.col, self.code)

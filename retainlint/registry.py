@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Dict, Iterable, List, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from retainlint._toml import load_toml_text
 from retainlint.resources import read_rules_text, rule_file_names
@@ -44,7 +44,7 @@ class Rule:
     instead: str
     bad: Tuple[Example, ...]
     good: Tuple[Example, ...]
-    run: CheckFunction
+    run: Optional[CheckFunction]  # None for rules the engine itself applies (RL001)
 
     @property
     def url(self) -> str:
@@ -64,11 +64,12 @@ def all_rules() -> Dict[str, Rule]:
     for name in rule_file_names():
         doc = load_toml_text(read_rules_text(name), f"rules/{name}")
         code = doc["code"]
-        if code not in _CHECKS:
+        engine_level = doc.get("engine", False)  # found by the engine, not by a check (RL001)
+        if code not in _CHECKS and not engine_level:
             raise RuntimeError(f"rules/{name} documents {code}, but no check implements it")
         rules[code] = Rule(code, doc["name"], doc["summary"], doc["fix"], doc["what"], doc["why"],
                            doc["example"], doc["instead"], _examples(doc.get("bad", [])),
-                           _examples(doc.get("good", [])), _CHECKS[code])
+                           _examples(doc.get("good", [])), _CHECKS.get(code))
     missing = sorted(set(_CHECKS) - set(rules))
     if missing:
         raise RuntimeError(f"checks without documentation in rules/: {', '.join(missing)}")

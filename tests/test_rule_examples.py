@@ -24,7 +24,7 @@ CASES = [
 @pytest.mark.parametrize("code, kind, source", CASES)
 def test_rule_example(tmp_path, code, kind, source):
     source = textwrap.dedent(source).lstrip("\n")
-    findings = check_files(tmp_path, {"example.py": source})
+    findings = check_files(tmp_path, {"example.py": source}, warn_unused_ignores=True)
     got = {(f.span.line, f.code) for f in findings}
     if kind == "bad":
         assert code in {c for _, c in expected_findings(source)}, "a bad example must mark its own rule"

@@ -35,6 +35,7 @@ def _concrete_subclasses(*bases: type) -> frozenset:
 
 # A set of concrete types: ``type(node) in STATEMENT_TYPES`` is far cheaper than an ABC isinstance.
 STATEMENT_TYPES = _concrete_subclasses(cst.BaseSmallStatement, cst.BaseCompoundStatement)
+SMALL_STATEMENT_TYPES = _concrete_subclasses(cst.BaseSmallStatement)
 
 
 class LocatorMismatch(Exception):

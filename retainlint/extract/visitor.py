@@ -13,6 +13,7 @@ from typing import Callable, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from retainlint.extract.locate import SMALL_STATEMENT_TYPES
 from retainlint.extract.names import (
     ImportResolver,
     argument,
@@ -107,6 +108,10 @@ class FactVisitor(cst.CSTVisitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.locator.enter(node)
+        if type(node) in SMALL_STATEMENT_TYPES:
+            span = self.locator.span(node)
+            for line in range(span.line + 1, span.end_line + 1):
+                self.facts.statement_starts[line] = span.line
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:

@@ -1,27 +1,42 @@
-"""Output formats.  A formatter is a function ``(RunResult) -> str`` registered by name; adding a
-format is adding one module that calls :func:`formatter`."""
+"""Output formats.  A formatter is a function ``(RunResult, ReportContext) -> str`` registered by
+name with :func:`formatter`; adding a format is adding one module here and listing it below."""
 
 from __future__ import annotations
 
-from typing import Callable, Dict
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, List
+
+from retainlint.fingerprint import relative_path
 
 FORMATTERS: Dict[str, Callable] = {}
+_MODULES = ("text", "json_format", "github", "sarif", "junit", "gitlab")
 
 
-def formatter(name: str) -> Callable[[Callable], Callable]:
+@dataclass(frozen=True)
+class ReportContext:
+    root: Path  # paths in reports that need them relative (SARIF, GitLab) are relative to this
+
+    def relative(self, path: str) -> str:
+        return relative_path(path, self.root)
+
+
+def formatter(*names: str) -> Callable[[Callable], Callable]:
     def register(function: Callable) -> Callable:
-        FORMATTERS[name] = function
+        for name in names:
+            FORMATTERS[name] = function
         return function
 
     return register
 
 
-def format_names():
-    from retainlint.report import json_format, text  # noqa: F401  (register the formats)
-
+def format_names() -> List[str]:
+    for module in _MODULES:
+        importlib.import_module(f"retainlint.report.{module}")
     return sorted(FORMATTERS)
 
 
-def render(name: str, result) -> str:
+def render(name: str, result, context: ReportContext) -> str:
     format_names()
-    return FORMATTERS[name](result)
+    return FORMATTERS[name](result, context)

@@ -1,5 +1,6 @@
 """JSON in ruff's shape (a list of objects with code, message, filename, location, end_location,
-fix, url, noqa_row), plus retainlint's own ``confidence``, ``fix_hint`` and ``related``."""
+fix, url, noqa_row), plus retainlint's ``confidence``, ``fix_hint``, ``related`` and
+``fingerprint``; ``json-lines`` writes one such object per line."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def finding_dict(finding: Finding) -> dict:
         "fix_hint": finding.fix or None,
         "noqa_row": finding.span.line,
         "url": rule.url if rule else None,
+        "fingerprint": finding.fingerprint or None,
         "related": [
             {"filename": os.path.abspath(r.path), "location": {"row": r.span.line, "column": r.span.col},
              "message": r.message}
@@ -34,5 +36,10 @@ def finding_dict(finding: Finding) -> dict:
 
 
 @formatter("json")
-def json_format(result) -> str:
+def json_format(result, context) -> str:
     return json.dumps([finding_dict(f) for f in result.findings], indent=2, ensure_ascii=False)
+
+
+@formatter("json-lines")
+def json_lines_format(result, context) -> str:
+    return "\n".join(json.dumps(finding_dict(f), ensure_ascii=False) for f in result.findings)

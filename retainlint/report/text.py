@@ -1,13 +1,15 @@
-"""The human format: ``path:line:col: CODE [confidence] message``, a source excerpt and the fix."""
+"""Human formats.  ``full`` (also ``text``): ``path:line:col: CODE [confidence] message``, the
+source line with a caret, the related places (the links of a retention chain), the fix.
+``concise``: one line per finding."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import List
 
+from retainlint.extract import decode_source
 from retainlint.findings import Finding
 from retainlint.report import formatter
-from retainlint.extract import decode_source
 
 
 @lru_cache(maxsize=32)
@@ -17,6 +19,11 @@ def _lines(path: str) -> List[str]:
             return decode_source(handle.read()).splitlines()
     except (OSError, UnicodeDecodeError, SyntaxError):
         return []
+
+
+def headline(finding: Finding) -> str:
+    return (f"{finding.path}:{finding.span.line}:{finding.span.col}: {finding.code} [{finding.confidence}] "
+            f"{finding.message}")
 
 
 def excerpt(finding: Finding) -> List[str]:
@@ -32,19 +39,24 @@ def excerpt(finding: Finding) -> List[str]:
 
 
 def render_finding(finding: Finding) -> List[str]:
-    out = [f"{finding.path}:{finding.span.line}:{finding.span.col}: {finding.code} [{finding.confidence}] "
-           f"{finding.message}"]
-    out += excerpt(finding)
+    out = [headline(finding)] + excerpt(finding)
+    for related in finding.related:
+        out.append(f"  = note: {related.path}:{related.span.line}:{related.span.col}: {related.message}")
     if finding.fix:
         out.append(f"  = fix: {finding.fix}")
     return out
 
 
-@formatter("text")
-def text_format(result) -> str:
+@formatter("full", "text")
+def full_format(result, context) -> str:
     out: List[str] = []
     for finding in result.findings:
         out += render_finding(finding)
         out.append("")
     _lines.cache_clear()
     return "\n".join(out)
+
+
+@formatter("concise")
+def concise_format(result, context) -> str:
+    return "\n".join(headline(finding) for finding in result.findings)

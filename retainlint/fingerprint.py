@@ -1,0 +1,81 @@
+"""Stable identities for findings, independent of line numbers.
+
+A fingerprint hashes the rule, the file (relative to the project root), the enclosing scope
+(``pkg.mod.Class.method``) and the finding's source text with whitespace folded.  Editing code
+above a finding moves its line but keeps its fingerprint, which is what baselines, SARIF's
+``partialFingerprints`` and GitLab's code-quality fingerprints need.  Two identical findings in
+one scope are told apart by their order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+from retainlint.extract import decode_source
+from retainlint.facts import ModuleFacts, Span
+from retainlint.findings import Finding
+
+
+def enclosing_scope(facts: ModuleFacts, line: int) -> str:
+    """The innermost function or class whose definition contains the line, else the module."""
+    best, best_size = facts.module, None
+    for item in list(facts.functions) + list(facts.classes):
+        span = item.span
+        if span.line <= line <= span.end_line:
+            size = span.end_line - span.line
+            if best_size is None or size < best_size:
+                best, best_size = item.qualname, size
+    return best
+
+
+def span_text(lines: Sequence[str], span: Span) -> str:
+    """The source a span covers, with whitespace folded."""
+    if not 0 < span.line <= len(lines):
+        return ""
+    if span.line == span.end_line:
+        text = lines[span.line - 1][span.col - 1:span.end_col - 1]
+    else:
+        chunk = lines[span.line - 1:span.end_line]
+        chunk[0] = chunk[0][span.col - 1:]
+        chunk[-1] = chunk[-1][:span.end_col - 1]
+        text = " ".join(chunk)
+    return " ".join(text.split())
+
+
+def _read_lines(path: str) -> List[str]:
+    try:
+        with open(path, "rb") as handle:
+            return decode_source(handle.read()).splitlines()
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        return []
+
+
+def relative_path(path: str, root: Path) -> str:
+    absolute = os.path.abspath(path)
+    try:
+        return Path(absolute).relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(absolute).as_posix()
+
+
+def with_fingerprints(findings: Sequence[Finding], modules: Sequence[ModuleFacts], root: Path) -> List[Finding]:
+    by_path: Dict[str, ModuleFacts] = {m.path: m for m in modules}
+    sources: Dict[str, List[str]] = {}
+    seen: Counter = Counter()
+    out = []
+    for finding in findings:
+        facts = by_path.get(finding.path)
+        scope = enclosing_scope(facts, finding.span.line) if facts is not None else ""
+        if finding.path not in sources:
+            sources[finding.path] = _read_lines(finding.path)
+        statement = span_text(sources[finding.path], finding.span)
+        identity = "\0".join([finding.code, relative_path(finding.path, root), scope, statement])
+        seen[identity] += 1
+        digest = hashlib.sha256(f"{identity}\0{seen[identity]}".encode("utf-8")).hexdigest()[:32]
+        out.append(replace(finding, scope=scope, statement=statement, fingerprint=digest))
+    return out
