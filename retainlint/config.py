@@ -150,6 +150,19 @@ def find_config(start: Path) -> Optional[Path]:
     return None
 
 
+def default_root(start: Path) -> Path:
+    """Without a configuration, the project is the git work tree around the first path, else
+    the first path's folder: paths in baselines and fingerprints are relative to it, wherever
+    retainlint is run from."""
+    folder = start.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate in [folder, *folder.parents]:
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
 def load_settings(paths: Sequence[str], config: Optional[str] = None) -> Settings:
     if config is not None:
         path = Path(config)
@@ -163,7 +176,7 @@ def load_settings(paths: Sequence[str], config: Optional[str] = None) -> Setting
         start = Path(".")
     found = find_config(start)
     if found is None:
-        return Settings(root=Path(".").resolve())
+        return Settings(root=default_root(start))
     table = _table_of(found, _read(found), explicit=False) or {}
     return apply_table(Settings(root=found.parent.resolve(), source=found), table, f"{found}: tool.retainlint")
 

@@ -47,7 +47,9 @@ PROJECT = {
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
+    """A checkout, as CI has: paths in SARIF and GitLab reports are relative to its root."""
     write_files(tmp_path, PROJECT)
+    (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     return tmp_path
