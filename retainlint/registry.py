@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
+from retainlint import HOMEPAGE
 from retainlint._toml import load_toml_text
 from retainlint.resources import read_rules_text, rule_file_names
 
@@ -48,7 +49,7 @@ class Rule:
 
     @property
     def url(self) -> str:
-        return f"https://github.com/retainlint/retainlint/blob/main/rules/{self.code}.toml"
+        return f"{HOMEPAGE}/blob/main/rules/{self.code}.toml"
 
 
 def _examples(entries) -> Tuple[Example, ...]:

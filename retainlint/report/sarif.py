@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from retainlint import __version__
+from retainlint import HOMEPAGE, __version__
 from retainlint.facts import Span
 from retainlint.registry import all_rules
 from retainlint.report import formatter
@@ -72,7 +72,7 @@ def sarif_format(result, context) -> str:
     } for error in result.errors]
     run = {
         "tool": {"driver": {"name": "retainlint", "version": __version__,
-                            "informationUri": "https://github.com/retainlint/retainlint",
+                            "informationUri": HOMEPAGE,
                             "rules": [_rule(rule) for rule in rules]}},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": context.root.resolve().as_uri() + "/"}},
         "invocations": [{"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}],
