@@ -11,7 +11,7 @@ from pathlib import Path
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from retainlint.cache import FactsCache
 from retainlint.checks.context import Context

@@ -210,7 +210,6 @@ class ModuleFacts:
     decorator_factories: set = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
     cache_clears: set = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
     init_calls: set = field(default_factory=set)  # "pkg.mod.Class.method" called as self.method() from __init__
-    imports: dict = field(default_factory=dict)  # local name → dotted target
     suppressions: dict = field(default_factory=dict)
     statement_starts: dict = field(default_factory=dict)  # line inside a multi-line statement → its first line
     lines: int = 0

@@ -267,7 +267,6 @@ class ReferenceGraph:
                 continue
             forward = nx.shortest_path(strong, target, holder)
             nodes = [holder] + forward
-            back = self.graph.edges[holder, target]
             links = tuple(Link(self.graph.edges[a, b]["label"], self.graph.edges[a, b]["path"],
                                self.graph.edges[a, b]["span"]) for a, b in zip(nodes, nodes[1:]))
             yield Cycle(tuple(n[len("class:"):] for n in nodes[:-1]), links[0], links)

@@ -32,7 +32,6 @@ class Project:
         self.path_of_function: Dict[str, str] = {}
         self.containers: Dict[Ref, List[ContainerDef]] = defaultdict(list)
         self.mutations: Dict[Ref, List[Mutation]] = defaultdict(list)
-        self.path_of_container: Dict[int, str] = {}
         self.decorators_used: Set[str] = set()
         self.decorator_factories: Set[str] = set()
         self.cache_clears: Set[str] = set()

@@ -19,6 +19,41 @@ from retainlint.engine import run
 EXPECT = re.compile(r"#\s*expect:\s*((?:RL\d+[\s,]*)+)")
 
 
+# A registry module, a run class, an output with an append-only buffer, and an API module that
+# fills the registry: the incident's chain across four modules.
+REGISTRY_PROJECT = {
+    "pkg/__init__.py": "",
+    "pkg/registry.py": "RUNS = {}\n",
+    "pkg/output.py": """
+        class Output:
+            def __init__(self):
+                self._chunks = []
+
+            def emit(self, chunk):
+                self._chunks.append(chunk)
+    """,
+    "pkg/run.py": """
+        from .output import Output
+
+        class Run:
+            def __init__(self, run_id):
+                self.id = run_id
+                self.output = Output()
+    """,
+    "pkg/api.py": """
+        from pkg.registry import RUNS
+        from pkg.run import Run
+
+        def start(run_id, chunks):
+            run = Run(run_id)
+            RUNS[run_id] = run
+            for chunk in chunks:
+                run.output.emit(chunk)
+            return run
+    """,
+}
+
+
 def comments(source: str) -> Dict[int, str]:
     """Line → comment text, from real comments only (not strings that mention a marker)."""
     return {tok.start[0]: tok.string for tok in tokenize.generate_tokens(io.StringIO(source).readline)

@@ -11,44 +11,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import write_files
+from tests.conftest import REGISTRY_PROJECT, write_files
 
 DATA = Path(__file__).resolve().parent / "data"
-
-PROJECT = {
-    "pkg/__init__.py": "",
-    "pkg/registry.py": "RUNS = {}\n",
-    "pkg/output.py": """
-        class Output:
-            def __init__(self):
-                self._chunks = []
-
-            def emit(self, chunk):
-                self._chunks.append(chunk)
-    """,
-    "pkg/run.py": """
-        from .output import Output
-
-        class Run:
-            def __init__(self):
-                self.output = Output()
-    """,
-    "pkg/api.py": """
-        from pkg.registry import RUNS
-        from pkg.run import Run
-
-        def start(run_id):
-            run = Run()
-            RUNS[run_id] = run
-            return run
-    """,
-}
-
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A checkout, as CI has: paths in SARIF and GitLab reports are relative to its root."""
-    write_files(tmp_path, PROJECT)
+    write_files(tmp_path, REGISTRY_PROJECT)
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
@@ -64,7 +34,7 @@ def report(invoke, fmt, *extra):
 def test_full_format_shows_excerpt_chain_links_and_fix(project, invoke):
     out = report(invoke, "full")
     assert "pkg/api.py:6:5: RL401 [high] RUNS (module global, never shrinks) → Run.output → Output._chunks" in out
-    assert "  = note: pkg/run.py:5:9: Run.output" in out
+    assert "  = note: pkg/run.py:6:9: Run.output" in out
     assert " 6 |     RUNS[run_id] = run" in out
     assert "  = fix: " in out
     assert report(invoke, "text") == out

@@ -8,41 +8,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from tests.conftest import check_files, write_files
+from tests.conftest import REGISTRY_PROJECT, check_files, write_files
 
 STREAMSYS = Path(__file__).resolve().parent.parent / "fixtures" / "streamsys"
-
-REGISTRY_PROJECT = {
-    "pkg/__init__.py": "",
-    "pkg/registry.py": "RUNS = {}\n",
-    "pkg/output.py": """
-        class Output:
-            def __init__(self):
-                self._chunks = []
-
-            def emit(self, chunk):
-                self._chunks.append(chunk)
-    """,
-    "pkg/run.py": """
-        from .output import Output
-
-        class Run:
-            def __init__(self, run_id):
-                self.id = run_id
-                self.output = Output()
-    """,
-    "pkg/api.py": """
-        from pkg.registry import RUNS
-        from pkg.run import Run
-
-        def start(run_id, chunks):
-            run = Run(run_id)
-            RUNS[run_id] = run
-            for chunk in chunks:
-                run.output.emit(chunk)
-            return run
-    """,
-}
 
 CHAIN = "RUNS (module global, never shrinks) → Run.output → Output._chunks (append, never shrinks)"
 

@@ -15,7 +15,7 @@ from retainlint.registry import check
 @check("RL401")
 def retention_chain(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
-    for root, chains in graph.root_chains():
+    for _root, chains in graph.root_chains():
         links = graph.links(chains[0])
         others = sorted({graph.graph.nodes[chain[-1]]["label"] for chain in chains[1:]} -
                         {graph.graph.nodes[chains[0][-1]]["label"]})

@@ -135,8 +135,3 @@ class ImportResolver:
 
     def is_module_alias(self, name: str) -> bool:
         return name in self.modules
-
-    def as_dict(self) -> Dict[str, str]:
-        merged = dict(self.modules)
-        merged.update(self.names)
-        return merged

@@ -420,9 +420,6 @@ class FactVisitor(cst.CSTVisitor):
             self.facts.cached_methods.append(CachedMethod(
                 qualname, class_qualname, name, maxsize, first, is_static, is_classmethod, self.span(decorator)))
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return True
-
     def visit_Global(self, node: cst.Global) -> None:
         frame = self.function_frame()
         if frame is not None:
