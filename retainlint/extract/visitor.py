@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -43,6 +43,13 @@ from retainlint.knowledge import Knowledge
 
 _CLASS_NAME_ATTRIBUTES = {"__name__", "__qualname__", "__module__", "__class__"}
 _MODULE_DUNDERS = {"__name__", "__qualname__", "__module__", "__file__", "__package__", "__spec__"}
+
+
+class ContainerKind(NamedTuple):
+    constructor: str  # ``list``, ``collections.deque``, ``str`` …
+    bounded: bool
+    weak: bool
+    text: bool
 
 
 @dataclass
@@ -230,38 +237,34 @@ class FactVisitor(cst.CSTVisitor):
             self.facts.mutations.append(mutation)
 
     # ------------------------------------------------------------------ helpers: values
-    def container_kind(self, value: cst.BaseExpression) -> Optional[Tuple[str, bool, bool, bool]]:
-        """(constructor, bounded, weak, text) when the value builds a container or text."""
+    def container_kind(self, value: cst.BaseExpression) -> Optional[ContainerKind]:
+        """What container (or text) the value builds, if it builds one."""
         if isinstance(value, (cst.List, cst.ListComp)):
-            return "list", False, False, False
+            return ContainerKind("list", False, False, False)
         if isinstance(value, (cst.Dict, cst.DictComp)):
-            return "dict", False, False, False
+            return ContainerKind("dict", False, False, False)
         if isinstance(value, (cst.Set, cst.SetComp)):
-            return "set", False, False, False
+            return ContainerKind("set", False, False, False)
         if string_literal(value):
             is_bytes = isinstance(value, cst.SimpleString) and value.value.lstrip("rRfF").lower().startswith("b")
-            return ("bytes" if is_bytes else "str"), False, False, True
+            return ContainerKind("bytes" if is_bytes else "str", False, False, True)
         if isinstance(value, cst.Call):
             name = self.qualify(value.func)
             if name in self.kb.weak:
-                return name, False, True, False
+                return ContainerKind(name, False, True, False)
             spec = self.kb.bounded.get(name)
             if spec is not None:
                 bounded = True
                 if spec.argument is not None:
                     arg = argument(value.args, spec.position if spec.position is not None else -1, spec.argument)
                     bounded = arg is not None and source_of(arg.value) != "None"
-                return name, bounded, False, False
-            if name in self.kb.growable:
-                return name, False, False, False
-            if name in self.kb.text:
-                return name, False, False, True
+                return ContainerKind(name, bounded, False, False)
+            if name in self.kb.growable or name in self.kb.text:
+                return ContainerKind(name, False, False, name in self.kb.text)
             if name in ("dataclasses.field", "field", "attr.ib", "attrs.field"):
                 factory = argument(value.args, -1, "default_factory") or argument(value.args, -1, "factory")
-                if factory is not None:
-                    inner = self.qualify(factory.value)
-                    if inner in self.kb.growable:
-                        return inner, False, False, False
+                if factory is not None and self.qualify(factory.value) in self.kb.growable:
+                    return ContainerKind(self.qualify(factory.value), False, False, False)
         return None
 
     def class_of_value(self, value: cst.BaseExpression) -> str:
@@ -328,14 +331,18 @@ class FactVisitor(cst.CSTVisitor):
         bases = tuple(self.qualify(b.value) or source_of(b.value) for b in node.bases if b.keyword is None)
         metaclass = tuple(self.qualify(b.value) for b in node.bases
                           if b.keyword is not None and b.keyword.value == "metaclass")
-        decorators = tuple(self.qualify(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
-                           for d in node.decorators)
         self._note_decorators(node.decorators)
-        self.facts.classes.append(ClassFact(qualname, node.name.value, bases + metaclass, decorators, self.span(node)))
+        self.facts.classes.append(ClassFact(qualname, node.name.value, bases + metaclass,
+                                            self._decorator_names(node.decorators), self.span(node)))
         self.stack.append(Frame("class", qualname, class_qualname=qualname))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.stack.pop()
+
+    def _decorator_names(self, decorators) -> Tuple[str, ...]:
+        """Dotted names of decorators, calls reduced to their callee (``lru_cache(1)`` → ``functools.lru_cache``)."""
+        return tuple(self.qualify(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+                     for d in decorators)
 
     def _note_decorators(self, decorators) -> None:
         """Decorators run when the definition runs: their names are registration-at-import calls."""
@@ -355,10 +362,7 @@ class FactVisitor(cst.CSTVisitor):
         if parent.kind == "function":
             parent.assigned.add(name)
             parent.local_functions.add(name)
-        decorator_names = tuple(
-            self.qualify(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
-            for d in node.decorators
-        )
+        decorator_names = self._decorator_names(node.decorators)
         self._note_decorators(node.decorators)
         params = node.params
         positional = list(params.posonly_params) + list(params.params)
@@ -389,10 +393,10 @@ class FactVisitor(cst.CSTVisitor):
                     frame.param_types[param.name.value] = annotated
             if param.default is not None:
                 kind = self.container_kind(param.default)
-                if kind is not None and not kind[3] and not kind[1] and not kind[2]:
+                if kind is not None and not (kind.text or kind.bounded or kind.weak):
                     frame.mutable_defaults.add(param.name.value)
                     self.facts.containers.append(ContainerDef(
-                        Ref("default", qualname, param.name.value), "default", kind[0], False, False, False,
+                        Ref("default", qualname, param.name.value), "default", kind.constructor, False, False, False,
                         qualname, self.span(param)))
         if in_class:
             self._cached_method(node, qualname, parent.qualname, first, is_static, is_classmethod)
@@ -525,7 +529,8 @@ class FactVisitor(cst.CSTVisitor):
         function = self.current_function()
         if kind is not None and ref.kind in ("self", "global"):
             scope = self._container_scope(ref, target, value)
-            self.facts.containers.append(ContainerDef(ref, scope, kind[0], kind[1], kind[2], kind[3], function, span))
+            self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
+                                                      function, span))
         self.facts.mutations.append(Mutation(ref, "reset", "=", function, self.in_loop(), False, "", "other", span))
         if ref.kind in ("self", "attr") or (ref.kind == "global" and function is not None):
             value_class = self.class_of_value(value)
