@@ -199,3 +199,49 @@ def test_leaky_suspended_and_never_started_runs_stay_in_the_registry():
 
     # resumed run: kept; completed run: cleaned; never-started run: kept
     assert asyncio.run(scenario()) == [1, 0, 1]
+
+
+class FailingModel(FakeModel):
+    """Fails after the first chunk of the second step, as a model call that errors mid-stream."""
+
+    async def generate(self, prompt, step):
+        async for chunk in super().generate(prompt, step):
+            yield chunk
+            if step == 1:
+                raise RuntimeError("model failed")
+
+
+def test_fixed_run_that_fails_ends_its_stream_and_lets_go():
+    """The consumer gets an error chunk and the end (no hang); the run unsubscribes; nothing —
+    not even the exception's traceback — keeps the output alive."""
+    import gc
+    import weakref
+
+    async def scenario():
+        agent = variant("fixed").Agent(FailingModel(chunk_size=10, chunks_per_step=3, steps=2))
+        output = await agent.stream(PROMPT)
+        chunks = await asyncio.wait_for(drain(output.full_stream), timeout=30)
+        return agent, weakref.ref(output), chunks
+
+    agent, output, chunks = asyncio.run(scenario())
+    gc.collect()
+    assert chunks[-1] == {"type": "error", "error": "RuntimeError: model failed"}
+    assert agent.pubsub_listeners() == 0
+    assert output() is None
+
+
+def test_leaky_run_that_fails_keeps_its_listener_and_output():
+    import gc
+    import weakref
+
+    async def scenario():
+        agent = variant("leaky").Agent(FailingModel(chunk_size=10, chunks_per_step=3, steps=2))
+        output = await agent.stream(PROMPT)
+        for _ in range(50):  # let the run's task reach the failure
+            await asyncio.sleep(0)
+        return agent, weakref.ref(output)
+
+    agent, output = asyncio.run(scenario())
+    gc.collect()
+    assert agent.pubsub_listeners() == 1
+    assert output() is not None
