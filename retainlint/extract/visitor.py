@@ -190,6 +190,15 @@ class FactVisitor(cst.CSTVisitor):
         """A name bound in an enclosing function is a closure variable, not a global."""
         return any(f.kind == "function" and (name in f.params or name in f.assigned) for f in self.stack[:-1])
 
+    def _on_fresh_object(self, target: cst.BaseExpression) -> bool:
+        """``subset = Library(); subset.filters[k] = v`` fills an object this call just built; that
+        is not growth of the long-lived instances of the class."""
+        frame = self.function_frame()
+        if frame is None or not isinstance(target, cst.Attribute) or not isinstance(target.value, cst.Name):
+            return False
+        local = frame.locals.get(target.value.value)
+        return local is not None and bool(local.created)
+
     def _local_class(self, name: str) -> str:
         """The class of a local built as ``Class(...)`` or a parameter annotated with one."""
         frame = self.function_frame()
@@ -224,6 +233,8 @@ class FactVisitor(cst.CSTVisitor):
 
     def emit_mutation(self, target: cst.BaseExpression, op: str, method: str, node: cst.CSTNode,
                       text_value: bool = False, key: str = "", value: Optional[cst.BaseExpression] = None) -> None:
+        if op == "grow" and self._on_fresh_object(target):
+            return
         ref = self.ref_of(target)
         if ref is None and op == "shrink":
             ref = self._element_container(target)
