@@ -138,3 +138,18 @@ def test_bad_api_table(tmp_path, invoke):
     result = invoke("check", tmp_path)
     assert result.exit_code == 2
     assert "needs 'add'" in result.stderr
+
+
+def test_readme_configuration_example_is_valid(tmp_path, invoke):
+    """The example users copy from the README must load as it is."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1]
+    example = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text(example)
+    result = invoke("check", tmp_path, "--output-format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    assert "configuration error" not in result.stderr and "error:" not in result.stderr
