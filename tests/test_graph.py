@@ -124,8 +124,7 @@ def test_bound_method_on_owned_emitter_is_not_a_chain(tmp_path):
 # ---------------------------------------------------------------------------------- the graph command
 def test_graph_formats(tmp_path, invoke):
     write_files(tmp_path, REGISTRY_PROJECT)
-    data = json.loads(invoke("graph", tmp_path, "--format", "json").stdout)
-    graph = nx.node_link_graph(data, edges="links") if "links" in data else nx.node_link_graph(data)
+    graph = node_link(json.loads(invoke("graph", tmp_path, "--format", "json").stdout))
     assert nx.has_path(graph, "global:pkg.registry.RUNS", "container:pkg.output.Output._chunks")
     dot = invoke("graph", tmp_path, "--format", "dot").stdout
     assert dot.startswith("digraph retainlint {") and '"class:pkg.run.Run" -> "class:pkg.output.Output"' in dot
@@ -133,9 +132,16 @@ def test_graph_formats(tmp_path, invoke):
     assert mermaid.startswith("flowchart LR") and '|"Run.output"|' in mermaid
 
 
+def node_link(data):
+    """networkx ≥ 3.4 wants to be told the edges are under "links"; older versions assume it."""
+    try:
+        return nx.node_link_graph(data, edges="links")
+    except TypeError:
+        return nx.node_link_graph(data)
+
+
 def _hazard_graph(invoke, variant):
-    data = json.loads(invoke("graph", STREAMSYS / variant, "--only-hazards", "--format", "json").stdout)
-    return nx.node_link_graph(data, edges="links") if "links" in data else nx.node_link_graph(data)
+    return node_link(json.loads(invoke("graph", STREAMSYS / variant, "--only-hazards", "--format", "json").stdout))
 
 
 def test_fixture_graph_shows_the_chain_to_the_buffered_chunks_only_when_leaky(invoke):
