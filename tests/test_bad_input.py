@@ -129,3 +129,40 @@ def test_errors_without_findings_still_fail(tmp_path, invoke):
     result = invoke("check", tmp_path)
     assert result.exit_code == 1
     assert "1 file could not be checked" in result.stdout
+
+
+def test_nesting_too_deep_for_cpython_is_an_error_not_a_crash(tmp_path, invoke):
+    """libcst's native parser can crash the process on such input; CPython refuses it first."""
+    result = run_with(tmp_path, invoke,
+                      lambda d: (d / "deep.py").write_text("x = (" + " + ".join(["1"] * 10_000) + ")\n"))
+    assert result.exit_code == 1
+    assert "deep.py:1:1: error: nesting too deep: CPython itself cannot parse this file" in result.stderr
+    assert len(_stdout_json(result)) == 1, "the rest is still checked"
+
+
+def test_deep_but_valid_code_is_analysed_on_a_larger_stack(tmp_path):
+    from tests.conftest import check_files
+
+    deep = "x = (" + " + ".join(["1"] * 1_500) + ")\n"
+    findings = check_files(tmp_path, {"deep.py": deep + HAZARD})
+    assert [(f.span.line, f.code) for f in findings] == [(4, "RL301")]
+
+
+def _concatenated(count: int) -> str:
+    strings = "\n".join(f"    'line {i}\\n'" for i in range(count))
+    return f"topics = {{'a': (\n{strings}\n), 'b': (\n{strings}\n)}}\n"
+
+
+def test_thousands_of_concatenated_strings(tmp_path):
+    """Generated files such as pydoc_data/topics.py: one nesting level per string."""
+    from tests.conftest import check_files
+
+    findings = check_files(tmp_path, {"topics.py": _concatenated(1_000) + HAZARD})
+    assert [f.code for f in findings] == ["RL301"]
+
+
+def test_what_libcst_cannot_parse_says_so(tmp_path, invoke):
+    """libcst's parser gives up on a few thousand implicitly concatenated strings; CPython does not."""
+    result = run_with(tmp_path, invoke, lambda d: (d / "generated.py").write_text(_concatenated(5_000)))
+    assert "error: cannot parse: CPython accepts this syntax but libcst does not" in result.stderr
+    assert len(_stdout_json(result)) == 1

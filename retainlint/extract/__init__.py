@@ -6,16 +6,19 @@ large project holds one tree at a time.
 
 from __future__ import annotations
 
+import ast
 import io
 import os
+import sys
+import threading
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import Callable, Optional, TypeVar, Union
 
 import libcst as cst
 
-from retainlint.extract.locate import LocatorMismatch, MetadataLocator, statement_locator
+from retainlint.extract.locate import LocatorMismatch, MetadataLocator, StatementLocator
 from retainlint.extract.names import module_name_for
 from retainlint.extract.suppressions import scan_suppressions
 from retainlint.extract.visitor import FactVisitor
@@ -23,6 +26,7 @@ from retainlint.facts import ModuleFacts
 from retainlint.knowledge import Knowledge
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -60,22 +64,77 @@ def decode_source(data: bytes) -> str:
 
 def extract_source(text: str, path: str, module: str, knowledge: Knowledge,
                    is_package: bool = False) -> Union[ModuleFacts, FileError]:
+    """CPython's parser goes first: it refuses pathologically nested code cleanly, where libcst's
+    native parser can crash the process, and its statement positions are reused for locating.
+    Code that CPython rejects only as a syntax error (newer syntax than this interpreter) still
+    gets its chance with libcst, on a large stack."""
     try:
-        tree = cst.parse_module(text)
+        python_tree: Optional[ast.AST] = ast.parse(text)
+        python_error: Optional[SyntaxError] = None
+    except SyntaxError as exc:
+        python_tree, python_error = None, exc
+    except (RecursionError, MemoryError):
+        return FileError(path, 1, 1, "nesting too deep: CPython itself cannot parse this file")
+    try:
+        if python_tree is not None:
+            tree = cst.parse_module(text)
+        else:
+            tree = with_deep_stack(lambda: cst.parse_module(text))
     except cst.ParserSyntaxError as exc:
-        return _syntax_error(text, path, exc)
+        if python_error is not None:
+            return FileError(path, python_error.lineno or 1, python_error.offset or 1,
+                             f"syntax error: {python_error.msg}")
+        return FileError(path, exc.raw_line, exc.raw_column + 1,
+                         f"cannot parse: CPython accepts this syntax but libcst does not ({exc.message})")
     except (RecursionError, MemoryError) as exc:
         return FileError(path, 1, 1, f"cannot parse: {type(exc).__name__} (nesting too deep or file too large)")
-    try:
-        locator = statement_locator(text)
-        if locator is not None:
+
+    def analyse() -> ModuleFacts:
+        if python_tree is not None:
             try:
-                return _visit(tree, text, path, module, knowledge, is_package, locator)
+                return _visit(tree, text, path, module, knowledge, is_package, StatementLocator(text, python_tree))
             except LocatorMismatch:
                 pass
         return _visit(tree, text, path, module, knowledge, is_package, MetadataLocator(tree))
+
+    try:
+        return analyse()
     except RecursionError:
-        return FileError(path, 1, 1, "cannot analyse: nesting too deep")
+        pass
+    try:
+        return with_deep_stack(analyse)
+    except RecursionError:
+        return FileError(path, 1, 1, "cannot analyse: nesting too deep even with a larger stack")
+
+
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+DEEP_RECURSION_LIMIT = 200_000
+
+
+def with_deep_stack(function: Callable[[], T]) -> T:
+    """Run once more in a thread with a large stack and recursion limit, for deeply nested code
+    (the default limit is reached long before any real stack would be)."""
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function()
+        except BaseException as exc:  # handed back to the caller's thread
+            outcome["error"] = exc
+
+    old_stack, old_limit = threading.stack_size(), sys.getrecursionlimit()
+    threading.stack_size(DEEP_STACK_BYTES)
+    sys.setrecursionlimit(DEEP_RECURSION_LIMIT)
+    try:
+        thread = threading.Thread(target=target, name="retainlint-deep-file")
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _visit(tree: cst.Module, text: str, path: str, module: str, knowledge: Knowledge, is_package: bool,
@@ -86,18 +145,6 @@ def _visit(tree: cst.Module, text: str, path: str, module: str, knowledge: Knowl
     tree.visit(FactVisitor(facts, knowledge, is_package, locator))
     locator.finish()
     return facts
-
-
-def _syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> FileError:
-    """Report CPython's own message and position when it agrees the code is invalid: it is the
-    message people know; libcst's is the fallback for syntax CPython accepts but libcst does not."""
-    try:
-        compile(text, path, "exec", dont_inherit=True)
-    except SyntaxError as python_error:
-        return FileError(path, python_error.lineno or 1, python_error.offset or 1, f"syntax error: {python_error.msg}")
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    return FileError(path, exc.raw_line, exc.raw_column + 1, f"syntax error (libcst): {exc.message}")
 
 
 def extract_file(path: Path, display: str, knowledge: Knowledge,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import bisect
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -131,10 +131,3 @@ class MetadataLocator:
     def span(self, node: cst.CSTNode) -> Span:
         position = self._positions[node]
         return Span(position.start.line, position.start.column + 1, position.end.line, position.end.column + 1)
-
-
-def statement_locator(text: str) -> Optional[StatementLocator]:
-    try:
-        return StatementLocator(text, ast.parse(text))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None

@@ -326,6 +326,11 @@ class FactVisitor(cst.CSTVisitor):
             if isinstance(statement, cst.ClassDef):
                 self.module_classes[statement.name.value] = f"{self.facts.module}.{statement.name.value}"
 
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
+        """Implicit concatenation nests one level per string (generated files have thousands);
+        nothing inside string literals matters to any rule, so the pass does not descend."""
+        return False
+
     # ------------------------------------------------------------------ imports
     def visit_Import(self, node: cst.Import) -> None:
         self.imports.add_import(node)
