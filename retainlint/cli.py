@@ -185,10 +185,11 @@ def graph_command(paths, graph_format, only_hazards, config_path, output_file) -
         settings = load_settings(paths, config_path)
     except ConfigError as exc:
         _fail(str(exc))
-    modules, errors = extract_project(paths, settings)
+    knowledge = load_knowledge(settings.api)
+    modules, errors = extract_project(paths, settings, knowledge)
     for error in errors:
         click.echo(error.render(), err=True)
-    graph = ReferenceGraph(Project(modules, load_knowledge(settings.api)))
+    graph = ReferenceGraph(Project(modules, knowledge))
     text = FORMATS[graph_format](export_graph(graph, only_hazards))
     if output_file:
         with open(output_file, "w", encoding="utf-8") as handle:

@@ -139,11 +139,10 @@ def _filter(findings: Sequence[Finding], modules: Sequence[ModuleFacts], setting
     return kept
 
 
-def extract_project(paths: Sequence[str], settings: Settings,
+def extract_project(paths: Sequence[str], settings: Settings, knowledge: Knowledge,
                     jobs: Optional[int] = None) -> Tuple[List[ModuleFacts], List[FileError]]:
     """Facts of every file under the paths, and the files that could not be read or parsed."""
     sources, errors = discover(paths, settings.root, settings.exclude + settings.extend_exclude)
-    knowledge = load_knowledge(settings.api)
     cache = FactsCache(settings.root, settings.api) if settings.cache else None
     modules: List[ModuleFacts] = []
     errors = list(errors)
@@ -152,34 +151,21 @@ def extract_project(paths: Sequence[str], settings: Settings,
     return modules, errors
 
 
-def project_root(files: Sequence[str], settings: Settings) -> Optional[Path]:
-    """The project that named files belong to: the configuration's folder, else the git work tree."""
-    if settings.source is not None:
-        return settings.root
-    folder = Path(os.path.abspath(files[0])).parent
-    for candidate in [folder, *folder.parents]:
-        if (candidate / ".git").exists():
-            return candidate
-    return None
-
-
 def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) -> RunResult:
     """Check the paths.  Named files (as pre-commit passes them) are linked against their whole
     project, so that cross-module facts still count, but only they are reported on."""
     link_paths = list(paths)
     only: Optional[set] = None
-    if paths and all(Path(p).is_file() for p in paths):
-        root = project_root(paths, settings)
-        if root is not None:
-            link_paths = [str(root)] + list(paths)
-            only = {os.path.abspath(p) for p in paths}
-    modules, errors = extract_project(link_paths, settings, jobs)
+    in_a_project = settings.source is not None or (settings.root / ".git").exists()
+    if paths and in_a_project and all(Path(p).is_file() for p in paths):
+        link_paths = [str(settings.root)] + list(paths)  # the config's folder or the git work tree
+        only = {os.path.abspath(p) for p in paths}
     knowledge = load_knowledge(settings.api)
+    modules, errors = extract_project(link_paths, settings, knowledge, jobs)
     if only is not None:
         errors = [e for e in errors if os.path.abspath(e.path) in only]
     reported = [m for m in modules if only is None or os.path.abspath(m.path) in only]
-    result = RunResult(errors=errors, files=len(reported) + sum(1 for e in errors if e.path.endswith(".py")),
-                       lines=sum(m.lines for m in reported))
+    result = RunResult(errors=errors, files=len(reported) + len(errors), lines=sum(m.lines for m in reported))
     codes = selected_codes(settings)
     findings = _filter(analyse(modules, knowledge, codes), modules, settings, codes)
     if only is not None:
