@@ -11,7 +11,7 @@ import sys
 import traceback
 from collections import Counter
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, NoReturn, Optional, Sequence
 
 import click
 
@@ -134,7 +134,10 @@ def check(paths, select, ignore, extend_select, exclude, extend_exclude, output_
         click.echo(traceback.format_exc(), err=True)
         sys.exit(EXIT_ERROR)
     if write_baseline_path:
-        write_baseline(Path(write_baseline_path), result.findings, settings.root)
+        try:
+            write_baseline(Path(write_baseline_path), result.findings, settings.root)
+        except OSError as exc:
+            _fail(f"{write_baseline_path}: cannot write the baseline: {exc.strerror or exc}")
         click.echo(f"Wrote {len(result.findings)} findings to the baseline {write_baseline_path}.", err=True)
         sys.exit(EXIT_CLEAN)
     if changed is not None:
@@ -150,7 +153,7 @@ def check(paths, select, ignore, extend_select, exclude, extend_exclude, output_
     sys.exit(EXIT_FINDINGS)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"retainlint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
@@ -164,8 +167,11 @@ def _report(result: RunResult, settings: Settings, output_format: Optional[str],
             click.echo(error.render(), err=True)
     text = _statistics(result) if statistics else render(output_format, result, ReportContext(settings.root))
     if output_file:
-        with open(output_file, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n" if text else "")
+        try:
+            with open(output_file, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n" if text else "")
+        except OSError as exc:
+            _fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
     elif text:
         click.echo(text)
     if not quiet and output_format in ("full", "text", "concise"):

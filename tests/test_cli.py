@@ -132,3 +132,10 @@ def test_parallel_extraction_matches_serial(tmp_path):
     parallel = run([str(tmp_path)], Settings(root=tmp_path), jobs=2)
     assert serial.findings == parallel.findings
     assert len(serial.findings) == len(files)
+
+
+def test_unwritable_report_file_is_a_clear_error(tmp_path, invoke):
+    write_files(tmp_path, LEAKY)
+    result = invoke("check", tmp_path, "-o", tmp_path / "no-such-folder" / "report.txt")
+    assert result.exit_code == 2
+    assert "cannot write the report: No such file or directory" in result.stderr
