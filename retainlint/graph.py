@@ -140,10 +140,7 @@ class ReferenceGraph:
                 or listener.target_ref is None or self.project.is_removed(listener)
                 or self.project.owns_target(listener)):
             return
-        function = self.project.functions.get(listener.function or "")
-        owner = function.class_qualname if function is not None else None
-        if owner is None and listener.function:
-            owner = self.project.resolve_class(listener.function.rsplit(".", 2)[0])
+        owner = self.project.owner_class(listener.function)
         if owner is None:
             return
         ref = listener.target_ref

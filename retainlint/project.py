@@ -231,25 +231,39 @@ class Project:
         return {(a.ref.owner, a.ref.name) for facts in self.modules for a in facts.attr_assigns
                 if a.ref.kind == "self" and a.value_class and not a.from_param}
 
+    def owner_class(self, function: Optional[str]) -> Optional[str]:
+        """The class whose ``self`` a function sees: its own class, or for a closure inside a
+        method (``pkg.mod.Class.method.inner``), the method's class."""
+        fact = self.functions.get(function or "")
+        if fact is not None and fact.class_qualname:
+            return fact.class_qualname
+        if not function:
+            return None
+        return self.resolve_class(function.rsplit(".", 2)[0])
+
     def owns_target(self, listener: Listener) -> bool:
         """``self._emitter.on(...)`` where this class builds ``self._emitter``: it dies with the object."""
         if listener.target_kind != "self_attr" or not listener.function:
             return False
         attribute = listener.target.split(".")[1] if "." in listener.target else ""
-        function = self.functions.get(listener.function)
-        owner = function.class_qualname if function and function.class_qualname else listener.function.rsplit(".", 2)[0]
-        return any((member, attribute) in self.constructed_attributes for member in self.family(owner))
+        owner = self.owner_class(listener.function)
+        return owner is not None and any(
+            (member, attribute) in self.constructed_attributes for member in self.family(owner))
 
     # ------------------------------------------------------------------ listeners
     @cached_property
-    def listener_removals(self) -> List[Listener]:
-        return [l for facts in self.modules for l in facts.listeners if l.action != "add"]
+    def _removals(self) -> Dict[tuple, List[Listener]]:
+        """Removals by (API, target): a registration only ever matches those."""
+        index: Dict[tuple, List[Listener]] = defaultdict(list)
+        for facts in self.modules:
+            for listener in facts.listeners:
+                if listener.action != "add":
+                    index[(listener.api, listener.target)].append(listener)
+        return index
 
     def is_removed(self, add: Listener) -> bool:
         """A removal that matches the registration on target, event and callback (or removes all)."""
-        for removal in self.listener_removals:
-            if removal.api != add.api or removal.target != add.target:
-                continue
+        for removal in self._removals.get((add.api, add.target), ()):
             if removal.action == "remove_all":
                 return True
             if removal.callback == add.callback and (not add.event or not removal.event or removal.event == add.event):

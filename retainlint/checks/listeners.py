@@ -7,12 +7,13 @@ something that outlives the registering code.
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Tuple
+from dataclasses import dataclass
+from typing import Iterator, List, Optional
 
 from retainlint.checks.context import Context
 from retainlint.facts import Listener
 from retainlint.findings import Finding
-from retainlint.graph import ReferenceGraph, render_chain
+from retainlint.graph import Link, ReferenceGraph, render_chain
 from retainlint.project import MODULE, ONCE, PER_CALL, Project
 from retainlint.registry import check
 
@@ -21,8 +22,15 @@ _OUTLIVES = {"global": "lives as long as the process", "param": "is passed in an
              "self_attr": "is not owned by this object"}
 
 
-def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Optional[Tuple[str, str]]:
-    """(code, confidence) for a registration that is a hazard, None when it is not."""
+@dataclass(frozen=True)
+class Verdict:
+    code: str
+    confidence: str
+    chain: Optional[List[Link]]  # when the target is a slot that a process-lifetime root holds
+
+
+def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Optional[Verdict]:
+    """The finding a registration deserves, None when it is not a hazard."""
     if listener.action != "add" or not listener.strong or listener.one_shot or listener.result_kept:
         return None
     kind = project.function_kind(listener.function)
@@ -34,44 +42,46 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
         return None
     per_call = kind == PER_CALL or listener.in_loop
     target = listener.target_kind
-    if target == "self_attr" and graph.rooted_slot(listener.target_ref):
+    chain = graph.rooted_slot(listener.target_ref) if target == "self_attr" else None
+    if chain:
         target = "global"  # the slot holds an object a process-lifetime root holds
     if per_call and target == "global":
-        return "RL202", "high"
+        return Verdict("RL202", "high", chain)
     if per_call and target == "self_attr":
-        return "RL202", "medium"
+        return Verdict("RL202", "medium", chain)
     if target == "global":
-        return "RL201", "high"
+        return Verdict("RL201", "high", chain)
     if target in ("param", "self_attr") and not per_call and listener.callback_self and _in_constructor(listener):
-        return "RL201", "medium"  # the object hands itself to an emitter it was given
-    return "RL201", "low"
+        return Verdict("RL201", "medium", chain)  # the object hands itself to an emitter it was given
+    return Verdict("RL201", "low", chain)
 
 
 def _in_constructor(listener: Listener) -> bool:
     return (listener.function or "").rsplit(".", 1)[-1] in ("__init__", "__post_init__", "__new__")
 
 
-def _findings(ctx: Context, wanted: str) -> Iterator[Finding]:
+def _all_findings(ctx: Context) -> List[Finding]:
+    """Every registration classified once; RL201 and RL202 each take their share."""
     project = ctx.project
+    findings = []
     for facts in project.modules:
         for listener in facts.listeners:
             verdict = classify(project, ctx.graph, listener)
-            if verdict is None or verdict[0] != wanted:
-                continue
-            code, confidence = verdict
-            yield Finding(code, _message(project, ctx.graph, listener, code), facts.path, listener.span, confidence)
+            if verdict is not None:
+                findings.append(Finding(verdict.code, _message(project, listener, verdict), facts.path,
+                                        listener.span, verdict.confidence))
+    return findings
 
 
-def _message(project: Project, graph: ReferenceGraph, listener: Listener, code: str) -> str:
+def _message(project: Project, listener: Listener, verdict: Verdict) -> str:
     where = project.function_label(listener.function)
     target = listener.target
     lives = _OUTLIVES.get(listener.target_kind, "may outlive the registering code")
-    chain = graph.rooted_slot(listener.target_ref) if listener.target_kind == "self_attr" else None
-    if chain:
-        lives = f"is retained by {render_chain(chain)}"
+    if verdict.chain:
+        lives = f"is retained by {render_chain(verdict.chain)}"
     event = f" for {listener.event}" if listener.event else ""
     pinned = " and, through it, this object" if listener.callback_self else ""
-    if code == "RL202":
+    if verdict.code == "RL202":
         return (f"{where} adds {listener.callback} to {target}{event} with {listener.method}() on every call and "
                 f"nothing removes it: {target} {lives}, so registrations pile up")
     return (f"{listener.callback} is registered on {target}{event} with {listener.method}() in {where} and never "
@@ -80,9 +90,9 @@ def _message(project: Project, graph: ReferenceGraph, listener: Listener, code: 
 
 @check("RL201")
 def listener_never_removed(ctx: Context) -> Iterator[Finding]:
-    return _findings(ctx, "RL201")
+    return (f for f in ctx.shared("listeners", _all_findings) if f.code == "RL201")
 
 
 @check("RL202")
 def listener_added_per_call(ctx: Context) -> Iterator[Finding]:
-    return _findings(ctx, "RL202")
+    return (f for f in ctx.shared("listeners", _all_findings) if f.code == "RL202")
