@@ -35,17 +35,13 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
     if chain:
         related = tuple(Related(link.path, link.span, link.label) for link in chain[:-1] if link.path)
         return Lifetime("high", f"{name} instances are retained by {render_chain(chain)}", related)
-    methods = {f.rsplit(".", 1)[-1] for f in growing_functions if f}
     family = project.family(class_qualname)
-    for facts in project.modules:
-        for listener in facts.listeners:
-            if listener.action != "add" or not listener.callback.startswith("self."):
-                continue
-            method = listener.callback[len("self."):]
-            owner = listener.function.rsplit(".", 2)[0] if listener.function else ""
-            if method in methods and owner in family and not project.is_removed(listener):
+    for function in growing_functions:
+        method = (function or "").rsplit(".", 1)[-1]
+        for path, listener in project.method_listeners.get(method, ()):
+            if project.owner_class(listener.function) in family and not project.is_removed(listener):
                 confidence = "high" if listener.target_kind == "global" else "medium"
                 return Lifetime(confidence, f"{name}.{method}() is a listener on {listener.target} and runs on "
                                             f"every event it emits",
-                                (Related(facts.path, listener.span, "registered here"),))
+                                (Related(path, listener.span, "registered here"),))
     return Lifetime("low", f"nothing here shows how long {name} instances live")

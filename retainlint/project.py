@@ -261,6 +261,17 @@ class Project:
                     index[(listener.api, listener.target)].append(listener)
         return index
 
+    @cached_property
+    def method_listeners(self) -> Dict[str, List[tuple]]:
+        """Registrations of bound methods (``emitter.on("x", self.handle)``) by method name,
+        with the path of their file."""
+        index: Dict[str, List[tuple]] = defaultdict(list)
+        for facts in self.modules:
+            for listener in facts.listeners:
+                if listener.action == "add" and listener.callback.startswith("self."):
+                    index[listener.callback[len("self."):]].append((facts.path, listener))
+        return index
+
     def is_removed(self, add: Listener) -> bool:
         """A removal that matches the registration on target, event and callback (or removes all)."""
         for removal in self._removals.get((add.api, add.target), ()):
