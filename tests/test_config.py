@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import write_files
 
 HAZARDS = {
@@ -52,28 +54,18 @@ def test_per_file_ignores_and_exclude(tmp_path, invoke):
     assert codes(invoke("check", tmp_path, "--extend-exclude", "svc.py", "--output-format", "json")) == []
 
 
-def test_unknown_key_is_an_error_naming_the_key(tmp_path, invoke):
+@pytest.mark.parametrize("config, message", [
+    ('[tool.retainlint]\nselekt = ["RL1"]\n', "tool.retainlint.selekt: unknown key"),
+    ('[tool.retainlint]\nignore = "RL301"\n', "tool.retainlint.ignore: expected a list of strings"),
+    ('[tool.retainlint\nignore = [\n', "pyproject.toml: invalid TOML"),
+    ('[tool.retainlint]\nmin-confidence = "certain"\n', "min-confidence: expected one of low, medium, high"),
+], ids=["unknown-key", "wrong-type", "invalid-toml", "bad-value"])
+def test_bad_configuration_is_an_error_naming_the_key(tmp_path, invoke, config, message):
     write_files(tmp_path, HAZARDS)
-    (tmp_path / "pyproject.toml").write_text('[tool.retainlint]\nselekt = ["RL1"]\n')
+    (tmp_path / "pyproject.toml").write_text(config)
     result = invoke("check", tmp_path)
     assert result.exit_code == 2
-    assert "tool.retainlint.selekt: unknown key" in result.stderr
-
-
-def test_wrong_type_is_an_error_naming_the_key(tmp_path, invoke):
-    write_files(tmp_path, HAZARDS)
-    (tmp_path / "pyproject.toml").write_text('[tool.retainlint]\nignore = "RL301"\n')
-    result = invoke("check", tmp_path)
-    assert result.exit_code == 2
-    assert "tool.retainlint.ignore: expected a list of strings" in result.stderr
-
-
-def test_invalid_toml_is_an_error(tmp_path, invoke):
-    write_files(tmp_path, HAZARDS)
-    (tmp_path / "pyproject.toml").write_text('[tool.retainlint\nignore = [\n')
-    result = invoke("check", tmp_path)
-    assert result.exit_code == 2
-    assert "pyproject.toml: invalid TOML" in result.stderr
+    assert message in result.stderr
 
 
 def test_explicit_config_file(tmp_path, invoke):
@@ -81,14 +73,6 @@ def test_explicit_config_file(tmp_path, invoke):
     (tmp_path / "lint.toml").write_text('select = ["RL1"]\n')
     assert invoke("check", tmp_path, "--config", tmp_path / "lint.toml").exit_code == 0
     assert invoke("check", tmp_path, "--config", tmp_path / "missing.toml").exit_code == 2
-
-
-def test_bad_min_confidence(tmp_path, invoke):
-    write_files(tmp_path, HAZARDS)
-    (tmp_path / "pyproject.toml").write_text('[tool.retainlint]\nmin-confidence = "certain"\n')
-    result = invoke("check", tmp_path)
-    assert result.exit_code == 2
-    assert "min-confidence: expected one of low, medium, high" in result.stderr
 
 
 def test_api_extension_adds_listener_pair(tmp_path, invoke):
