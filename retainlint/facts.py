@@ -85,6 +85,30 @@ class ContainerDef:
 
 
 @dataclass(frozen=True)
+class Key:
+    """What a growth is keyed by (``d[k] = v``, ``s.add(k)``) or what it appends: the *key domain*
+    decides whether the container grows with traffic or with the program text.
+
+    domain is one of:
+      ``event``    a per-event identity: a run, request, span, session or message id, ``uuid4()``,
+                   ``id(obj)``, a counter, a timestamp, a task or future made for this call
+      ``created``  an object this call builds (``Status(request)``): per event when the code runs per call
+      ``bounded``  a class or ``type(x)``, a literal or constant, an enum member, a module,
+                   attribute or configuration name, a value drawn from a fixed collection
+      ``param``    derived from a parameter, no more said by the code here (callers decide)
+      ``unknown``  anything else
+    """
+
+    domain: str
+    what: str  # for messages: "run id", "uuid4()", "a class", "parameter 'run'" …
+    text: str = ""  # the key's source with whitespace folded ("" when there is none)
+    roots: Tuple[str, ...] = ()  # local and parameter names it is computed from
+
+
+NO_KEY = Key("unknown", "", "", ())
+
+
+@dataclass(frozen=True)
 class Mutation:
     """One operation on a container: ``grow``, ``shrink``, ``reset`` (rebinding the name) or
     ``slot`` (``c[0] = v``: a constant key replaces, it cannot grow the container)."""
@@ -95,9 +119,12 @@ class Mutation:
     function: Optional[str]  # None at module or class level
     in_loop: bool
     text_value: bool  # the grown value is visibly text (``+= "…"``, ``+= f"…"``)
-    key: str  # source of the subscript key for ``[]=`` (empty otherwise)
+    key: Key  # what it is keyed by or adds (grow), or which entry it removes (shrink)
     value: str  # what is added: "self" (the object itself or a bound method), "param", or "other"
     span: Span
+    guarded: bool = False  # inside a once-guard (``if X is None:``, ``if x not in L:``)
+    element: bool = False  # on an entry of the container (``c[k].add(x)``), not the container itself
+    deferred: bool = False  # runs later, if ever: inside a lambda, or a bound method handed over
 
 
 @dataclass(frozen=True)
@@ -130,6 +157,7 @@ class AttrAssign:
     value_class: str  # dotted callee when the value is ``Something(...)``; "" otherwise
     from_param: bool  # the value is a parameter of the enclosing function
     span: Span
+    param: str = ""  # which parameter (``self._cleanup = cleanup``: a callable handed in is kept)
 
 
 @dataclass(frozen=True)
@@ -188,6 +216,97 @@ class LoggerCall:
     span: Span
 
 
+@dataclass(frozen=True)
+class Call:
+    """A call the call graph follows: who calls what, and whether it repeats or runs once.
+
+    ``target`` is resolved as far as one file allows:
+      ``self:<method>``        a method (or stored callable) reached through ``self``/``cls``
+      ``super:<method>``       ``super().method()``
+      ``name:<dotted>``        a module-level function or class, qualified through the imports
+      ``local:<name>``         a nested function, a parameter or a local holding a callable
+      ``attr:<receiver>.<m>``  a method of another object (receiver's class when known)
+    """
+
+    caller: Optional[str]  # None at module or class level (runs at import time)
+    target: str
+    line: int
+    in_loop: bool
+    guarded: bool  # inside a once-guard
+    argument_of: str = ""  # the call is an argument handed to this callee (a callback registration)
+    use: str = ""  # what becomes of the value: local | argument | statement | with | return | store | other
+
+
+@dataclass(frozen=True)
+class FlowEvent:
+    """Something a statement does that the release analysis tracks, in evaluation order.
+
+    kind is one of ``insert`` (grow), ``release`` (remove one entry), ``clear`` (empty or rebind
+    the whole container), ``lookup`` (read an entry: ``d[k]``, ``d.get(k)``), ``iterate`` (a loop
+    over the container), ``call`` (a call that may release through a helper or a stored
+    callable), ``listen`` / ``unlisten`` (a listener
+    registration or removal; ``target`` holds ``api|receiver|event|callback``).
+    """
+
+    kind: str
+    ref: Optional[Ref]
+    key: str  # the key's or element's source ("" for the whole container)
+    roots: Tuple[str, ...]  # names the key is computed from
+    target: str  # for calls: the Call target; for listeners: the registration's identity
+    line: int
+
+
+@dataclass(frozen=True)
+class FlowNode:
+    """One statement (or a compound statement's header) of a function's control-flow graph.
+
+    ``next`` are the normal successors; ``on_error`` where an exception raised here goes (the
+    handlers of the enclosing ``try``, a ``finally`` copy, or the exceptional exit) and
+    ``on_cancel`` where a cancellation at an ``await`` here goes (``except Exception`` does not
+    catch it).  Nodes that cannot raise have neither.
+    """
+
+    kind: str  # entry | exit | error_exit | stmt | branch | loop | return | raise | yield
+    line: int
+    events: Tuple[int, ...] = ()  # indexes into FunctionFlow.events
+    next: Tuple[int, ...] = ()
+    on_error: Tuple[int, ...] = ()
+    on_cancel: Tuple[int, ...] = ()
+    guard: Tuple[str, ...] = ()  # branch and while headers: names their test reads; return/raise
+    # nodes: names read by the condition they sit under
+    inside: Tuple[int, ...] = ()  # branch and loop headers: the events of their arms
+    handler: bool = False  # inside an ``except`` handler (a rollback, not the normal path)
+
+
+ENTRY, EXIT, ERROR_EXIT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class FunctionFlow:
+    """The control-flow graph of one function that inserts into, releases from or calls into
+    something the release analysis follows.  Node 0 is the entry, 1 the normal exit, 2 the
+    exceptional exit."""
+
+    function: str
+    events: Tuple[FlowEvent, ...]
+    nodes: Tuple[FlowNode, ...]
+    entry_locals: Tuple[Tuple[str, Ref], ...] = ()  # locals bound to an entry read from a container
+    flags: Tuple[str, ...] = ()  # ``self.x`` attributes the function assigns (``self._closed = True``)
+
+
+@dataclass(frozen=True)
+class CallableRelease:
+    """A release handed over to run later: ``functools.partial(self._runs.pop, run_id)``,
+    ``lambda: self._runs.pop(rid, None)``, ``self._tasks.discard`` passed as an argument."""
+
+    ref: Ref
+    key: str
+    function: Optional[str]
+    callee: str  # the Call target it is handed to (``attr:add_done_callback``, ``name:pkg.Run``)
+    keyword: str  # the parameter it is passed as (``cleanup``), or "#<position>"
+    line: int
+
+
 @dataclass
 class ModuleFacts:
     """Everything the checks need from one file.  ``suppressions`` maps line → codes ("*" = all)."""
@@ -205,11 +324,14 @@ class ModuleFacts:
     cached_methods: list = field(default_factory=list)
     logger_calls: list = field(default_factory=list)
     stored_exceptions: list = field(default_factory=list)
+    calls: list = field(default_factory=list)
+    lookups: list = field(default_factory=list)  # Mutation records with op "lookup": reads of an entry
+    flows: list = field(default_factory=list)
+    callable_releases: list = field(default_factory=list)
     import_time_calls: set = field(default_factory=set)  # qualified callees called at module/class level
     decorators_used: set = field(default_factory=set)  # last names of decorators applied at import time
     decorator_factories: set = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
     cache_clears: set = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
-    init_calls: set = field(default_factory=set)  # "pkg.mod.Class.method" called as self.method() from __init__
     suppressions: dict = field(default_factory=dict)
     statement_starts: dict = field(default_factory=dict)  # line inside a multi-line statement → its first line
     lines: int = 0

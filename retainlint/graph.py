@@ -26,7 +26,8 @@ import networkx as nx
 
 from retainlint.facts import Holds, Listener, Ref, Span
 from retainlint.project import Project
-from retainlint.unbounded import CLASS, MODULE, Unbounded
+from retainlint.link.release import LEAKS, NEVER
+from retainlint.unbounded import CLASS, MODULE, UNKNOWN, Unbounded
 
 _SOURCE = "__roots__"
 _NOWHERE = Span(1, 1, 1, 1)
@@ -73,7 +74,7 @@ class ReferenceGraph:
             for listener in facts.listeners:
                 self._add_listener(listener, facts.path)
         for item in project.unbounded:
-            if item.rating != "low":
+            if item.evidence != UNKNOWN and not item.first.by_name:
                 self._add_hazard(item)
         for qualname in project.classes:
             base = self._long_lived_base(qualname)
@@ -165,17 +166,16 @@ class ReferenceGraph:
             self.graph.nodes[node]["hazard"] = "never shrinks"
             return
         node = f"container:{item.ref.owner}.{item.ref.name}"
-        path = self.project.path_of(item.first.function, "")
+        path = self.project.path_of(item.first.mutation.function, "")
         self.graph.add_node(node, kind="container", label=item.ref.display(), hazard=item.describe())
         self._add_edge((class_node(item.ref.owner), item.ref.display(), None), node, "container", path,
-                       item.first.span)
+                       item.first.mutation.span)
 
     def _element_released(self, ref: Ref) -> bool:
         defs = self.project.containers.get(ref, ())
         if any(c.weak or c.bounded for c in defs):
             return True
-        owners = self.project.family(ref.owner) if ref.kind == "self" else None
-        return bool(self.project.shrinks(ref, owners))
+        return self.project.release.verdict(ref).status not in (NEVER, LEAKS)
 
     # ------------------------------------------------------------------ chains
     @cached_property

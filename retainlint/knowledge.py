@@ -35,6 +35,25 @@ class ListenerApi:
     strong_when: Optional[Tuple[str, str]] = None  # (keyword, literal source) e.g. ("weak", "False")
     one_shot: bool = False
     receiver: Optional[str] = None
+    idempotent: bool = False  # adding the same callback object again does not add it twice
+
+
+@dataclass(frozen=True)
+class Family:
+    """Methods that start an entry's life and those that end it (``{}``: one word, the same in both)."""
+
+    name: str
+    start: Tuple[str, ...]
+    end: Tuple[str, ...]
+
+    def ends_for(self, method: str) -> Optional[Tuple[str, ...]]:
+        """The end methods for a start method of this family, None when it is not one."""
+        for pattern in self.start:
+            match = re.fullmatch(re.escape(pattern).replace(r"\{\}", "([A-Za-z0-9]+)"), method)
+            if match:
+                word = match.group(1) if match.groups() else ""
+                return tuple(end.replace("{}", word) for end in self.end)
+        return None
 
 
 @dataclass
@@ -60,6 +79,9 @@ class Knowledge:
     logger_child_methods: FrozenSet[str]
     identity_calls: FrozenSet[str]
     cache_decorators: FrozenSet[str]
+    per_class_functions: FrozenSet[str]
+    teardown_functions: FrozenSet[str]
+    families: Tuple[Family, ...]
     _runs_once_re: "re.Pattern[str]" = field(init=False, repr=False)
     _configuration_re: "re.Pattern[str]" = field(init=False, repr=False)
 
@@ -108,7 +130,12 @@ def _parse_listener(entry: Mapping) -> ListenerApi:
         strong_when=strong_when,
         one_shot=bool(entry.get("one-shot", False)),
         receiver=entry.get("receiver"),
+        idempotent=bool(entry.get("idempotent", False)),
     )
+
+
+def _parse_family(entry: Mapping) -> Family:
+    return Family(str(entry["name"]), tuple(entry["start"]), tuple(entry["end"]))
 
 
 def _parse_bounded(entry) -> BoundedSpec:
@@ -137,6 +164,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
     lifetime = base.get("lifetime", {})
     runs_once = base.get("runs-once", {})
     loggers = base.get("loggers", {})
+    lifecycles = base.get("lifecycles", {})
     return Knowledge(
         growable=frozenset(containers["growable"]),
         text=frozenset(containers["text"]),
@@ -159,6 +187,9 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         logger_child_methods=frozenset(loggers.get("child-methods", [])),
         identity_calls=frozenset(loggers.get("identity-calls", [])),
         cache_decorators=frozenset(base.get("caches", {}).get("decorators", [])),
+        per_class_functions=frozenset(runs_once.get("per-class", [])),
+        teardown_functions=frozenset(list(lifecycles.get("teardown", [])) + list(ext.get("teardown", []))),
+        families=tuple(_parse_family(e) for e in list(lifecycles.get("family", [])) + list(ext.get("lifecycles", []))),
     )
 
 

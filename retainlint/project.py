@@ -13,14 +13,8 @@ from typing import Dict, Iterable, List, Optional, Set
 
 from retainlint.facts import ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
-
-MODULE, ONCE, PER_OBJECT, PER_CALL = "module", "once", "per_object", "per_call"
-_CLASS_KEYS = {"cls", "klass", "class_", "type_", "typ", "kls"}
-
-
-def _keyed_by_class(key: str) -> bool:
-    """``reg[cls] = …``, ``reg[type(obj)] = …``, ``reg[obj.__class__] = …``."""
-    return key in _CLASS_KEYS or key.startswith("type(") or key.endswith("__class__")
+from retainlint.link.callgraph import MODULE, ONCE, PER_CALL, PER_OBJECT, CallGraph, Frequency  # noqa: F401
+from retainlint.link.release import ReleaseAnalysis
 
 
 class Project:
@@ -32,11 +26,11 @@ class Project:
         self.path_of_function: Dict[str, str] = {}
         self.containers: Dict[Ref, List[ContainerDef]] = defaultdict(list)
         self.mutations: Dict[Ref, List[Mutation]] = defaultdict(list)
+        self.lookups: Dict[Ref, List[Mutation]] = defaultdict(list)
         self.decorators_used: Set[str] = set()
         self.decorator_factories: Set[str] = set()
         self.cache_clears: Set[str] = set()
         self.import_time_calls: Set[str] = set()
-        self.init_calls: Set[str] = set()
         self.module_paths: Dict[str, str] = {}
         for facts in self.modules:
             self._index(facts)
@@ -52,11 +46,12 @@ class Project:
             self.containers[container.ref].append(container)
         for mutation in facts.mutations:
             self.mutations[mutation.ref].append(mutation)
+        for lookup in facts.lookups:
+            self.lookups[lookup.ref].append(lookup)
         self.decorators_used |= facts.decorators_used
         self.decorator_factories |= facts.decorator_factories
         self.cache_clears |= facts.cache_clears
         self.import_time_calls |= facts.import_time_calls
-        self.init_calls |= facts.init_calls
 
     # ------------------------------------------------------------------ classes
     @cached_property
@@ -102,6 +97,55 @@ class Project:
                     related[base].add(qualname)
         return related
 
+    def subclasses(self, qualname: str) -> Set[str]:
+        return self._subclasses.get(qualname, set())
+
+    @cached_property
+    def _methods(self) -> Dict[str, List[str]]:
+        found: Dict[str, List[str]] = defaultdict(list)
+        for function in self.functions.values():
+            if function.class_qualname:
+                found[function.class_qualname].append(function.qualname)
+        return found
+
+    def methods_of(self, qualname: str) -> List[str]:
+        return self._methods.get(qualname, [])
+
+    @cached_property
+    def _slot_types(self) -> Dict[Ref, str]:
+        found: Dict[Ref, str] = {}
+        for facts in self.modules:
+            for holds in facts.holds:
+                if holds.via in ("attribute", "annotation") and holds.owner.kind == "self":
+                    resolved = self.resolve_class(holds.held, facts.module)
+                    if resolved:
+                        found.setdefault(holds.owner, resolved)
+        return found
+
+    def slot_type(self, cls: str, attribute: str) -> Optional[str]:
+        """The project class an attribute holds (``Run.output`` → ``pkg.output.Output``)."""
+        for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]:
+            found = self._slot_types.get(Ref("self", member, attribute))
+            if found:
+                return found
+        return None
+
+    def canonical_ref(self, ref: Ref) -> Ref:
+        """``self.x`` of a subclass or a base, as the slot of the class that defines the container."""
+        if ref.kind != "self" or ref in self.containers:
+            return ref
+        return self._canonical_refs.get(ref, ref)
+
+    @cached_property
+    def _canonical_refs(self) -> Dict[Ref, Ref]:
+        found: Dict[Ref, Ref] = {}
+        for ref in list(self.containers):
+            if ref.kind != "self":
+                continue
+            for member in self.family(ref.owner):
+                found.setdefault(Ref("self", member, ref.name), ref)
+        return found
+
     def family(self, qualname: str) -> Set[str]:
         """A class with its project ancestors and descendants: where ``self.x`` may be touched."""
         return {qualname} | {a for a in self.ancestors(qualname) if a in self.classes} | self._subclasses[qualname]
@@ -114,52 +158,35 @@ class Project:
         return any(base in ("type", "abc.ABCMeta", "ABCMeta") for base in self.ancestors(qualname))
 
     # ------------------------------------------------------------------ functions
+    def global_instance_class(self, name: str) -> Optional[str]:
+        """The class of a module-level instance (``pkg.mod.BUS`` → ``pkg.bus.EventBus``)."""
+        return self._global_instance_classes.get(name)
+
     @cached_property
     def _global_instance_classes(self) -> Dict[str, str]:
         return {f"{g.ref.owner}.{g.ref.name}": g.cls for facts in self.modules for g in facts.global_instances}
 
     @cached_property
     def import_time_functions(self) -> Set[str]:
-        """Functions that run while modules import: decorators, module-level calls, their methods."""
-        found: Set[str] = set()
-        by_name: Dict[str, List[FunctionFact]] = defaultdict(list)
-        for function in self.functions.values():
-            by_name[function.name].append(function)
-            if function.name in self.decorators_used:
-                found.add(function.qualname)
-        for call in self.import_time_calls:
-            if call in self.functions:
-                found.add(call)
-                continue
-            receiver, _, method = call.rpartition(".")
-            cls = self._global_instance_classes.get(receiver)
-            owner = self.resolve_class(cls or "", receiver.rpartition(".")[0]) if cls else None
-            if owner is None and receiver in self.classes:
-                owner = receiver
-            if owner is not None:
-                for function in by_name.get(method, ()):
-                    if function.class_qualname in self.family(owner):
-                        found.add(function.qualname)
-        return found
+        """Functions applied as decorators at import time (the call graph adds module-level calls)."""
+        return {f.qualname for f in self.functions.values() if f.name in self.decorators_used}
+
+    @cached_property
+    def callgraph(self) -> CallGraph:
+        return CallGraph(self)
+
+    @cached_property
+    def release(self) -> ReleaseAnalysis:
+        return ReleaseAnalysis(self, self.callgraph)
+
+    def frequency(self, qualname: Optional[str]) -> Frequency:
+        """How often a function runs, and why (see :mod:`retainlint.link.callgraph`)."""
+        return self.callgraph.frequency(qualname)
 
     def function_kind(self, qualname: Optional[str]) -> str:
-        """How often a function runs: at import (module), once, once per object, or per call."""
-        if qualname is None:
-            return MODULE
-        function = self.functions.get(qualname)
-        if function is None:
-            return PER_CALL
-        if function.nested:
-            return ONCE if self._is_returned_by_setup(function) else PER_CALL
-        if self.kb.runs_once(function.name) or qualname in self.import_time_functions:
-            return ONCE
-        if function.class_qualname and self.is_metaclass(function.class_qualname):
-            return ONCE
-        if function.class_qualname and (function.name in self.kb.per_object_functions or qualname in self.init_calls):
-            return PER_OBJECT
-        return PER_CALL
+        return self.frequency(qualname).kind
 
-    def _is_returned_by_setup(self, function: FunctionFact) -> bool:
+    def is_returned_by_setup(self, function: FunctionFact) -> bool:
         """The inner ``decorator`` that a ``@factory(...)`` or a registrar returns runs when it
         decorates, at import time — unlike a decorator's ``wrapper``, which runs per call."""
         parent = self.functions.get(function.qualname.rpartition(".")[0])
@@ -167,28 +194,7 @@ class Project:
             return False
         decorator_shaped = bool(set(function.returns) & set(function.params))  # ``def deco(fn): …; return fn``
         return (decorator_shaped or parent.name in self.decorator_factories
-                or self.function_kind(parent.qualname) == ONCE)
-
-    def is_registration_api(self, qualname: Optional[str]) -> bool:
-        """A function whose only statement stores what it is given, and that either is named as
-        configuration (``add_hook(fn)``) or hands its argument back (a registration decorator,
-        ``def op(fn): _OPS.add(fn); return fn``): its callers decide how often it runs."""
-        function = self.functions.get(qualname or "")
-        if function is None or function.body_statements > 1:
-            return False
-        configuration = not function.name.startswith("_") and self.kb.is_configuration_api(function.name)
-        return configuration or bool(set(function.returns) & set(function.params))
-
-    def growth_confidence(self, mutation: Mutation) -> str:
-        """How sure a growth operation grows with traffic rather than with the program text."""
-        kind = self.function_kind(mutation.function)
-        if mutation.value == "param" and self.is_registration_api(mutation.function):
-            return "low"
-        if _keyed_by_class(mutation.key):
-            return "low"  # one entry per class: bounded by the program text
-        if kind == PER_OBJECT and mutation.value != "self":
-            return "low"  # once per object, keyed by its arguments: bounded by the distinct arguments
-        return "high"
+                or parent.qualname in self.import_time_functions or self.kb.runs_once(parent.name))
 
     def function_label(self, qualname: Optional[str]) -> str:
         if qualname is None:
@@ -199,22 +205,6 @@ class Project:
         return f"{qualname.rsplit('.', 1)[-1]}()"
 
     # ------------------------------------------------------------------ containers
-    def shrinks(self, ref: Ref, related_owners: Optional[Set[str]] = None) -> List[Mutation]:
-        """Operations that shrink, clear, trim or rebind a container, wherever they are.
-
-        A rebinding counts only where it runs per call (``def reset(self): self._buf = []``): in
-        ``__init__``, setup code or at module level it is the container's definition.  Shrinks
-        through other receivers (``other._chunks.clear()``) count by attribute name: retainlint
-        prefers silence to a false alarm when it cannot tell which object they reach.
-        """
-        refs = [ref]
-        if ref.kind == "self":
-            refs += [Ref("self", owner, ref.name) for owner in (related_owners or ()) if owner != ref.owner]
-        if ref.kind in ("self", "global"):
-            refs.append(Ref("attr", "", ref.name))
-        return [m for candidate in refs for m in self.mutations.get(candidate, ())
-                if m.op == "shrink" or (m.op == "reset" and self.function_kind(m.function) == PER_CALL)]
-
     @cached_property
     def unbounded(self) -> list:
         """Every container that only ever grows (see :mod:`retainlint.unbounded`)."""

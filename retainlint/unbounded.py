@@ -1,20 +1,41 @@
-"""Which containers only ever grow: the one definition that the growth rules (RL101, RL102,
-RL301, RL302) and the reference graph's retention chains (RL401) share.
+"""Which containers grow with traffic and are never released: the one definition that the growth
+rules (RL101, RL102, RL301, RL302), the lifecycle rule (RL104) and the reference graph's
+retention chains (RL401) share.
 
-A container is unbounded when code that runs with traffic (per call; for registries also once
-per object) grows it, and nothing anywhere shrinks, clears, trims, rebinds or bounds it.
+A growth counts when it runs with traffic — the call graph says how often its function runs —
+and what it adds grows with traffic: a dict or set grows by one entry per *distinct key*, so the
+key domain decides (a run id grows, a class does not); a list or text grows on every call.  The
+release analysis then says whether entries leave again (released on every path, swept), never
+leave, or leave on some paths only (RL104).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from retainlint.facts import ContainerDef, Mutation, Ref
-from retainlint.findings import CONFIDENCE_ORDER
-from retainlint.project import PER_CALL, PER_OBJECT, Project
+from retainlint.link.callgraph import ONCE, PER_CALL, PER_OBJECT
+from retainlint.link.release import LEAKS, NEVER, Verdict
 
 INSTANCE, TEXT, MODULE, CLASS = "instance", "text", "module", "class"
+EVENT, CALL, UNKNOWN = "event", "call", "unknown"  # what a growth is known to grow with
+_EVIDENCE_ORDER = (UNKNOWN, CALL, EVENT)
+_SEQUENCE_METHODS = {"append", "appendleft", "extend", "extendleft", "insert", "+=", "heappush", "insort",
+                     "insort_left", "insort_right"}
+_KEYED_CONSTRUCTORS = {"dict", "set", "collections.defaultdict", "collections.OrderedDict", "collections.Counter",
+                       "typing.Dict", "typing.Set"}
+
+
+@dataclass(frozen=True)
+class Growth:
+    """One growth operation and what it is known to grow with."""
+
+    mutation: Mutation
+    evidence: str  # event (one entry per event) | call (one more per call) | unknown (keyed by what?)
+    why: str  # "one entry per run_id", "one more on every call"
+    by_name: bool  # only a function's name says how often it runs
+    assumed: bool = False  # no caller is visible: it is taken to run per call because it is public
 
 
 @dataclass(frozen=True)
@@ -22,55 +43,120 @@ class Unbounded:
     ref: Ref
     kind: str  # instance | text | module | class
     definitions: Tuple[ContainerDef, ...]
-    growth: Tuple[Mutation, ...]  # in source order
-    first: Mutation  # the growth to report: the first of those rated highest
-    rating: str  # how surely it grows with traffic: "low" for configuration APIs and the like
+    growth: Tuple[Growth, ...]  # in source order
+    first: Growth  # the growth to report: the first with the strongest evidence
+    verdict: Verdict  # NEVER (nothing releases an entry) or LEAKS (some paths do not)
+
+    @property
+    def evidence(self) -> str:
+        return self.first.evidence
 
     def describe(self) -> str:
         if self.kind == TEXT:
             return f"{self.ref.display()} (+= text, never reset)"
         if self.kind in (MODULE, CLASS):
             return f"{self.ref.display()} (never shrinks)"
-        return f"{self.ref.display()} ({self.first.method}, never shrinks)"
+        return f"{self.ref.display()} ({self.first.mutation.method}, never shrinks)"
 
 
-def _sorted(mutations) -> Tuple[Mutation, ...]:
-    return tuple(sorted(mutations, key=lambda m: (m.span.line, m.span.col)))
+def confidence(growth: Growth, lifetime: str) -> str:
+    """How sure a finding is, from what the growth is known to grow with and how long its holder
+    is known to live (``process``: a root holds it; ``long``: it serves a long-lived emitter;
+    ``unknown``; ``short``: made and dropped per call)."""
+    if growth.by_name or growth.evidence == UNKNOWN or lifetime == "short":
+        return "low"
+    if lifetime not in ("process", "long"):
+        return "medium" if growth.evidence == EVENT else "low"
+    return "medium" if growth.evidence == CALL and growth.assumed else "high"
 
 
-def _rated(project: Project, ref: Ref, kind: str, defs, growth) -> Unbounded:
-    ratings = [project.growth_confidence(m) for m in growth]
-    best = max(ratings, key=CONFIDENCE_ORDER.__getitem__)
-    first = next(m for m, rating in zip(growth, ratings) if rating == best)
-    return Unbounded(ref, kind, tuple(defs), growth, first, best)
+def _sorted(growth) -> Tuple[Growth, ...]:
+    return tuple(sorted(growth, key=lambda g: (g.mutation.span.line, g.mutation.span.col)))
 
 
-def find_unbounded(project: Project) -> List[Unbounded]:
+def find_unbounded(project) -> List[Unbounded]:
     found: List[Unbounded] = []
     for ref, defs in list(project.containers.items()):
         if ref.kind not in ("self", "global") or any(d.bounded or d.weak for d in defs):
             continue
-        scopes = {d.scope for d in defs}
-        owners = project.family(ref.owner) if ref.kind == "self" else None
-        if ref.kind == "self" and "instance" in scopes:
-            text = any(d.text for d in defs)
-            growth = _sorted(m for m in project.grows(ref)
-                             if project.function_kind(m.function) == PER_CALL and (not text or m.method == "+="))
-            kind = TEXT if text else INSTANCE
-        elif any(d.text for d in defs):
+        kind = _kind(project, ref, defs)
+        if kind is None:
             continue
-        elif ref.kind == "global" or (scopes == {"class"} and not _shadowed(project, ref, owners)):
-            growth = _sorted(m for m in project.grows(ref)
-                             if project.function_kind(m.function) in (PER_CALL, PER_OBJECT))
-            kind = MODULE if ref.kind == "global" else CLASS
-        else:
+        growth = _sorted(g for g in (_growth(project, m, defs, kind) for m in _growing(project, ref, defs, kind))
+                         if g is not None)
+        if not growth:
             continue
-        if growth and not project.shrinks(ref, owners):
-            found.append(_rated(project, ref, kind, defs, growth))
+        holds_self = any(g.mutation.value == "self" for g in growth)
+        verdict = project.release.verdict(ref, holds_self)
+        if verdict.status not in (NEVER, LEAKS):
+            continue
+        best = max(growth, key=lambda g: (_EVIDENCE_ORDER.index(g.evidence), not g.by_name))
+        found.append(Unbounded(ref, kind, tuple(defs), growth, best, verdict))
     return found
 
 
-def _shadowed(project: Project, ref: Ref, owners) -> bool:
+def _kind(project, ref: Ref, defs) -> Optional[str]:
+    scopes = {d.scope for d in defs}
+    text = any(d.text for d in defs)
+    if ref.kind == "self" and "instance" in scopes:
+        return TEXT if text else INSTANCE
+    if text:
+        return None
+    if ref.kind == "global":
+        return MODULE
+    owners = project.family(ref.owner)
+    if scopes == {"class"} and not _shadowed(project, ref, owners):
+        return CLASS
+    return None
+
+
+def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
+    """Growth operations, and for a ``defaultdict`` the reads that create entries."""
+    mutations = [m for m in project.grows(ref) if not m.deferred and not m.guarded]
+    if kind == TEXT:
+        mutations = [m for m in mutations if m.method == "+="]
+    if any(d.constructor == "collections.defaultdict" for d in defs):
+        mutations += [m for m in project.lookups.get(ref, ()) if not m.deferred and m.key.text]
+    return mutations
+
+
+def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
+    frequency = project.frequency(mutation.function)
+    wanted = (PER_CALL,) if kind in (INSTANCE, TEXT) else (PER_CALL, PER_OBJECT)
+    by_name = frequency.by_name or _registration_api(project, mutation)
+    if frequency.kind not in wanted and not (by_name and frequency.kind == ONCE):
+        return None
+    key = mutation.key
+    keyed = mutation.method not in _SEQUENCE_METHODS and (
+        mutation.method in ("[]=", "add", "setdefault", "update", "|=", "[]") or
+        any(d.constructor in _KEYED_CONSTRUCTORS for d in defs))
+    if keyed:
+        domain = key.domain
+        if domain == "created":
+            domain = "event" if frequency.kind == PER_CALL else "bounded"
+        if domain == "bounded":
+            return None
+        if domain == "event":
+            return Growth(mutation, EVENT, f"one entry per {key.what or key.text}", by_name)
+        return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text or 'values'} (its domain is not known)",
+                      by_name)
+    # a list grows whatever it adds
+    return Growth(mutation, CALL, "one more on every call", by_name, frequency.assumed)
+
+
+def _registration_api(project, mutation: Mutation) -> bool:
+    """A public one-statement function that stores what it is given and is named as configuration
+    (``add_hook(fn)``, ``watch(path)``): its callers decide how often it runs — typically once —
+    so only its name speaks, and the finding is rated low rather than silenced."""
+    function = project.functions.get(mutation.function or "")
+    if function is None or function.body_statements > 1 or mutation.value != "param":
+        return False
+    if function.name.startswith("_") or not project.kb.is_configuration_api(function.name):
+        return False
+    return not project.callgraph.callers(function.qualname)
+
+
+def _shadowed(project, ref: Ref, owners) -> bool:
     """Instances of the class or a relative assign their own container over the class default."""
     return any(d.scope == "instance" for owner in owners
                for d in project.containers.get(Ref("self", owner, ref.name), ()))

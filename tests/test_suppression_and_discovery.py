@@ -14,11 +14,11 @@ def test_retainlint_ignore_and_noqa(tmp_path):
         _C = {}
         _D = {}
 
-        def put(k):
-            _A[k] = k  # retainlint: ignore[RL301]
-            _B[k] = k  # noqa: RL301
-            _C[k] = k  # noqa: RL2
-            _D[k] = k  # retainlint: ignore
+        def put(request_id):
+            _A[request_id] = 1  # retainlint: ignore[RL301]
+            _B[request_id] = 1  # noqa: RL301
+            _C[request_id] = 1  # noqa: RL2
+            _D[request_id] = 1  # retainlint: ignore
     """})
     assert [(f.span.line, f.code) for f in findings] == [(9, "RL301")]
 

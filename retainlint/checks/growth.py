@@ -1,46 +1,94 @@
-"""RL1xx: containers and text that only ever grow."""
+"""RL1xx: containers and text that grow with traffic and are never released (RL101, RL102),
+mutable defaults (RL103), and entries released on some paths only (RL104)."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
 from retainlint.checks.context import Context
+from retainlint.facts import Span
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import object_lifetime
+from retainlint.link.release import LEAKS, NEVER
 from retainlint.registry import check
-from retainlint.unbounded import INSTANCE, TEXT, Unbounded
+from retainlint.unbounded import INSTANCE, TEXT, Unbounded, confidence
+
+def holder_confidence(ctx: Context, item: Unbounded):
+    """(confidence, reason, related) for a container's growth, from what it grows with and how
+    long its holder is known to live."""
+    project = ctx.project
+    if item.ref.kind == "global" or item.kind not in (INSTANCE, TEXT) and item.ref.kind == "self":
+        holder = "a module global lives as long as the process" if item.ref.kind == "global" else \
+            "a class attribute lives as long as the process"
+        return confidence(item.first, "process"), holder, ()
+    lifetime = object_lifetime(project, ctx.graph, item.ref.owner, [g.mutation.function for g in item.growth])
+    level = confidence(item.first, lifetime.level)
+    return level, lifetime.reason, lifetime.related
+
+
+def growth_site(ctx: Context, item: Unbounded) -> str:
+    """``Output.emit()``, ``Output.emit() and Output.replay()``: where it grows."""
+    project = ctx.project
+    return " and ".join(sorted({project.function_label(g.mutation.function) for g in item.growth}))
+
+
+def definition_note(ctx: Context, item: Unbounded, path: str) -> Related:
+    project = ctx.project
+    definition = item.definitions[0]
+    return Related(project.path_of(definition.function, path), definition.span, f"{item.ref.display()} is created here")
 
 
 def _growth_finding(ctx: Context, code: str, item: Unbounded, what: str) -> Finding:
     project = ctx.project
-    ref, growth = item.ref, item.growth
-    first = growth[0]
-    path = project.path_of(first.function, project.module_paths.get(ref.owner.rpartition(".")[0], ""))
-    lifetime = object_lifetime(project, ctx.graph, ref.owner, [m.function for m in growth])
-    confidence = "low" if item.rating == "low" else lifetime.confidence  # "low": a configuration API
-    where = ", ".join(sorted({project.function_label(m.function) for m in growth}))
-    definition = item.definitions[0]
-    related = (Related(project.path_of(definition.function, path), definition.span, f"{ref.display()} is created here"),)
-    message = f"self.{ref.name} {what} in {where} and is never {_never(code)}; {lifetime.reason}"
-    return Finding(code, message, path, first.span, confidence, related=related + lifetime.related)
-
-
-def _never(code: str) -> str:
-    return "reset" if code == "RL102" else "shrunk, cleared or bounded"
+    first = item.first.mutation
+    path = project.path_of(first.function, project.module_paths.get(item.ref.owner.rpartition(".")[0], ""))
+    level, reason, related = holder_confidence(ctx, item)
+    note = f"; {item.verdict.note}" if item.verdict.note else ""
+    how = project.frequency(first.function)
+    runs = f" ({how.reason})" if item.evidence != "event" and how.kind == "per_call" else ""
+    message = (f"{item.ref.display()} {what} in {growth_site(ctx, item)} — {item.first.why}{runs} — and is never "
+               f"{'reset' if code == 'RL102' else 'released'}{note}; {reason}")
+    return Finding(code, message, path, first.span, level, related=(definition_note(ctx, item, path),) + related)
 
 
 @check("RL101")
 def unbounded_attribute(ctx: Context) -> Iterator[Finding]:
     for item in ctx.project.unbounded:
-        if item.kind == INSTANCE:
-            yield _growth_finding(ctx, "RL101", item, f"grows ({item.growth[0].method})")
+        if item.kind == INSTANCE and item.verdict.status == NEVER:
+            yield _growth_finding(ctx, "RL101", item, f"grows ({item.first.mutation.method})")
 
 
 @check("RL102")
 def unbounded_text_accumulator(ctx: Context) -> Iterator[Finding]:
     for item in ctx.project.unbounded:
-        if item.kind == TEXT:
+        if item.kind == TEXT and item.verdict.status == NEVER:
             yield _growth_finding(ctx, "RL102", item, "accumulates text with +=")
+
+
+@check("RL104")
+def entry_not_released_on_all_paths(ctx: Context) -> Iterator[Finding]:
+    project = ctx.project
+    for item in project.unbounded:
+        verdict = item.verdict
+        if verdict.status != LEAKS or verdict.insertion is None:
+            continue
+        function, line = verdict.insertion
+        site = next((g.mutation for g in item.growth if g.mutation.function == function
+                     and g.mutation.span.line == line), item.first.mutation)
+        path = project.path_of(function, "")
+        level, reason, related = holder_confidence(ctx, item)
+        released = sorted({project.function_label(f) for f, _ in verdict.releases})
+        where = f" (it is released in {', '.join(released)})" if released else ""
+        leaks = "; ".join(leak.text for leak in verdict.leaks)
+        message = (f"an entry of {item.ref.display()} added in {project.function_label(function)} "
+                   f"({item.first.why}) is not released on every path{where}: {leaks}; {reason}")
+        leak_notes = tuple(Related(project.path_of(leak.function, path), _line_span(leak.line), leak.text)
+                           for leak in verdict.leaks if leak.function in project.functions)
+        yield Finding("RL104", message, path, site.span, level, related=leak_notes + related)
+
+
+def _line_span(line: int) -> Span:
+    return Span(line, 1, line, 1)
 
 
 @check("RL103")

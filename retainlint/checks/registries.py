@@ -9,23 +9,28 @@ from retainlint.checks.context import Context
 from retainlint.findings import Finding, Related
 from retainlint.project import PER_CALL, PER_OBJECT
 from retainlint.registry import check
+from retainlint.checks.growth import growth_site, holder_confidence
+from retainlint.link.release import NEVER
 from retainlint.unbounded import CLASS, MODULE
 
 
 def _registry_findings(ctx: Context, code: str, kind: str, describe: str) -> Iterator[Finding]:
     project = ctx.project
     for item in project.unbounded:
-        if item.kind != kind:
+        if item.kind != kind or item.verdict.status != NEVER:
             continue
-        ref, first = item.ref, item.first
-        where = ", ".join(sorted({project.function_label(m.function) for m in item.growth}))
+        ref, first = item.ref, item.first.mutation
         path = project.path_of(first.function, "")
         definition = item.definitions[0]
         def_path = project.module_paths.get(ref.owner if ref.kind == "global" else ref.owner.rpartition(".")[0], path)
-        message = (f"{describe} {ref.display()} grows ({first.method}) in {where} and nothing ever removes "
-                   f"entries: it lives as long as the process, so it keeps every entry"
-                   f"{ctx.graph.retained_through(ref)}")
-        yield Finding(code, message, path, first.span, item.rating,
+        level, _reason, _related = holder_confidence(ctx, item)
+        how = project.frequency(first.function)
+        runs = f" ({how.reason})" if item.evidence != "event" else ""
+        note = f"; {item.verdict.note}" if item.verdict.note else ""
+        message = (f"{describe} {ref.display()} grows ({first.method}) in {growth_site(ctx, item)} — {item.first.why}"
+                   f"{runs} — and nothing releases its entries{note}: it lives as long as the process, so it keeps "
+                   f"every entry{ctx.graph.retained_through(ref)}")
+        yield Finding(code, message, path, first.span, level,
                       related=(Related(def_path, definition.span, f"{ref.display()} is created here"),))
 
 

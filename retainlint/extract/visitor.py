@@ -7,13 +7,16 @@ local, an alias of ``self.x`` or a global", and the stack answers that at a frac
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
-from retainlint.extract.locate import SMALL_STATEMENT_TYPES
+from retainlint.extract.keys import KeyClassifier
+from retainlint.extract.locate import SMALL_STATEMENT_TYPES, STATEMENT_TYPES
+from retainlint.extract.recorder import FlowRecorder
 from retainlint.extract.names import (
     ImportResolver,
     argument,
@@ -24,13 +27,17 @@ from retainlint.extract.names import (
     string_literal,
 )
 from retainlint.facts import (
+    NO_KEY,
     AttrAssign,
     CachedMethod,
+    Call,
+    CallableRelease,
     ClassFact,
     ContainerDef,
     FunctionFact,
     GlobalInstance,
     Holds,
+    Key,
     Listener,
     LoggerCall,
     ModuleFacts,
@@ -43,6 +50,17 @@ from retainlint.knowledge import Knowledge
 
 _CLASS_NAME_ATTRIBUTES = {"__name__", "__qualname__", "__module__", "__class__"}
 _MODULE_DUNDERS = {"__name__", "__qualname__", "__module__", "__file__", "__package__", "__spec__"}
+
+
+_BUILTINS = frozenset(dir(builtins))
+# The flow event of a container operation: (op, names one entry) → kind.
+_FLOW_KIND = {("grow", True): "insert", ("grow", False): "insert", ("shrink", True): "release",
+              ("shrink", False): "clear", ("reset", False): "clear", ("reset", True): "clear"}
+# Which argument of a container method names the entry it adds or removes (-1: the last).
+_KEY_ARGUMENT = {"append": -1, "appendleft": -1, "add": 0, "insert": -1, "setdefault": 0,
+                 "pop": 0, "remove": 0, "discard": 0}
+# Shrinks that take out one entry even without naming it: a queue consumed from its end.
+_ONE_ENTRY_METHODS = {"popleft", "popitem", "pop", "heappop", "heapreplace", "heappushpop"}
 
 
 class ContainerKind(NamedTuple):
@@ -60,6 +78,8 @@ class Local:
     process_lifetime: bool = False  # ``log = logging.getLogger(...)``: lives as long as the process
     alias: Optional[Ref] = None  # ``x = self._chunks`` makes x another name for that container
     element_of: Optional[Ref] = None  # ``x = self._engines[k]``: shrinking x shrinks that container
+    value: Optional[cst.BaseExpression] = None  # what it was assigned (lives only while the function is visited)
+    fixed_collection: bool = False  # a loop variable over a literal or a constant collection
 
 
 @dataclass
@@ -78,6 +98,9 @@ class Frame:
     local_functions: Set[str] = field(default_factory=set)
     exceptions: Dict[str, str] = field(default_factory=dict)  # local → exception | exc_info | traceback
     loop_depth: int = 0
+    once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
+    constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
+    methods: Set[str] = field(default_factory=set)  # class frame: the names its body defines
     # Records about bare names that are globals unless the function binds them later.
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
 
@@ -92,6 +115,15 @@ class FactVisitor(cst.CSTVisitor):
         self.stack: List[Frame] = [Frame("module", facts.module)]
         self.module_classes: Dict[str, str] = {}
         self.statement_calls: Set[int] = set()
+        self.flow = FlowRecorder()
+        self.keys = KeyClassifier(self.qualify, self._local_key, self._is_param, self._is_class_name,
+                                  lambda: self._self_context()[0])
+        self.guarded_blocks: Dict[int, str] = {}  # id of an if-body → the guard that makes it run once
+        self.active_guards: List[int] = []
+        self.lambda_depth = 0
+        self._classifying: Set[str] = set()
+        self.store_targets: Set[int] = set()  # subscripts assigned or deleted: not lookups
+        self.call_uses: Dict[int, str] = {}  # id of a call → what becomes of its value
 
     # ------------------------------------------------------------------ helpers: scope and names
     @property
@@ -115,14 +147,25 @@ class FactVisitor(cst.CSTVisitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.locator.enter(node)
-        if type(node) in SMALL_STATEMENT_TYPES:
+        kind = type(node)
+        if kind in STATEMENT_TYPES:
             span = self.locator.span(node)
-            for line in range(span.line + 1, span.end_line + 1):
-                self.facts.statement_starts[line] = span.line
+            if kind in SMALL_STATEMENT_TYPES:
+                for line in range(span.line + 1, span.end_line + 1):
+                    self.facts.statement_starts[line] = span.line
+            self.flow.enter_statement(node, span.line)
+        if id(node) in self.guarded_blocks:
+            self.active_guards.append(id(node))
+            self.frame.once_depth += 1
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         super().on_leave(original_node)
+        if self.active_guards and self.active_guards[-1] == id(original_node):
+            self.active_guards.pop()
+            self.frame.once_depth -= 1
+        if type(original_node) in STATEMENT_TYPES:
+            self.flow.leave_statement(original_node)
         self.locator.leave(original_node)
 
     # The pass uses no ``visit_<Node>_<field>`` hooks; libcst would look them up for every field
@@ -240,20 +283,70 @@ class FactVisitor(cst.CSTVisitor):
             record()
 
     def emit_mutation(self, target: cst.BaseExpression, op: str, method: str, node: cst.CSTNode,
-                      text_value: bool = False, key: str = "", value: Optional[cst.BaseExpression] = None) -> None:
+                      text_value: bool = False, key: Optional[cst.BaseExpression] = None,
+                      value: Optional[cst.BaseExpression] = None, element: bool = False,
+                      deferred: bool = False) -> None:
+        """Record an operation on a container, and the flow event the release analysis sees.
+
+        ``key`` is the key or element expression (what is added, or which entry is removed);
+        ``element`` marks an operation on an entry rather than the container (``c[k].add(x)``);
+        ``deferred`` one that runs later, if ever (inside a lambda, or a bound method handed over)."""
         if op == "grow" and self._on_fresh_object(target):
             return
         ref = self.ref_of(target)
         if ref is None and op == "shrink":
             ref = self._element_container(target)
+            element = ref is not None or element
         if ref is None:
             return
-        mutation = Mutation(ref, op, method, self.current_function(), self.in_loop(), text_value, key,
-                            self.value_kind(value), self.span(node))
-        if isinstance(target, cst.Name) and ref.kind == "global":
-            self._emit_for_name(target.value, lambda: self.facts.mutations.append(mutation))
-        else:
+        key_info = self.keys.classify(key) if key is not None else NO_KEY
+        mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
+                            text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
+                            guarded=self.guarded(), element=element, deferred=deferred or self.lambda_depth > 0)
+        kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
+        line = mutation.span.line
+
+        def record() -> None:
             self.facts.mutations.append(mutation)
+
+        if kind is not None and not mutation.deferred:
+            self.flow.event(kind, ref, key_info.text, key_info.roots, "element" if element else "", line)
+        if isinstance(target, cst.Name) and ref.kind == "global":
+            self._emit_for_name(target.value, record)
+        else:
+            record()
+
+    def guarded(self) -> bool:
+        """Inside a once-guard of the current function."""
+        return self.frame.once_depth > 0
+
+    def _local_key(self, name: str) -> Optional[Key]:
+        """The key domain of what a local holds, classified from its assigned value on demand."""
+        frame = self.function_frame()
+        if frame is None or name not in frame.locals:
+            return None
+        local = frame.locals[name]
+        if local.fixed_collection:
+            return Key("bounded", "a value from a fixed collection", name, (name,))
+        if local.value is None or name in self._classifying:
+            return Key("unknown", name, name, (name,))
+        self._classifying.add(name)
+        try:
+            return self.keys.classify(local.value)
+        finally:
+            self._classifying.discard(name)
+
+    def _is_param(self, name: str) -> bool:
+        frame = self.function_frame()
+        return frame is not None and name in frame.params and name != frame.self_name
+
+    def _is_class_name(self, name: str) -> bool:
+        if self._is_local(name):
+            return False
+        if name in self.module_classes:
+            return True
+        qualified = self.imports.qualify(name)
+        return qualified != name and qualified.rsplit(".", 1)[-1][:1].isupper()
 
     # ------------------------------------------------------------------ helpers: values
     def container_kind(self, value: cst.BaseExpression) -> Optional[ContainerKind]:
@@ -334,6 +427,17 @@ class FactVisitor(cst.CSTVisitor):
             if isinstance(statement, cst.ClassDef):
                 self.module_classes[statement.name.value] = f"{self.facts.module}.{statement.name.value}"
 
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.flow.enter_lambda()
+        self.lambda_depth += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.flow.leave_lambda()
+        self.lambda_depth -= 1
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.flow.mark_await()
+
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
         """Implicit concatenation nests one level per string (generated files have thousands);
         nothing inside string literals matters to any rule, so the pass does not descend."""
@@ -358,7 +462,10 @@ class FactVisitor(cst.CSTVisitor):
         self._note_decorators(node.decorators)
         self.facts.classes.append(ClassFact(qualname, node.name.value, bases + metaclass,
                                             self._decorator_names(node.decorators), self.span(node)))
-        self.stack.append(Frame("class", qualname, class_qualname=qualname))
+        frame = Frame("class", qualname, class_qualname=qualname)
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        frame.methods = {statement.name.value for statement in body if isinstance(statement, cst.FunctionDef)}
+        self.stack.append(frame)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.stack.pop()
@@ -425,8 +532,14 @@ class FactVisitor(cst.CSTVisitor):
         if in_class:
             self._cached_method(node, qualname, parent.qualname, first, is_static, is_classmethod)
         self.stack.append(frame)
+        self.flow.enter_function(qualname)
+        if _returns_early_once(node):
+            frame.once_depth += 1  # ``if _DONE: return`` … ``_DONE = True``: the rest runs once
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        flow = self.flow.leave_function(original_node)
+        if flow is not None:
+            self.facts.flows.append(flow)
         frame = self.stack.pop()
         for name, record in frame.pending:
             if name not in frame.assigned and name not in frame.params:
@@ -462,7 +575,30 @@ class FactVisitor(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_targets(node.target)
+        frame = self.function_frame()
+        if frame is not None and isinstance(node.target, cst.Name) and self._fixed_collection(node.iter):
+            frame.locals[node.target.value].fixed_collection = True
+        iterated = self.ref_of(_iterated_container(node.iter))
+        if iterated is not None and iterated.kind in ("self", "global"):
+            self.flow.event("iterate", iterated)
         self._enter_loop(node)
+
+    def _fixed_collection(self, iterable: cst.BaseExpression) -> bool:
+        """A literal collection, a module constant (``SUFFIXES``) or an enum class."""
+        if isinstance(iterable, (cst.List, cst.Tuple, cst.Set)):
+            return all(isinstance(e.value, (cst.SimpleString, cst.Integer, cst.Name, cst.Attribute))
+                       for e in iterable.elements)
+        name = dotted(iterable)
+        if name is None:
+            return False
+        last = name.rsplit(".", 1)[-1]
+        return (last.isupper() and len(last) > 1) or self._is_class_name(name.split(".", 1)[0]) and "." not in name
+
+    def visit_If(self, node: cst.If) -> None:
+        """A body that runs once however often the function runs: ``if X is None: … X = …``,
+        ``if not logger.handlers:``, ``if not _REGISTERED: …; _REGISTERED = True``."""
+        if self.function_frame() is not None and _once_guard(node):
+            self.guarded_blocks[id(node.body)] = "once"
 
     leave_For = _leave_loop
     visit_While = _enter_loop
@@ -472,6 +608,7 @@ class FactVisitor(cst.CSTVisitor):
         self._bind_targets(node.target)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
+        self._mark_use(node.item, "with")
         if node.asname is not None:
             self._bind_targets(node.asname.name)
 
@@ -500,6 +637,13 @@ class FactVisitor(cst.CSTVisitor):
 
     # ------------------------------------------------------------------ assignments
     def visit_Assign(self, node: cst.Assign) -> None:
+        self.store_targets.update(id(t.target) for t in node.targets)
+        only = node.targets[0].target if len(node.targets) == 1 else None
+        local = isinstance(only, cst.Name) and self.function_frame() is not None \
+            and only.value not in self.frame.declared_global
+        self._mark_use(node.value, f"local:{only.value}" if local else "store")
+        if not local:
+            self._escapes(node.value, "store")
         for target in node.targets:
             self._assign(target.target, node.value, node)
 
@@ -535,8 +679,12 @@ class FactVisitor(cst.CSTVisitor):
 
     def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._assign(element.value, cst.Name("_unknown_"), node)
+            values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else ()
+            paired = len(values) == len(target.elements) and not any(
+                isinstance(v, cst.StarredElement) for v in values)
+            for index, element in enumerate(target.elements):
+                # ``a, b = x, y`` pairs up; any other unpacking gives values nothing here describes
+                self._assign(element.value, values[index].value if paired else cst.Ellipsis(), node)
             return
         if isinstance(target, cst.Subscript):
             self._assign_item(target, value, node)
@@ -548,6 +696,8 @@ class FactVisitor(cst.CSTVisitor):
         ref = self.ref_of(target)
         if ref is None:
             return
+        if ref.kind == "self" and isinstance(target, cst.Attribute):
+            self.flow.flag(f"{source_of(target.value)}.{ref.name}")
         kind = self.container_kind(value)
         span = self.span(node)
         function = self.current_function()
@@ -555,11 +705,16 @@ class FactVisitor(cst.CSTVisitor):
             scope = self._container_scope(ref, target, value)
             self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
                                                       function, span))
-        self.facts.mutations.append(Mutation(ref, "reset", "=", function, self.in_loop(), False, "", "other", span))
+        self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function, in_loop=self.in_loop(),
+                                             text_value=False, key=NO_KEY, value="other", span=span,
+                                             guarded=self.guarded()))
+        if function is not None and self.lambda_depth == 0:
+            self.flow.event("clear", ref, line=span.line)
         if ref.kind in ("self", "attr") or (ref.kind == "global" and function is not None):
             value_class = self.class_of_value(value)
             from_param = isinstance(value, cst.Name) and value.value in frame.params
-            self.facts.attr_assigns.append(AttrAssign(ref, function, value_class, from_param, span))
+            self.facts.attr_assigns.append(AttrAssign(ref, function, value_class, from_param, span,
+                                                      param=value.value if from_param else ""))
         self._stored_exception(ref, value, "attribute", span)
         value_class = self.class_of_value(value)
         if value_class and value_class not in self.kb.weak and ref.kind in ("self", "global"):
@@ -623,9 +778,12 @@ class FactVisitor(cst.CSTVisitor):
             frame.exceptions[name] = what
         else:
             frame.exceptions.pop(name, None)
-        local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "")
+        local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "", value=value)
         if isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.process_lifetime_factories:
             local.process_lifetime = True
+        entry_of = self._entry_read(value)
+        if entry_of is not None:
+            self.flow.bind_entry_local(name, entry_of)
         if isinstance(value, cst.Subscript):
             element_of = self.ref_of(value.value)
             if element_of is not None and element_of.kind in ("self", "global"):
@@ -637,19 +795,51 @@ class FactVisitor(cst.CSTVisitor):
         frame.locals[name] = local
         if name in frame.mutable_defaults:
             self.facts.mutations.append(Mutation(
-                Ref("default", frame.qualname, name), "reset", "=", frame.qualname, self.in_loop(), False, "",
-                "other", self.span(value)))
+                ref=Ref("default", frame.qualname, name), op="reset", method="=", function=frame.qualname,
+                in_loop=self.in_loop(), text_value=False, key=NO_KEY, value="other", span=self.span(value)))
+
+    def _entry_read(self, value: cst.BaseExpression) -> Optional[Ref]:
+        """The container whose entry a value reads: ``c[k]``, ``c.get(k)``, ``c.pop(k)``."""
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Subscript):
+            container = value.value
+        elif isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                value.func.attr.value in ("get", "pop", "setdefault"):
+            container = value.func.value
+        else:
+            return None
+        ref = self.ref_of(container)
+        return ref if ref is not None and ref.kind in ("self", "global") else None
 
     def _assign_item(self, target: cst.Subscript, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         """``c[k] = v`` grows a container; ``c[:] = …`` or ``c[a:b] = …`` replaces or trims it."""
         is_slice = any(isinstance(element.slice, cst.Slice) for element in target.slice)
-        key = "" if is_slice else source_of(target.slice[0].slice) if target.slice else ""
+        key = _subscript_key(target)
         constant_key = (not is_slice and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index)
                         and isinstance(target.slice[0].slice.value, (cst.Integer, cst.SimpleString)))
         op = "shrink" if is_slice else "slot" if constant_key else "grow"
-        self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node, key=key, value=value)
+        self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node,
+                           key=None if is_slice else key, value=value)
         if not is_slice:
             self._element_holds(target.value, value, node)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        """Reading ``c[k]``: an entry in use — and for a ``defaultdict``, an entry created."""
+        if id(node) not in self.store_targets and self.function_frame() is not None:
+            key = _subscript_key(node)
+            if key is not None:
+                self._lookup(node.value, key)
+
+    def _lookup(self, container: cst.BaseExpression, key: cst.BaseExpression) -> None:
+        ref = self.ref_of(container)
+        if ref is not None and ref.kind in ("self", "global"):
+            info = self.keys.classify(key)
+            self.flow.event("lookup", ref, info.text, info.roots)
+            self.facts.lookups.append(Mutation(ref=ref, op="lookup", method="[]", function=self.current_function(),
+                                               in_loop=self.in_loop(), text_value=False, key=info, value="other",
+                                               span=self.span(key), guarded=self.guarded(),
+                                               deferred=self.lambda_depth > 0))
 
     def _element_holds(self, container: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         ref = self.ref_of(container)
@@ -661,6 +851,7 @@ class FactVisitor(cst.CSTVisitor):
             self.facts.holds.append(Holds(ref, held, "element", self.span(node), back=self.value_kind(value) == "self"))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.store_targets.add(id(node.target))
         operator = node.operator
         if isinstance(operator, (cst.AddAssign, cst.BitOrAssign)):
             op, method = "grow", "+=" if isinstance(operator, cst.AddAssign) else "|="
@@ -681,6 +872,9 @@ class FactVisitor(cst.CSTVisitor):
                 self._element_holds(target, element.value, node)
 
     def visit_Del(self, node: cst.Del) -> None:
+        self.store_targets.add(id(node.target))
+        if isinstance(node.target, (cst.Tuple, cst.List)):
+            self.store_targets.update(id(e.value) for e in node.target.elements)
         self._delete(node.target, node)
 
     def _delete(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
@@ -688,12 +882,14 @@ class FactVisitor(cst.CSTVisitor):
             for element in target.elements:
                 self._delete(element.value, node)
         elif isinstance(target, cst.Subscript):
-            self.emit_mutation(target.value, "shrink", "del", node)
+            is_slice = any(isinstance(element.slice, cst.Slice) for element in target.slice)
+            self.emit_mutation(target.value, "shrink", "del", node, key=None if is_slice else _subscript_key(target))
         else:
             self.emit_mutation(target, "reset", "del", node)
 
     # ------------------------------------------------------------------ calls
     def visit_Expr(self, node: cst.Expr) -> None:
+        self._mark_use(node.value, "statement")
         value = node.value
         if isinstance(value, cst.Await):
             value = value.expression
@@ -702,7 +898,11 @@ class FactVisitor(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        self._shrink_callbacks(node)
+        self.flow.mark_call()
+        target = self._call_target(func)
+        if target:
+            self._record_call(target, node)
+        self._handed_over_releases(node, target)
         if isinstance(func, cst.Attribute) and func.attr.value == "cache_clear" and isinstance(func.value, cst.Attribute):
             self.facts.cache_clears.add(func.value.attr.value)
         if self.function_frame() is None:
@@ -726,25 +926,147 @@ class FactVisitor(cst.CSTVisitor):
         self._function_call(self.qualify(func), node)
         if receiver_node is not None:
             self._container_call(receiver_node, method, node)
-            self._note_init_call(receiver_node, method)
         self._listener_call(receiver_node, receiver, method, node)
         self._logger_call(receiver_node, method, node)
 
-    def _shrink_callbacks(self, node: cst.Call) -> None:
-        """``task.add_done_callback(self._tasks.discard)``: a shrink method handed over to be
-        called later still shrinks its container."""
-        for arg in node.args:
-            value = arg.value
-            if isinstance(value, cst.Attribute) and value.attr.value in self.kb.shrink_methods:
-                self.emit_mutation(value.value, "shrink", value.attr.value, value)
+    def _call_target(self, func: cst.BaseExpression) -> str:
+        """What a call reaches, as far as this file tells (see :class:`retainlint.facts.Call`)."""
+        if isinstance(func, cst.Attribute):
+            base = func.value
+            if isinstance(base, cst.Call) and isinstance(base.func, cst.Name) and base.func.value == "super":
+                return f"super:{func.attr.value}"
+            chain = dotted(func)
+            if chain is None:
+                return ""
+            head, *slots = chain.split(".")
+            self_name, _ = self._self_context()
+            if self_name and head == self_name:
+                return f"self:{slots[0]}" if len(slots) == 1 else "attr:" + "|".join(["self"] + slots)
+            typed = self._local_class(head)
+            if typed:
+                return "attr:" + "|".join([typed] + slots)
+            if self._is_local(head) or self._enclosing_binds(head):
+                return ""
+            if head in self.imports.modules or head in self.imports.names or head in self.module_classes:
+                return f"name:{self.qualify(func)}"
+            if self.frame.kind == "module" or not self._is_local(head):
+                return f"name:{self.facts.module}.{chain}"
+            return ""
+        if isinstance(func, cst.Name):
+            name = func.value
+            frame = self.function_frame()
+            if frame is not None and (name in frame.params or name in frame.assigned) or self._enclosing_binds(name):
+                return f"local:{name}"
+            qualified = self.qualify(func)
+            if "." not in qualified and name in _BUILTINS:
+                return ""
+            return f"name:{qualified if '.' in qualified else f'{self.facts.module}.{name}'}"
+        return ""
 
-    def _note_init_call(self, receiver: cst.BaseExpression, method: str) -> None:
-        """``self._setup()`` inside ``__init__`` runs once per object, like ``__init__`` itself."""
+    def _record_call(self, target: str, node: cst.Call) -> None:
+        """A Call fact for the call graph; a flow event where the call may run a release."""
+        function = self.current_function()
+        line = self.span(node).line if self.function_frame() is not None else 0
+        use = self.call_uses.pop(id(node), "other")
+        self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
+                                     guarded=self.guarded(), use=use))
         frame = self.function_frame()
-        if frame is None or frame.qualname.rsplit(".", 1)[-1] not in self.kb.per_object_functions:
+        if use.startswith("local:") and frame is not None:
+            frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
+        for arg in node.args:
+            if isinstance(arg.value, cst.Call):
+                self.call_uses.setdefault(id(arg.value), "argument")
+        for arg in node.args:
+            reference = self._function_reference(arg.value)
+            if reference:
+                self.facts.calls.append(Call(caller=function, target=reference, line=line, in_loop=self.in_loop(),
+                                             guarded=self.guarded(), argument_of=target))
+        if target.startswith(("self:", "local:", "super:")):
+            self.flow.event("call", None, target=target, line=line)
+            frame = self.function_frame()
+            if target.startswith("local:") or (target.startswith("self:") and frame is not None
+                                               and target[5:] not in self._class_methods()):
+                self.flow.mark_relevant()  # may run a stored callable: a handed-over release
+
+    def _escapes(self, value: Optional[cst.BaseExpression], how: str) -> None:
+        """A local holding an object this call built is returned or stored: it outlives the call."""
+        frame = self.function_frame()
+        if frame is None or not isinstance(value, cst.Name) or value.value not in frame.constructed:
             return
-        if isinstance(receiver, cst.Name) and receiver.value == frame.self_name and frame.class_qualname:
-            self.facts.init_calls.add(f"{frame.class_qualname}.{method}")
+        index = frame.constructed.pop(value.value)
+        call = self.facts.calls[index]
+        self.facts.calls[index] = Call(caller=call.caller, target=call.target, line=call.line, in_loop=call.in_loop,
+                                       guarded=call.guarded, argument_of=call.argument_of, use=how)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self._mark_use(node.value, "return")
+        self._escapes(node.value, "return")
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if isinstance(node.value, cst.BaseExpression):
+            self._mark_use(node.value, "return")
+            self._escapes(node.value, "return")
+
+    def _mark_use(self, value: Optional[cst.BaseExpression], use: str) -> None:
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Call):
+            self.call_uses[id(value)] = use
+
+    def _function_reference(self, value: cst.BaseExpression) -> str:
+        """``self.handle`` or ``handle`` passed as an argument: a callable registered somewhere."""
+        if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name):
+            self_name, _ = self._self_context()
+            if self_name and value.value.value == self_name and value.attr.value in self._class_methods():
+                return f"self:{value.attr.value}"
+        if isinstance(value, cst.Name) and not self._is_local(value.value) and value.value[:1].islower() \
+                and value.value not in _BUILTINS:
+            qualified = self.qualify(value)
+            if value.value in self.imports.names or "." in qualified:
+                return f"name:{qualified}"
+        return ""
+
+    def _class_methods(self) -> Set[str]:
+        for frame in reversed(self.stack):
+            if frame.kind == "class":
+                return frame.methods
+        return set()
+
+    def _handed_over_releases(self, node: cst.Call, callee: str) -> None:
+        """A release handed over to run later — ``task.add_done_callback(self._tasks.discard)``,
+        ``partial(self._runs.pop, run_id)``, ``cleanup=lambda: self._runs.pop(run_id, None)`` —
+        releases when, and only when, whoever receives it calls it."""
+        for position, arg in enumerate(a for a in node.args if not a.star):
+            value = arg.value
+            keyword = arg.keyword.value if arg.keyword is not None else f"#{position}"
+            for receiver, method, key in self._releases_in(value):
+                if method in self.kb.shrink_methods:
+                    ref = self.ref_of(receiver)
+                    if ref is not None and ref.kind in ("self", "global"):
+                        key_info = self.keys.classify(key) if key is not None else NO_KEY
+                        self.facts.callable_releases.append(CallableRelease(
+                            ref=ref, key=key_info.text, function=self.current_function(), callee=callee,
+                            keyword=keyword, line=self.span(node).line))
+                        if not isinstance(value, cst.Lambda):  # a lambda's body is visited as deferred
+                            self.emit_mutation(receiver, "shrink", method, value, key=key, deferred=True)
+
+    def _releases_in(self, value: cst.BaseExpression):
+        """(container, method, key) of the releases a callable argument performs when called."""
+        if isinstance(value, cst.Attribute):
+            yield value.value, value.attr.value, None
+        elif isinstance(value, cst.Call) and self.qualify(value.func) in ("functools.partial", "partial") and value.args:
+            inner = value.args[0].value
+            if isinstance(inner, cst.Attribute):
+                key = value.args[1].value if len(value.args) > 1 else None
+                yield inner.value, inner.attr.value, key
+        elif isinstance(value, cst.Lambda):
+            body = value.body
+            calls = body.elements if isinstance(body, cst.Tuple) else [body]
+            for call in calls:
+                call = call.value if isinstance(call, cst.Element) else call
+                if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+                    key = call.args[0].value if call.args else None
+                    yield call.func.value, call.func.attr.value, key
 
     def _function_call(self, name: str, node: cst.Call) -> None:
         """Module-level helpers that grow or shrink their first argument (``heapq.heappush``)."""
@@ -752,19 +1074,31 @@ class FactVisitor(cst.CSTVisitor):
             first = argument(node.args, 0)
             if first is not None:
                 op = "grow" if name in self.kb.grow_functions else "shrink"
-                self.emit_mutation(first.value, op, name.rsplit(".", 1)[-1], node)
+                element = argument(node.args, 1)
+                self.emit_mutation(first.value, op, name.rsplit(".", 1)[-1], node,
+                                   key=element.value if op == "grow" and element is not None else None)
         if name in self.kb.logger_factories:
             self._logger_name(argument(node.args, 0, "name"), node)
 
     def _container_call(self, receiver: cst.BaseExpression, method: str, node: cst.Call) -> None:
+        if method == "get" and node.args:
+            self._lookup(receiver, node.args[0].value)
+            return
         if method in self.kb.grow_methods:
             op = "grow"
         elif method in self.kb.shrink_methods:
             op = "shrink"
         else:
             return
-        container = receiver.value if isinstance(receiver, cst.Subscript) else receiver
-        self.emit_mutation(container, op, method, node, value=node.args[-1].value if node.args else None)
+        is_element = isinstance(receiver, cst.Subscript)
+        container = receiver.value if is_element else receiver
+        if op == "grow" and node.args:
+            self._mark_use(node.args[-1].value, "store")
+            self._escapes(node.args[-1].value, "store")
+        key = _KEY_ARGUMENT.get(method)
+        key_arg = (node.args[-1] if key == -1 else argument(node.args, key)) if key is not None and node.args else None
+        self.emit_mutation(container, op, method, node, value=node.args[-1].value if node.args else None,
+                           key=key_arg.value if key_arg is not None else None, element=is_element)
         if op == "grow" and node.args:
             self._element_holds(container, node.args[-1].value, node)
 
@@ -893,6 +1227,110 @@ class FactVisitor(cst.CSTVisitor):
             if is_param or is_self_attr or is_local:
                 return False
         return None
+
+
+def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+    """(the flag a condition tests, whether it tests that the flag is unset)."""
+    negated = False
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, negated = test.expression, True
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comparison = test.comparisons[0]
+        if isinstance(comparison.comparator, cst.Name) and comparison.comparator.value == "None":
+            unset = isinstance(comparison.operator, cst.Is)
+            return dotted(test.left), unset != negated
+        return None, False
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value in ("hasattr", "getattr") \
+            and len(test.args) >= 2 and isinstance(test.args[1].value, cst.SimpleString):
+        owner = dotted(test.args[0].value)
+        attribute = test.args[1].value.evaluated_value
+        return (f"{owner}.{attribute}" if owner and isinstance(attribute, str) else None), negated
+    return dotted(test), negated
+
+
+def _assigned_names(statements) -> Set[str]:
+    """Dotted names assigned anywhere in some statements (``X = …``, ``self.x = …``)."""
+    found: Set[str] = set()
+
+    class _Targets(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            name = dotted(node.target)
+            if name:
+                found.add(name)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            name = dotted(node.target)
+            if name:
+                found.add(name)
+
+        def visit_Call(self, node: cst.Call) -> None:  # setattr(obj, "flag", True)
+            if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(node.args) >= 2 \
+                    and isinstance(node.args[1].value, cst.SimpleString):
+                owner = dotted(node.args[0].value)
+                attribute = node.args[1].value.evaluated_value
+                if owner and isinstance(attribute, str):
+                    found.add(f"{owner}.{attribute}")
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+    for statement in statements:
+        statement.visit(_Targets())
+    return found
+
+
+_HANDLER_CHECKS = {"handlers", "hasHandlers"}
+
+
+def _once_guard(node: cst.If) -> bool:
+    test = node.test
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        test = test.left
+    subject, unset = _guard_subject(test)
+    if subject is None:
+        return False
+    if unset and subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS:
+        return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
+    return unset and subject in _assigned_names(body)
+
+
+def _returns_early_once(node: cst.FunctionDef) -> bool:
+    """``if _DONE: return`` at the top of a function that later sets ``_DONE``."""
+    body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+    for index, statement in enumerate(body[:4]):
+        if not isinstance(statement, cst.If) or statement.orelse is not None:
+            continue
+        inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
+        only_return = len(inner) == 1 and (
+            isinstance(inner[0], cst.Return) or isinstance(inner[0], cst.SimpleStatementLine)
+            and len(inner[0].body) == 1 and isinstance(inner[0].body[0], cst.Return))
+        subject, unset = _guard_subject(statement.test)
+        if only_return and subject is not None and not unset and subject in _assigned_names(body[index + 1:]):
+            return True
+    return False
+
+
+def _iterated_container(iterable: cst.BaseExpression) -> cst.BaseExpression:
+    """``list(c.items())`` → ``c``: the container a loop walks over."""
+    while True:
+        if isinstance(iterable, cst.Call) and iterable.args and isinstance(iterable.func, cst.Name) and \
+                iterable.func.value in ("list", "tuple", "sorted", "set", "reversed", "enumerate"):
+            iterable = iterable.args[0].value
+        elif isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and \
+                iterable.func.attr.value in ("items", "keys", "values", "copy"):
+            iterable = iterable.func.value
+        else:
+            return iterable
+
+
+def _subscript_key(target: cst.Subscript) -> Optional[cst.BaseExpression]:
+    """The key expression of ``c[k]`` (a tuple for ``c[a, b]``), None for slices."""
+    if not target.slice or any(isinstance(element.slice, cst.Slice) for element in target.slice):
+        return None
+    if len(target.slice) == 1:
+        return target.slice[0].slice.value
+    return cst.Tuple([cst.Element(element.slice.value) for element in target.slice])
 
 
 _NOT_COUNTED = (cst.Return, cst.Global, cst.Nonlocal, cst.Pass)

@@ -1,0 +1,205 @@
+"""Key domains: what a container is keyed by, or what it collects.
+
+``_RUNS[run.id] = run`` grows by one entry per run — with traffic; ``_REGISTRY[cls] = handler``
+grows by one entry per class — with the program text.  The difference is the *domain* of the
+key, and this module classifies a key expression into one (see :class:`retainlint.facts.Key`),
+following locals back to what they were assigned (the extractor keeps each local's key on its
+scope) and saying in words what the key is, for messages ("one entry per run_id").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from retainlint.extract.names import dotted, source_of, string_literal
+from retainlint.facts import Key
+
+EVENT, CREATED, BOUNDED, PARAM, UNKNOWN = "event", "created", "bounded", "param", "unknown"
+_ORDER = (BOUNDED, UNKNOWN, PARAM, CREATED, EVENT)  # combining parts: the strongest claim wins
+
+# Names of identities made per event: run_id, span_id, request_id, sid, uuid, requestId …
+_IDENTITY_NAME = re.compile(r"^(id|sid|uid|uuid|guid|ident|_id)$|_(id|uid|uuid|guid|sid|ident)$|[a-z]Id$")
+# Called to make an identity or a moment: every call returns a new value.
+_IDENTITY_CALLS = {
+    "uuid.uuid1", "uuid.uuid4", "id", "next", "time.time", "time.monotonic", "time.perf_counter",
+    "time.time_ns", "time.monotonic_ns", "secrets.token_hex", "secrets.token_urlsafe", "os.urandom",
+    "datetime.datetime.now", "datetime.datetime.utcnow", "len",
+}
+_IDENTITY_CALL_NAME = re.compile(r"(^|_)(new|gen|generate|next|make|create)_?(id|uuid|key|token|sid)$|^uuid\d?$")
+# Made for this call and living as long as the work it represents.
+_PER_CALL_OBJECTS = {
+    "asyncio.create_task", "asyncio.ensure_future", "asyncio.Future", "asyncio.Task", "create_task",
+    "ensure_future", "create_future", "run_coroutine_threadsafe", "concurrent.futures.Future",
+    "threading.Thread", "threading.Event", "asyncio.Event", "start_soon", "submit",
+}
+# Parameters named for what arrives once per event: a set of them grows with traffic.
+_PER_EVENT_OBJECTS = re.compile(
+    r"^(request|req|response|resp|conn|connection|task|future|fut|message|msg|event|span|run|job|session|"
+    r"stream|chunk|packet|record|call|transaction|txn|websocket|ws|client_socket|sock|peer)$")
+_CLASS_NAMES = {"cls", "klass", "class_", "type_", "typ", "kls", "model", "model_class", "subclass"}
+_NAME_ATTRIBUTES = {"__name__", "__qualname__", "__module__", "__class__", "name"}
+_CONVERSIONS = {"str", "int", "repr", "hash", "tuple", "frozenset", "bytes", "float", "abs"}
+
+
+def _key(domain: str, what: str, text: str, roots: Sequence[str] = ()) -> Key:
+    return Key(domain, what, text, tuple(dict.fromkeys(roots)))
+
+
+def identity_name(name: str) -> bool:
+    return bool(_IDENTITY_NAME.search(name))
+
+
+def combine(parts: Sequence[Key], text: str) -> Key:
+    """The domain of a value built from several parts (a tuple, an f-string, a concatenation):
+    a per-event part makes the whole per event; it is bounded only when every part is."""
+    meaningful = [p for p in parts if p.domain != BOUNDED or p.what != "a literal"] or list(parts)
+    if not meaningful:
+        return _key(BOUNDED, "a literal", text)
+    best = max(meaningful, key=lambda p: _ORDER.index(p.domain))
+    roots = [r for p in parts for r in p.roots]
+    if best.domain == BOUNDED:
+        return _key(BOUNDED, best.what, text, roots)
+    return _key(best.domain, best.what, text, roots)
+
+
+class KeyClassifier:
+    """Classifies key expressions in the scope the extractor is visiting.
+
+    ``qualify`` resolves a dotted name through the imports; ``local_key`` gives the key of what a
+    local was assigned (None when the name is not a local of the current function);
+    ``is_param`` tells parameters; ``is_class`` names that resolve to a class.
+    """
+
+    def __init__(self, qualify: Callable[[cst.BaseExpression], str],
+                 local_key: Callable[[str], Optional[Key]], is_param: Callable[[str], bool],
+                 is_class: Callable[[str], bool], self_name: Callable[[], Optional[str]]) -> None:
+        self.qualify = qualify
+        self.local_key = local_key
+        self.is_param = is_param
+        self.is_class = is_class
+        self.self_name = self_name
+
+    def classify(self, expression: Optional[cst.BaseExpression]) -> Key:
+        if expression is None:
+            return _key(UNKNOWN, "", "")
+        text = source_of(expression)
+        if isinstance(expression, (cst.Integer, cst.Float, cst.Imaginary)) or string_literal(expression) and not \
+                isinstance(expression, cst.FormattedString):
+            return _key(BOUNDED, "a literal", text)
+        if isinstance(expression, cst.FormattedString):
+            parts = [self.classify(p.expression) for p in expression.parts
+                     if isinstance(p, cst.FormattedStringExpression)]
+            return combine(parts, text)
+        if isinstance(expression, (cst.Tuple, cst.List)):
+            return combine([self.classify(e.value) for e in expression.elements], text)
+        if isinstance(expression, cst.BinaryOperation):
+            return combine([self.classify(expression.left), self.classify(expression.right)], text)
+        if isinstance(expression, cst.Name):
+            return self._name(expression.value, text)
+        if isinstance(expression, cst.Attribute):
+            return self._attribute(expression, text)
+        if isinstance(expression, cst.Call):
+            return self._call(expression, text)
+        if isinstance(expression, cst.Await):
+            return self.classify(expression.expression)
+        if isinstance(expression, cst.Subscript):
+            return _key(UNKNOWN, text, text, _roots(expression))
+        return _key(UNKNOWN, text, text, _roots(expression))
+
+    def _name(self, name: str, text: str) -> Key:
+        if name in ("True", "False", "None"):
+            return _key(BOUNDED, "a literal", text)
+        if name == self.self_name():
+            return _key(CREATED, "the object itself", text, (name,))
+        local = self.local_key(name)
+        if local is not None:
+            if identity_name(name) and local.domain in (UNKNOWN, PARAM, EVENT):
+                return _key(EVENT, name, text, (name,) + local.roots)
+            return Key(local.domain, local.what or name, text, (name,) + tuple(local.roots))
+        if name in _CLASS_NAMES or self.is_class(name):
+            return _key(BOUNDED, "a class", text, (name,))
+        if self.is_param(name):
+            if identity_name(name) or _PER_EVENT_OBJECTS.match(name):
+                return _key(EVENT, name, text, (name,))
+            return _key(PARAM, f"parameter '{name}'", text, (name,))
+        if name.isupper() and len(name) > 1:
+            return _key(BOUNDED, "a constant", text)
+        if identity_name(name):
+            return _key(EVENT, name, text, (name,))
+        return _key(UNKNOWN, name, text, (name,))
+
+    def _attribute(self, expression: cst.Attribute, text: str) -> Key:
+        attribute = expression.attr.value
+        roots = _roots(expression)
+        if attribute in _NAME_ATTRIBUTES and attribute != "name":
+            return _key(BOUNDED, "a class" if attribute == "__class__" else "a name", text, roots)
+        base = dotted(expression.value)
+        if base is not None:
+            head = base.split(".", 1)[0]
+            if self.is_class(head) and (attribute.isupper() or attribute[:1].isupper()):
+                return _key(BOUNDED, "an enum member or class constant", text)
+            qualified = self.qualify(expression)
+            if qualified.startswith(("os.environ", "settings.", "django.conf.settings")):
+                return _key(BOUNDED, "a configuration value", text)
+        if identity_name(attribute):
+            owner = base.rsplit(".", 1)[-1] if base else ""
+            what = f"{owner}.{attribute}" if owner and owner != self.self_name() else attribute
+            return _key(EVENT, what, text, roots)
+        if attribute in ("hex", "int", "urn", "bytes") and isinstance(expression.value, cst.Call):
+            return self._call(expression.value, text)  # ``uuid4().hex``
+        inner = self.classify(expression.value)
+        if inner.domain in (EVENT, CREATED) and attribute not in _NAME_ATTRIBUTES:
+            return _key(inner.domain, f"{inner.what}.{attribute}", text, roots)
+        if inner.domain == PARAM:
+            return _key(PARAM, f"{inner.what}.{attribute}", text, roots)
+        return _key(UNKNOWN, text, text, roots)
+
+    def _call(self, call: cst.Call, text: str) -> Key:
+        name = self.qualify(call.func)
+        last = name.rsplit(".", 1)[-1]
+        roots = _roots(call)
+        if name == "type" or last in ("type", "get_type"):
+            return _key(BOUNDED, "a class", text, roots)
+        if name in _IDENTITY_CALLS or last in ("uuid4", "uuid1", "monotonic", "perf_counter") or \
+                _IDENTITY_CALL_NAME.search(last):
+            what = "a counter" if name in ("len", "next") else f"{last}()"
+            return _key(EVENT, what, text, roots)
+        if name in _CONVERSIONS and call.args:
+            inner = self.classify(call.args[0].value)
+            return Key(inner.domain, inner.what, text, inner.roots)
+        if name in _PER_CALL_OBJECTS or last in ("create_task", "ensure_future", "create_future", "start_soon"):
+            return _key(EVENT, f"a task made by {last}()", text, roots)
+        if last[:1].isupper() and not last.isupper():
+            return _key(CREATED, f"a new {last}", text, roots)
+        if last in ("getLogger", "get_logger"):
+            return _key(BOUNDED, "a logger name", text, roots)
+        return _key(UNKNOWN, f"{last}()", text, roots)
+
+
+def _roots(expression: cst.BaseExpression) -> Tuple[str, ...]:
+    """Names an expression reads at its leaves (``run.id`` → ``run``)."""
+    found = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node.value)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            chain = dotted(node)
+            if chain is not None:
+                found.append(chain.split(".", 1)[0])
+                return False
+            return True
+
+        def visit_Call(self, node: cst.Call) -> bool:
+            for arg in node.args:
+                arg.value.visit(self)
+            if isinstance(node.func, cst.Attribute):
+                node.func.value.visit(self)
+            return False
+
+    expression.visit(_Collect())
+    return tuple(dict.fromkeys(found))

@@ -1,0 +1,278 @@
+"""The project's call graph, and how often each function runs, derived from its callers.
+
+Growth or a registration matters when the code runs with traffic, so every rule asks "how often
+does this run?".  The answer comes from the program: a function reached only from import time,
+from a once-guard (``if X is None: … X = …``) or from setup code runs once; one reached from a
+loop, from a callback registered on an emitter, or from a public API whose callers are outside
+the project runs per call.  Names (``setup``, ``register_*``) decide only where no caller is
+visible, and the reason says so.
+
+Frequencies form a lattice — module < once < per object < per call — and each function takes the
+highest its callers give it, so a fixpoint over the graph settles them (cycles included).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Dict, List, Optional, Set, Tuple
+
+import networkx as nx
+
+from retainlint.facts import Call, FunctionFact
+
+MODULE, ONCE, PER_OBJECT, PER_CALL = "module", "once", "per_object", "per_call"
+_RANK = {MODULE: 0, ONCE: 1, PER_OBJECT: 2, PER_CALL: 3}
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """How often a function runs, why, and whether only its name says so."""
+
+    kind: str
+    reason: str
+    by_name: bool = False
+    assumed: bool = False  # no caller is visible: taken to run per call because it is public
+
+    def at_least(self, kind: str) -> bool:
+        return _RANK[self.kind] >= _RANK[kind]
+
+
+_IMPORT = Frequency(ONCE, "it runs at import time")
+_PUBLIC = Frequency(PER_CALL, "it is a public API: its callers are outside the project", assumed=True)
+
+
+def _is_test_module(path: str) -> bool:
+    """Test suites and test support (``tests/``, ``test_x.py``, ``conftest.py``, ``testing/``)."""
+    path = "/" + path.replace("\\", "/")
+    name = path.rsplit("/", 1)[-1]
+    return (any(f"/{folder}/" in path for folder in ("tests", "test", "testing")) or name.startswith("test_")
+            or name.endswith("_test.py") or name == "conftest.py")
+
+
+class CallGraph:
+    def __init__(self, project) -> None:
+        self.project = project
+        self.graph = nx.DiGraph()
+        self._import_time: Set[str] = set()
+        self._references: Dict[str, List[Tuple[str, Call]]] = defaultdict(list)
+        self._instantiations: Dict[str, List[Call]] = defaultdict(list)
+        for function in project.functions:
+            self.graph.add_node(function)
+        for facts in project.modules:
+            for call in facts.calls:
+                for callee in self.resolve(call.caller, call.target):
+                    self._add(call, callee)
+
+    # ------------------------------------------------------------------ resolution
+    def resolve(self, caller: Optional[str], target: str) -> List[str]:
+        """Project functions a call target may reach (every override, for ``self.m()``)."""
+        project = self.project
+        kind, _, name = target.partition(":")
+        if kind == "self":
+            owner = project.owner_class(caller)
+            return self._methods(owner, name, include_subclasses=True) if owner else []
+        if kind == "super":
+            owner = project.owner_class(caller)
+            if owner is None:
+                return []
+            ancestors = [a for a in project.ancestors(owner) if a in project.classes]
+            return [f"{a}.{name}" for a in ancestors if f"{a}.{name}" in project.functions][:1]
+        if kind == "local":
+            nested = f"{caller}.{name}" if caller else ""
+            return [nested] if nested in project.functions else []
+        if kind == "name":
+            return self._named(name)
+        if kind == "attr":  # ``Class.method`` or ``Class.slot.….method`` (``self._pool.release``)
+            head, *slots, method = name.split("|")
+            resolved = project.resolve_class(head) or (project.owner_class(caller) if head == "self" else None)
+            for slot in slots:
+                resolved = project.slot_type(resolved, slot) if resolved else None
+            return self._methods(resolved, method, include_subclasses=True) if resolved else []
+        return []
+
+    def _named(self, dotted: str) -> List[str]:
+        project = self.project
+        if dotted in project.functions:
+            return [dotted]
+        cls = project.resolve_class(dotted) if dotted.rsplit(".", 1)[-1][:1].isupper() else None
+        if cls is not None:
+            return [f"class:{cls}"]  # an instantiation: __init__ runs once per object made
+        receiver, _, method = dotted.rpartition(".")
+        instance = project.global_instance_class(receiver)
+        owner = project.resolve_class(instance, receiver.rpartition(".")[0]) if instance else None
+        if owner is None and receiver in project.classes:
+            owner = receiver
+        return self._methods(owner, method, include_subclasses=instance is not None) if owner else []
+
+    def _methods(self, owner: str, name: str, include_subclasses: bool) -> List[str]:
+        project = self.project
+        found = []
+        for cls in [owner] + [a for a in project.ancestors(owner) if a in project.classes]:
+            if f"{cls}.{name}" in project.functions:
+                found.append(f"{cls}.{name}")
+                break
+        if include_subclasses:
+            found += [f"{sub}.{name}" for sub in project.subclasses(owner) if f"{sub}.{name}" in project.functions]
+        return found
+
+    def _add(self, call: Call, callee: str) -> None:
+        if callee.startswith("class:"):
+            self._instantiations[callee[len("class:"):]].append(call)
+            return
+        if call.argument_of:
+            self._references[callee].append((call.argument_of, call))
+            return
+        if call.caller is None:
+            self._import_time.add(callee)
+            return
+        if call.caller not in self.project.functions:
+            return
+        data = self.graph.get_edge_data(call.caller, callee)
+        if data is None:
+            self.graph.add_edge(call.caller, callee, line=call.line, in_loop=call.in_loop, guarded=call.guarded)
+        else:  # several calls: the most frequent one counts
+            data["in_loop"] = data["in_loop"] or call.in_loop
+            data["guarded"] = data["guarded"] and call.guarded
+
+    # ------------------------------------------------------------------ queries
+    def callers(self, function: str) -> List[str]:
+        return list(self.graph.predecessors(function)) if function in self.graph else []
+
+    def referenced(self, function: str) -> bool:
+        """Handed over as a callable somewhere (a callback, a done-callback, a hook)."""
+        return bool(self._references.get(function))
+
+    def instantiated_at(self, cls: str) -> List[Call]:
+        return self._instantiations.get(cls, [])
+
+    def calls_transitively(self, function: str) -> Set[str]:
+        """Every project function reached from this one (itself included)."""
+        if function not in self.graph:
+            return {function}
+        return {function} | nx.descendants(self.graph, function)
+
+    def frequency(self, function: Optional[str]) -> Frequency:
+        if function is None:
+            return Frequency(MODULE, "at module level")
+        return self._frequencies.get(function, _PUBLIC)
+
+    @cached_property
+    def _frequencies(self) -> Dict[str, Frequency]:
+        """A least fixpoint: each function starts from what it is on its own (a cap such as
+        ``@cached_property``, or a floor such as "a callback per event") and is raised to what
+        its callers give it until nothing changes."""
+        caps: Dict[str, Frequency] = {}
+        result: Dict[str, Optional[Frequency]] = {}
+        for name, fact in self.project.functions.items():
+            cap = self._cap(fact)
+            if cap is not None:
+                caps[name] = result[name] = cap
+            elif name in self.graph and self.graph.in_degree(name):
+                result[name] = self._floor(fact)
+            else:  # no caller: what it is on its own, else what its name and visibility say
+                result[name] = self._floor(fact) or self._fallback(fact)
+        work = [f for f in self.graph.nodes if f not in caps and self.graph.in_degree(f)]
+        pending = set(work)
+        while work:
+            function = work.pop()
+            pending.discard(function)
+            new = _higher(result[function], self._from_callers(function, result))
+            if new != result[function]:
+                result[function] = new
+                for callee in self.graph.successors(function):
+                    if callee not in caps and callee not in pending:
+                        pending.add(callee)
+                        work.append(callee)
+        return {name: frequency or self._fallback(self.project.functions[name])
+                for name, frequency in result.items()}
+
+    def _from_callers(self, function: str, known: Dict[str, Optional[Frequency]]) -> Optional[Frequency]:
+        best: Optional[Frequency] = None
+        for caller in self.graph.predecessors(function):
+            caller_frequency = known.get(caller)
+            if caller_frequency is None:
+                continue
+            edge = self.graph.edges[caller, function]
+            label = self.project.function_label(caller)
+            if edge["guarded"]:
+                candidate = Frequency(ONCE, f"{label} calls it under a once-guard")
+            elif edge["in_loop"] and caller_frequency.kind == PER_CALL:
+                candidate = Frequency(PER_CALL, f"{label} calls it in a loop")
+            elif caller_frequency.kind in (MODULE, ONCE):
+                candidate = Frequency(ONCE, f"it is reached only from {label}, which {_explain(caller_frequency)}",
+                                      caller_frequency.by_name)
+            else:
+                candidate = Frequency(caller_frequency.kind, f"it is reached from {label}, which "
+                                                             f"{_explain(caller_frequency)}", caller_frequency.by_name)
+            best = _higher(best, candidate)
+        return best
+
+    def _cap(self, fact: FunctionFact) -> Optional[Frequency]:
+        """What makes a function run at most once whoever calls it."""
+        project = self.project
+        if fact.name in project.kb.per_class_functions or (
+                fact.class_qualname and project.is_metaclass(fact.class_qualname)):
+            return Frequency(ONCE, "it runs once per class definition")
+        if _is_test_module(self.project.path_of_function.get(fact.qualname, "")):
+            return Frequency(ONCE, "it is test code: it runs as often as the test suite makes it")
+        if any(_cached_once(d, fact) for d in fact.decorators):
+            return Frequency(ONCE, "its result is cached: the body runs once")
+        if fact.nested and self.project.is_returned_by_setup(fact):
+            return Frequency(ONCE, "it is a decorator applied at definition time")
+        return None
+
+    def _floor(self, fact: FunctionFact) -> Optional[Frequency]:
+        """What a function is at least, whoever calls it: import time, a callback, a closure,
+        a constructor."""
+        floor: Optional[Frequency] = None
+        if fact.qualname in self._import_time or fact.qualname in self.project.import_time_functions:
+            floor = _IMPORT
+        for reference, _call in self._references.get(fact.qualname, ()):
+            if reference.endswith("atexit.register"):
+                floor = _higher(floor, Frequency(ONCE, "it runs once, at exit"))
+            else:
+                floor = _higher(floor, Frequency(PER_CALL, f"it is a callback handed to {reference.split(':', 1)[-1]}"))
+        if fact.nested:
+            floor = _higher(floor, Frequency(PER_CALL, "it is a closure made per call"))
+        if fact.name in self.project.kb.per_object_functions and fact.class_qualname:
+            floor = _higher(floor, self._construction(fact))
+        return floor
+
+    def _fallback(self, fact: FunctionFact) -> Frequency:
+        """Where no caller is visible: the name, then whether the function is public."""
+        if self.project.kb.runs_once(fact.name):
+            return Frequency(ONCE, f"its name ({fact.name}) is that of setup code", by_name=True)
+        if fact.name.startswith("_") and not fact.name.startswith("__"):
+            return Frequency(PER_CALL, "its callers are not visible", assumed=True)
+        return _PUBLIC
+
+    def _construction(self, fact: FunctionFact) -> Frequency:
+        """``__init__`` and friends run once per object: once in all when every instance is made
+        at import time (a module-level singleton)."""
+        sites = self.instantiated_at(fact.class_qualname or "")
+        if sites and all(site.caller is None for site in sites):
+            return Frequency(ONCE, f"{fact.class_qualname.rsplit('.', 1)[-1]} is instantiated only at import time")
+        return Frequency(PER_OBJECT, "it runs once per object")
+
+
+def _higher(a: Optional[Frequency], b: Optional[Frequency]) -> Optional[Frequency]:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return b if _RANK[b.kind] > _RANK[a.kind] else a
+
+
+def _cached_once(decorator: str, fact: FunctionFact) -> bool:
+    """``@functools.cache`` on a function without parameters, ``@cached_property``."""
+    last = decorator.rsplit(".", 1)[-1]
+    if last == "cached_property":
+        return True
+    no_arguments = not [p for p in fact.params if p not in ("self", "cls")]
+    return last in ("cache", "lru_cache") and no_arguments
+
+
+def _explain(frequency: Frequency) -> str:
+    return frequency.reason.removeprefix("it ") if frequency.reason.startswith("it ") else frequency.reason

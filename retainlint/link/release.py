@@ -1,0 +1,462 @@
+"""Release analysis: is every way an entry's life can end a way that releases it?
+
+"A ``pop`` exists somewhere" is not a release.  An entry is released when
+
+* inside one function (insert, work, release): every path from the insertion to the function's
+  exits passes a release of the same entry — an exception from a call or an ``await`` between
+  them, or an early ``return``, skips a release that is not in ``finally``;
+* across methods: every method that can end the entry's life releases it — the end methods of
+  its lifecycle family (``on_chain_start`` → ``on_chain_end`` and ``on_chain_error``, rules as
+  data in ``rules/knowledge.toml``), or, for a release handed over to an object as a callable
+  (``Run(cleanup=lambda: self._runs.pop(run_id))``), every way that object runs;
+* and the release can run: a ``clear()`` at shutdown is teardown, not the release of each entry;
+  removing ``self`` in ``__del__`` never happens while the container holds it.
+
+A release chosen by a condition (``if not suspended: cleanup()``) counts as a release: the
+condition says the life goes on.  A ``return`` under a condition about the entry itself (``if
+span is None: return``, ``if self._closed: return``) leaves nothing behind.
+
+Periodic eviction — a loop over the container that deletes, a size check that evicts — bounds
+the container whatever the paths do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Dict, List, Optional, Set, Tuple
+
+from retainlint.facts import ENTRY, ERROR_EXIT, EXIT, FlowEvent, FunctionFlow, Ref
+
+RELEASED, SWEPT, NEVER, LEAKS = "released", "swept", "never", "leaks"
+
+
+@dataclass(frozen=True)
+class Leak:
+    """One way an entry's life ends without its release."""
+
+    function: str
+    line: int
+    text: str  # for the message: "an exception at line 84 skips it — release it in finally"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the analysis says of a container: released on every path, swept periodically,
+    never released (only at teardown, or not at all), or released on some paths only."""
+
+    status: str
+    insertion: Optional[Tuple[str, int]] = None  # (function, line) of the insertion the leaks are about
+    releases: Tuple[Tuple[str, int], ...] = ()  # (function, line) of the releases seen
+    leaks: Tuple[Leak, ...] = ()
+    note: str = ""  # why teardown-only releases do not count, or what ends the entry's life
+
+
+@dataclass(frozen=True)
+class _Site:
+    flow: FunctionFlow
+    event: int
+    node: int
+
+
+def _node_of_events(flow: FunctionFlow) -> Dict[int, int]:
+    found = {}
+    for index, node in enumerate(flow.nodes):
+        for event in node.events:
+            found.setdefault(event, index)
+    return found
+
+
+class ReleaseAnalysis:
+    def __init__(self, project, callgraph) -> None:
+        self.project = project
+        self.callgraph = callgraph
+        self.flows: Dict[str, FunctionFlow] = {}
+        self._event_nodes: Dict[str, Dict[int, int]] = {}
+        self._sites: Dict[str, Dict[Ref, List[_Site]]] = {}
+        for facts in project.modules:
+            for flow in facts.flows:
+                self.flows[flow.function] = flow
+        self._always_memo: Dict[Tuple[str, Ref, bool, bool], Tuple[bool, Tuple[Leak, ...]]] = {}
+
+    # ------------------------------------------------------------------ indexes
+    def _nodes(self, flow: FunctionFlow) -> Dict[int, int]:
+        if flow.function not in self._event_nodes:
+            self._event_nodes[flow.function] = _node_of_events(flow)
+        return self._event_nodes[flow.function]
+
+    @cached_property
+    def _events_by_ref(self) -> Dict[Ref, List[_Site]]:
+        index: Dict[Ref, List[_Site]] = defaultdict(list)
+        for flow in self.flows.values():
+            nodes = self._nodes(flow)
+            for number, event in enumerate(flow.events):
+                if event.ref is not None and number in nodes:
+                    index[self._canonical(event.ref)].append(_Site(flow, number, nodes[number]))
+        return index
+
+    def _canonical(self, ref: Ref) -> Ref:
+        """``self.x`` touched in a subclass or a base is the same slot."""
+        return self.project.canonical_ref(ref)
+
+    @cached_property
+    def _stored_releases(self) -> Dict[Ref, Set[Tuple[str, str]]]:
+        """Releases handed to a project class's constructor and kept on the object:
+        (class, attribute) pairs whose call releases an entry of the container."""
+        project = self.project
+        kept: Dict[Tuple[str, str], List[str]] = defaultdict(list)  # (class, parameter) → attributes
+        for facts in project.modules:
+            for assign in facts.attr_assigns:
+                if assign.param and assign.function and assign.ref.kind == "self" \
+                        and assign.function.rsplit(".", 1)[-1] == "__init__":
+                    kept[(assign.ref.owner, assign.param)].append(assign.ref.name)
+        found: Dict[Ref, Set[Tuple[str, str]]] = defaultdict(set)
+        for facts in project.modules:
+            for release in facts.callable_releases:
+                if not release.callee.startswith("name:"):
+                    continue
+                cls = project.resolve_class(release.callee[len("name:"):])
+                if cls is None:
+                    continue
+                init = project.functions.get(f"{cls}.__init__")
+                parameter = release.keyword
+                if parameter.startswith("#") and init is not None:
+                    position = int(parameter[1:]) + 1  # after self
+                    parameter = init.params[position] if position < len(init.params) else ""
+                for attribute in kept.get((cls, parameter), ()):
+                    found[self._canonical(release.ref)].add((cls, attribute))
+        return found
+
+    @cached_property
+    def _other_handovers(self) -> Dict[Ref, List[str]]:
+        """Releases handed to anything else (a done-callback, a timer, an exit stack): they run
+        when the receiver decides, which this analysis takes as every way the entry ends."""
+        found: Dict[Ref, List[str]] = defaultdict(list)
+        for facts in self.project.modules:
+            for release in facts.callable_releases:
+                if release.callee.startswith("name:") and self.project.resolve_class(release.callee[5:]):
+                    continue
+                found[self._canonical(release.ref)].append(release.callee.split(":", 1)[-1])
+        return found
+
+    # ------------------------------------------------------------------ the verdict
+    def verdict(self, ref: Ref, holds_self: bool = False) -> Verdict:
+        ref = self._canonical(ref)
+        sites = self._events_by_ref.get(ref, [])
+        releases = [s for s in sites if s.flow.events[s.event].kind in ("release", "clear")]
+        if any(self._is_sweep(ref, s) for s in releases):
+            return Verdict(SWEPT)
+        counted, teardown, in_del = [], [], []
+        for site in releases:
+            reason = self._cannot_release(ref, site, holds_self)
+            if reason == "definition":
+                continue
+            (counted if reason is None else in_del if reason == "__del__" else teardown).append(site)
+        handovers = self._other_handovers.get(ref, [])
+        stored = self._stored_releases.get(ref, set())
+        released_at = tuple((s.flow.function, s.flow.events[s.event].line) for s in counted)
+        if not counted and not handovers and not stored:
+            note = ""
+            if in_del:
+                note = (f"it is removed only in {self._label(in_del[0].flow.function)}, which runs from __del__ — "
+                        f"never, while the container holds the object")
+            elif teardown:
+                note = f"it is emptied only at teardown, in {self._label(teardown[0].flow.function)}"
+            return Verdict(NEVER, note=note)
+        inserts = [s for s in sites if s.flow.events[s.event].kind == "insert"]
+        for site in inserts:
+            leaks = self._leaks_of(ref, site, counted, stored)
+            if leaks:
+                event = site.flow.events[site.event]
+                return Verdict(LEAKS, (site.flow.function, event.line), released_at, tuple(leaks))
+        return Verdict(RELEASED, releases=released_at)
+
+    def _leaks_of(self, ref: Ref, site: _Site, counted: List[_Site], stored: Set[Tuple[str, str]]) -> List[Leak]:
+        flow = site.flow
+        reachable = _reachable(flow, site.node)
+        same_function = [s for s in counted if s.flow is flow and not flow.nodes[s.node].handler
+                         and s.node in reachable and self._keys_match(flow.events[site.event], s.flow.events[s.event])]
+        if same_function:
+            return self._paths(ref, flow, site, exceptions=True)
+        leaks = self._family_leaks(ref, flow.function)
+        if stored:
+            leaks += self._object_leaks(ref, stored)
+        return leaks
+
+    # ------------------------------------------------------------------ paths in one function
+    def _paths(self, ref: Ref, flow: FunctionFlow, site: Optional[_Site], exceptions: bool,
+               work_only: bool = False) -> List[Leak]:
+        """Ways out of ``flow`` from the insertion (or the entry) that pass no release.
+
+        ``work_only`` counts only the exceptions of the work a run does — its awaits and calls of
+        its own methods — not those of every small call around it."""
+        start_nodes = list(flow.nodes[site.node].next) if site is not None else [ENTRY]
+        if site is not None and self._covers_after(ref, flow, site):
+            return []
+        relevant = self._entry_names(ref, flow, site)
+        seen: Set[Tuple[int, Optional[Tuple[str, int]]]] = set()
+        queue = deque((node, None) for node in start_nodes)
+        leaks: Dict[Tuple[str, int], Leak] = {}
+        while queue:
+            index, origin = queue.popleft()
+            if (index, origin) in seen:
+                continue
+            seen.add((index, origin))
+            node = flow.nodes[index]
+            if index in (EXIT, ERROR_EXIT):
+                leak = self._leak_at_exit(flow, index, origin, exceptions)
+                if leak is not None:
+                    leaks.setdefault((leak.text, leak.line), leak)
+                continue
+            if index != ENTRY and self._covers(ref, flow, node):
+                continue
+            if node.kind == "return" and relevant & set(node.guard):
+                continue  # ``if span is None: return``: nothing of this entry is left
+            if node.kind == "raise" and not exceptions:
+                continue
+            returned = ("return", node.line) if node.kind == "return" else origin
+            for successor in node.next:
+                ending = ("end", node.line) if successor == EXIT and returned is None else returned
+                queue.append((successor, ending))
+            first = origin if origin is not None and origin[0] != "return" else None
+            errors = node.on_error if not work_only or node.on_cancel or _calls_own_method(flow, node) else ()
+            for successor in errors:
+                queue.append((successor, first or ("exception", node.line)))
+            for successor in node.on_cancel:
+                queue.append((successor, first or ("exception", node.line)))
+        return sorted(leaks.values(), key=lambda leak: leak.line)
+
+    def _leak_at_exit(self, flow: FunctionFlow, exit_node: int, origin: Optional[Tuple[str, int]],
+                      exceptions: bool) -> Optional[Leak]:
+        """The leak a path that reached an exit without a release stands for."""
+        if origin is None:
+            return None
+        kind, line = origin
+        where = f"line {line} of {self._label(flow.function)}"
+        if kind in ("exception", "cancel"):
+            if not exceptions:
+                return None
+            handled = " (handled without releasing it)" if exit_node == EXIT else ""
+            return Leak(flow.function, line, f"an exception or a cancellation at {where} skips it{handled} — "
+                                             f"release it in finally")
+        if exit_node != EXIT:
+            return None
+        if kind == "return":
+            return Leak(flow.function, line, f"the return at {where} skips it")
+        return Leak(flow.function, line, f"the path ending at {where} does not release it")
+
+    def _covers_after(self, ref: Ref, flow: FunctionFlow, site: _Site) -> bool:
+        node = flow.nodes[site.node]
+        later = [e for e in node.events if e > site.event]
+        return any(self._is_release_event(ref, flow, flow.events[e]) for e in later)
+
+    def _covers(self, ref: Ref, flow: FunctionFlow, node) -> bool:
+        events = node.events + (node.inside if node.kind in ("branch", "loop") else ())
+        return any(self._is_release_event(ref, flow, flow.events[e]) for e in events)
+
+    def _is_release_event(self, ref: Ref, flow: FunctionFlow, event: FlowEvent) -> bool:
+        if event.kind in ("release", "clear") and event.ref is not None and self._canonical(event.ref) == ref:
+            return True
+        if event.kind == "call":
+            if event.target.startswith("self:"):
+                owner = self.project.owner_class(flow.function)
+                attribute = event.target[len("self:"):]
+                if owner is not None and any((cls, attribute) in self._stored_releases.get(ref, ())
+                                             for cls in self.project.family(owner)):
+                    return True
+            return any(self._releases_always(callee, ref, exceptions=False)[0]
+                       for callee in self.callgraph.resolve(flow.function, event.target) if callee != flow.function)
+        return False
+
+    def _releases_always(self, function: str, ref: Ref, exceptions: bool,
+                         work_only: bool = False) -> Tuple[bool, Tuple[Leak, ...]]:
+        """Whether every normal way out of a function passes a release of the container (and,
+        with ``exceptions``, every exceptional one), with the ways that do not."""
+        key = (function, ref, exceptions, work_only)
+        if key in self._always_memo:
+            return self._always_memo[key]
+        self._always_memo[key] = (False, ())  # recursion: assume not, until known
+        flow = self.flows.get(function)
+        if flow is None:
+            # no graph (nothing here but calls): a callee that always releases is taken as reached
+            reached = any(self._releases_always(callee, ref, exceptions, work_only)[0]
+                          for callee in self.callgraph.graph.successors(function)) \
+                if function in self.callgraph.graph else False
+            result = (reached, ())
+        else:
+            touches = any(self._is_release_event(ref, flow, e) for e in flow.events
+                          if e.kind in ("release", "clear", "call"))
+            leaks = tuple(self._paths(ref, flow, None, exceptions, work_only)) if touches else ()
+            result = (touches and not leaks, leaks)
+        self._always_memo[key] = result
+        return result
+
+    def _entry_names(self, ref: Ref, flow: FunctionFlow, site: Optional[_Site]) -> Set[str]:
+        """Names a condition reads when it is about this entry: its key, a local read from the
+        container, the container itself, or a flag the function sets (``self._closed``)."""
+        names: Set[str] = {f"self.{ref.name}", ref.name}
+        for event in flow.events:
+            if event.ref is not None and self._canonical(event.ref) == ref:
+                names.update(root for root in event.roots if root != "self")
+        names.update(local for local, bound in flow.entry_locals if self._canonical(bound) == ref)
+        names.update(flow.flags)
+        return names
+
+    @staticmethod
+    def _keys_match(insert: FlowEvent, release: FlowEvent) -> bool:
+        if not insert.key or not release.key or insert.key == release.key:
+            return True
+        return bool((set(insert.roots) & set(release.roots)) - {"self"})
+
+    # ------------------------------------------------------------------ across methods
+    def _family_leaks(self, ref: Ref, function: str) -> List[Leak]:
+        """An entry inserted in a family's start method must be released by each of the
+        family's end methods the class defines."""
+        project = self.project
+        owner = project.owner_class(function)
+        fact = project.functions.get(function)
+        if owner is None or fact is None:
+            return []
+        for family in project.kb.families:
+            ends = family.ends_for(fact.name)
+            if not ends:
+                continue
+            present = [m for name in ends for m in self.callgraph.resolve(function, f"self:{name}")[:1]]
+            if not present:
+                continue
+            leaks = []
+            releasing = []
+            for method in present:
+                always, skipped = self._releases_always(method, ref, exceptions=False)
+                if always:
+                    releasing.append(method)
+                elif skipped:
+                    releasing.append(method)
+                    leaks += skipped
+                else:
+                    leaks.append(Leak(method, project.functions[method].span.line,
+                                      f"{self._label(method)} does not release it"))
+            if releasing and leaks:
+                return leaks
+            return []
+        return []
+
+    def _object_leaks(self, ref: Ref, stored: Set[Tuple[str, str]]) -> List[Leak]:
+        """A release kept on an object (``self._cleanup``) runs when that object's methods call
+        it: each way to run the object must, and an object never run must still be able to."""
+        project = self.project
+        run = next((f for f in project.kb.families if f.name == "run"), None)
+        if run is None:
+            return []
+        leaks: List[Leak] = []
+        for cls, _attribute in sorted(stored):
+            methods = {project.functions[m].name: m for member in project.family(cls)
+                       for m in project.methods_of(member)}
+            starts = [methods[name] for name in run.start if name in methods and not name.startswith("_")]
+            if not starts:
+                continue
+            releasing = {m for m in methods.values() if self._releases_always(m, ref, exceptions=False)[0]
+                         or self._releases_always(m, ref, exceptions=False)[1]}
+            for method in starts:
+                always, skipped = self._releases_always(method, ref, exceptions=True, work_only=True)
+                if always:
+                    continue
+                if skipped:
+                    leaks += skipped
+                else:
+                    leaks.append(Leak(method, project.functions[method].span.line,
+                                      f"{self._label(method)} does not release it"))
+            others = releasing - set(starts) - {m for s in starts for m in self.callgraph.calls_transitively(s)}
+            if not others:
+                short = cls.rsplit(".", 1)[-1]
+                runners = sorted(self._label(m) for m in starts if m in releasing) or ["nothing"]
+                leaks.append(Leak(cls, project.classes[cls].span.line,
+                                  f"a {short} that is never run keeps it (only {' and '.join(runners)} "
+                                  f"{'releases' if len(runners) == 1 else 'release'} it)"))
+        return leaks
+
+    # ------------------------------------------------------------------ releases that do not count
+    def _cannot_release(self, ref: Ref, site: _Site, holds_self: bool) -> Optional[str]:
+        """Why a release is not the release of an entry: "definition" (binding the container in
+        setup code), "teardown", "__del__", or None."""
+        project = self.project
+        event = site.flow.events[site.event]
+        function = site.flow.function
+        name = function.rsplit(".", 1)[-1]
+        if holds_self and self._reached_from_del(function):
+            return "__del__"
+        if event.kind == "clear":
+            if self.callgraph.frequency(function).kind != "per_call":
+                return "definition"  # ``self._items = []`` in __init__ or setup makes the container
+            if name in project.kb.teardown_functions or self._after_yield(site):
+                return "teardown"
+            if self._never_called(function):
+                return "teardown"
+        return None
+
+    def _reached_from_del(self, function: str) -> bool:
+        owner = self.project.owner_class(function)
+        if owner is None:
+            return False
+        dels = [f"{member}.__del__" for member in self.project.family(owner)
+                if f"{member}.__del__" in self.project.functions]
+        return any(function in self.callgraph.calls_transitively(d) for d in dels)
+
+    def _after_yield(self, site: _Site) -> bool:
+        """In a context-manager generator, what follows the ``yield`` is its exit: teardown."""
+        fact = self.project.functions.get(site.flow.function)
+        if fact is None or not any(d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager")
+                                   for d in fact.decorators):
+            return False
+        flow = site.flow
+        seen: Set[int] = set()
+        todo = [i for i, n in enumerate(flow.nodes) if n.kind == "yield"]
+        while todo:
+            index = todo.pop()
+            if index in seen:
+                continue
+            seen.add(index)
+            node = flow.nodes[index]
+            todo.extend(node.next + node.on_error + node.on_cancel)
+        return site.node in seen and flow.nodes[site.node].kind != "yield"
+
+    def _never_called(self, function: str) -> bool:
+        name = function.rsplit(".", 1)[-1]
+        return (name.startswith("_") and not name.startswith("__") and not self.callgraph.callers(function)
+                and not self.callgraph.referenced(function))
+
+    def _is_sweep(self, ref: Ref, site: _Site) -> bool:
+        """A release inside a loop over the container, or under a size check: periodic eviction."""
+        flow = site.flow
+        texts = {f"self.{ref.name}", ref.name}
+        for node in flow.nodes:
+            if site.event not in node.inside:
+                continue
+            if node.kind == "loop" and any(flow.events[e].kind == "iterate" and flow.events[e].ref is not None
+                                           and self._canonical(flow.events[e].ref) == ref for e in node.events):
+                return True
+            if "len" in node.guard and texts & set(node.guard):
+                return True
+        return False
+
+    def _label(self, function: str) -> str:
+        return self.project.function_label(function)
+
+
+def _reachable(flow: FunctionFlow, start: int) -> Set[int]:
+    """Nodes a normal path from ``start`` can reach (a release in the other arm of an ``if``
+    is not the release of this insertion)."""
+    seen: Set[int] = set()
+    todo = list(flow.nodes[start].next) + [start]
+    while todo:
+        index = todo.pop()
+        if index not in seen:
+            seen.add(index)
+            todo.extend(flow.nodes[index].next)
+    return seen
+
+
+def _calls_own_method(flow: FunctionFlow, node) -> bool:
+    return any(flow.events[e].kind == "call" and flow.events[e].target.startswith(("self:", "super:"))
+               for e in node.events)
