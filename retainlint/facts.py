@@ -146,6 +146,8 @@ class Listener:
     function: Optional[str]
     in_loop: bool
     span: Span
+    guarded: bool = False  # inside a once-guard (``if not logger.handlers:``)
+    same_object: bool = False  # an API that ignores a callback already added, given the same object again
 
 
 @dataclass(frozen=True)

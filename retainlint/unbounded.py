@@ -87,7 +87,8 @@ def find_unbounded(project) -> List[Unbounded]:
         if not growth:
             continue
         holds_self = any(g.mutation.value == "self" for g in growth)
-        verdict = project.release.verdict(ref, holds_self)
+        entries = not all(g.mutation.element for g in growth)
+        verdict = project.release.verdict(ref, holds_self, entries)
         if verdict.status not in (NEVER, LEAKS):
             continue
         best = max(growth, key=lambda g: (_EVIDENCE_ORDER.index(g.evidence), not g.by_name))
@@ -116,7 +117,8 @@ def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
     if kind == TEXT:
         mutations = [m for m in mutations if m.method == "+="]
     if any(d.constructor == "collections.defaultdict" for d in defs):
-        mutations += [m for m in project.lookups.get(ref, ()) if not m.deferred and m.key.text]
+        mutations += [m for m in project.lookups.get(ref, ()) if not m.deferred and m.key.text
+                      and m.key.domain != "bounded"]
     return mutations
 
 

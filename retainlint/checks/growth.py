@@ -3,6 +3,7 @@ mutable defaults (RL103), and entries released on some paths only (RL104)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from retainlint.checks.context import Context
@@ -11,7 +12,7 @@ from retainlint.findings import Finding, Related
 from retainlint.lifetime import object_lifetime
 from retainlint.link.release import LEAKS, NEVER
 from retainlint.registry import check
-from retainlint.unbounded import INSTANCE, TEXT, Unbounded, confidence
+from retainlint.unbounded import EVENT, INSTANCE, TEXT, UNKNOWN, Unbounded, confidence
 
 def holder_confidence(ctx: Context, item: Unbounded):
     """(confidence, reason, related) for a container's growth, from what it grows with and how
@@ -76,7 +77,7 @@ def entry_not_released_on_all_paths(ctx: Context) -> Iterator[Finding]:
         site = next((g.mutation for g in item.growth if g.mutation.function == function
                      and g.mutation.span.line == line), item.first.mutation)
         path = project.path_of(function, "")
-        level, reason, related = holder_confidence(ctx, item)
+        level, reason, related = holder_confidence(ctx, _within_calls(item))
         released = sorted({project.function_label(f) for f, _ in verdict.releases})
         where = f" (it is released in {', '.join(released)})" if released else ""
         leaks = "; ".join(leak.text for leak in verdict.leaks)
@@ -85,6 +86,15 @@ def entry_not_released_on_all_paths(ctx: Context) -> Iterator[Finding]:
         leak_notes = tuple(Related(project.path_of(leak.function, path), _line_span(leak.line), leak.text)
                            for leak in verdict.leaks if leak.function in project.functions)
         yield Finding("RL104", message, path, site.span, level, related=leak_notes + related)
+
+
+def _within_calls(item: Unbounded) -> Unbounded:
+    """An entry added and released by the same function lives for one call: whatever its key,
+    every call that leaks one leaves one more behind."""
+    if item.evidence != UNKNOWN or not all(leak.function == item.verdict.insertion[0] for leak in item.verdict.leaks):
+        return item
+    first = replace(item.first, evidence=EVENT, why=f"{item.first.why}; one left behind per call that skips the release")
+    return replace(item, first=first)
 
 
 def _line_span(line: int) -> Span:

@@ -33,6 +33,8 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
     """The finding a registration deserves, None when it is not a hazard."""
     if listener.action != "add" or not listener.strong or listener.one_shot or listener.result_kept:
         return None
+    if listener.guarded or listener.same_object:
+        return None  # registered once (``if not logger.handlers:``), or the same object again: no growth
     kind = project.function_kind(listener.function)
     if kind == MODULE or (kind == ONCE and not listener.in_loop):
         return None

@@ -97,9 +97,9 @@ class FlowBuilder:
         info = self._info(statement) if statement is not None else StatementInfo((), False, False)
         node = _Node(kind, line or (self._line(statement) if statement is not None else 0), info.events,
                      handler=context.handler)
-        if info.raises or kind == "raise":
+        if info.raises or kind in ("raise", "yield"):  # a generator is thrown into at its yield
             node.on_error.update(context.error)
-        if info.awaits:
+        if info.awaits or kind == "yield":
             node.on_cancel.update(context.cancel)
         if kind in ("return", "raise"):
             node.guard = context.guard

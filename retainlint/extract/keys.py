@@ -105,8 +105,8 @@ class KeyClassifier:
             return self._call(expression, text)
         if isinstance(expression, cst.Await):
             return self.classify(expression.expression)
-        if isinstance(expression, cst.Subscript):
-            return _key(UNKNOWN, text, text, _roots(expression))
+        if isinstance(expression, cst.Subscript):  # ``data["span_id"]``: named by its literal key
+            return self._named_entry(_literal_key(expression), text, _roots(expression))
         return _key(UNKNOWN, text, text, _roots(expression))
 
     def _name(self, name: str, text: str) -> Key:
@@ -157,10 +157,20 @@ class KeyClassifier:
             return _key(PARAM, f"{inner.what}.{attribute}", text, roots)
         return _key(UNKNOWN, text, text, roots)
 
+    @staticmethod
+    def _named_entry(name: Optional[str], text: str, roots: Tuple[str, ...]) -> Key:
+        if name and identity_name(name):
+            return _key(EVENT, name, text, roots)
+        return _key(UNKNOWN, text, text, roots)
+
     def _call(self, call: cst.Call, text: str) -> Key:
         name = self.qualify(call.func)
         last = name.rsplit(".", 1)[-1]
         roots = _roots(call)
+        if last in ("get", "pop", "getattr") and call.args:  # ``kwargs.get("litellm_call_id")``
+            literal = call.args[1 if last == "getattr" else 0].value if len(call.args) > (last == "getattr") else None
+            if isinstance(literal, cst.SimpleString) and isinstance(literal.evaluated_value, str):
+                return self._named_entry(literal.evaluated_value, text, roots)
         if name == "type" or last in ("type", "get_type"):
             return _key(BOUNDED, "a class", text, roots)
         if name in _IDENTITY_CALLS or last in ("uuid4", "uuid1", "monotonic", "perf_counter") or \
@@ -177,6 +187,15 @@ class KeyClassifier:
         if last in ("getLogger", "get_logger"):
             return _key(BOUNDED, "a logger name", text, roots)
         return _key(UNKNOWN, f"{last}()", text, roots)
+
+
+def _literal_key(subscript: cst.Subscript) -> Optional[str]:
+    if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Index):
+        return None
+    value = subscript.slice[0].slice.value
+    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        return value.evaluated_value
+    return None
 
 
 def _roots(expression: cst.BaseExpression) -> Tuple[str, ...]:

@@ -903,6 +903,7 @@ class FactVisitor(cst.CSTVisitor):
         if target:
             self._record_call(target, node)
         self._handed_over_releases(node, target)
+        self._handed_over_removals(node)
         if isinstance(func, cst.Attribute) and func.attr.value == "cache_clear" and isinstance(func.value, cst.Attribute):
             self.facts.cache_clears.add(func.value.attr.value)
         if self.function_frame() is None:
@@ -1125,24 +1126,63 @@ class FactVisitor(cst.CSTVisitor):
                 strong = keyword_source(node.args, api.strong_when[0]) == api.strong_when[1]
             if self.qualify(callback.func if isinstance(callback, cst.Call) else callback) in self.kb.weak:
                 strong = False
-            self.facts.listeners.append(Listener(
-                "add", api.add, method, target, target_kind, target_ref,
-                source_of(event_arg.value) if event_arg is not None else "",
-                source_of(callback), self._callback_holds_self(callback), strong, api.one_shot,
-                id(node) not in self.statement_calls, function, self.in_loop(), span))
+            fresh = isinstance(callback, (cst.Call, cst.Lambda)) or bool(
+                isinstance(callback, cst.Name) and self.function_frame() is not None
+                and self.frame.locals.get(callback.value) is not None and self.frame.locals[callback.value].created)
+            self._listener(action="add", api=api.add, method=method, target=target, target_kind=target_kind,
+                           target_ref=target_ref, event=source_of(event_arg.value) if event_arg is not None else "",
+                           callback=source_of(callback), callback_self=self._callback_holds_self(callback),
+                           strong=strong, one_shot=api.one_shot, result_kept=id(node) not in self.statement_calls,
+                           function=function, span=span, same_object=api.idempotent and not fresh)
             return
         for api in removes:
             event_arg = argument(node.args, api.event) if api.event >= 0 else None
             callback_arg = argument(node.args, api.callback)
-            self.facts.listeners.append(Listener(
-                "remove", api.add, method, target, target_kind, target_ref,
-                source_of(event_arg.value) if event_arg is not None else "",
-                source_of(callback_arg.value) if callback_arg is not None else "",
-                False, True, False, False, function, self.in_loop(), span))
+            self._listener(action="remove", api=api.add, method=method, target=target, target_kind=target_kind,
+                           target_ref=target_ref, event=source_of(event_arg.value) if event_arg is not None else "",
+                           callback=source_of(callback_arg.value) if callback_arg is not None else "",
+                           function=function, span=span)
         for api in removes_all:
-            self.facts.listeners.append(Listener(
-                "remove_all", api.add, method, target, target_kind, target_ref, "", "", False, True, False, False,
-                function, self.in_loop(), span))
+            self._listener(action="remove_all", api=api.add, method=method, target=target, target_kind=target_kind,
+                           target_ref=target_ref, function=function, span=span)
+
+    def _listener(self, action: str, api: str, method: str, target: str, target_kind: str, target_ref: Optional[Ref],
+                  function: Optional[str], span: Span, event: str = "", callback: str = "",
+                  callback_self: bool = False, strong: bool = True, one_shot: bool = False,
+                  result_kept: bool = False, same_object: bool = False) -> None:
+        """Record a registration or removal, and its flow event (``listen``/``unlisten``)."""
+        self.facts.listeners.append(Listener(
+            action=action, api=api, method=method, target=target, target_kind=target_kind, target_ref=target_ref,
+            event=event, callback=callback, callback_self=callback_self, strong=strong, one_shot=one_shot,
+            result_kept=result_kept, function=function, in_loop=self.in_loop(), span=span, guarded=self.guarded(),
+            same_object=same_object))
+        identity = "|".join((api, target, event, callback))
+        self.flow.event("listen" if action == "add" else "unlisten", None, target=identity, line=span.line)
+
+    def _handed_over_removals(self, node: cst.Call) -> None:
+        """``self.addCleanup(signal.disconnect, receiver)``, ``stack.callback(logger.removeHandler, h)``:
+        a removal handed over with its arguments runs when the receiver calls it."""
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        for index, arg in enumerate(positional):
+            value = arg.value
+            if not isinstance(value, cst.Attribute):
+                continue
+            receiver = self.qualify(value.value)
+            removes, removes_all = self.kb.removal_apis(value.attr.value, receiver)
+            rest = positional[index + 1:]
+            for api in removes:
+                callback = rest[api.callback] if 0 <= api.callback < len(rest) else None
+                event = rest[api.event] if 0 <= api.event < len(rest) else None
+                self._listener(action="remove", api=api.add, method=value.attr.value, target=source_of(value.value),
+                               target_kind=self._target_kind(value.value, receiver), target_ref=self.ref_of(value.value),
+                               event=source_of(event.value) if event is not None else "",
+                               callback=source_of(callback.value) if callback is not None else "",
+                               function=self.current_function(), span=self.span(node))
+            for api in removes_all:
+                self._listener(action="remove_all", api=api.add, method=value.attr.value,
+                               target=source_of(value.value), target_kind=self._target_kind(value.value, receiver),
+                               target_ref=self.ref_of(value.value), function=self.current_function(),
+                               span=self.span(node))
 
     def _callback_holds_self(self, callback: cst.BaseExpression) -> bool:
         self_name, _ = self._self_context()

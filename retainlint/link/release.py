@@ -141,11 +141,15 @@ class ReleaseAnalysis:
         return found
 
     # ------------------------------------------------------------------ the verdict
-    def verdict(self, ref: Ref, holds_self: bool = False) -> Verdict:
+    def verdict(self, ref: Ref, holds_self: bool = False, entries: bool = True) -> Verdict:
+        """``entries``: what grows are the container's entries (keys), which only a release of
+        the entry frees — emptying an entry's own list (``self._queues[k].clear()``) does not;
+        otherwise what grows are the elements of entries, which either frees."""
         ref = self._canonical(ref)
         sites = self._events_by_ref.get(ref, [])
-        releases = [s for s in sites if s.flow.events[s.event].kind in ("release", "clear")]
-        if any(self._is_sweep(ref, s) for s in releases):
+        releases = [s for s in sites if s.flow.events[s.event].kind in ("release", "clear")
+                    and not (entries and s.flow.events[s.event].target == "element")]
+        if any(self._is_sweep(ref, s) and self._cannot_release(ref, s, holds_self) is None for s in releases):
             return Verdict(SWEPT)
         counted, teardown, in_del = [], [], []
         for site in releases:
@@ -164,7 +168,9 @@ class ReleaseAnalysis:
             elif teardown:
                 note = f"it is emptied only at teardown, in {self._label(teardown[0].flow.function)}"
             return Verdict(NEVER, note=note)
-        inserts = [s for s in sites if s.flow.events[s.event].kind == "insert"]
+        creates_on_read = any(d.constructor == "collections.defaultdict" for d in self.project.containers.get(ref, ()))
+        inserts = [s for s in sites if s.flow.events[s.event].kind == "insert"
+                   or creates_on_read and s.flow.events[s.event].kind == "lookup"]
         for site in inserts:
             leaks = self._leaks_of(ref, site, counted, stored)
             if leaks:
@@ -427,14 +433,14 @@ class ReleaseAnalysis:
                 and not self.callgraph.referenced(function))
 
     def _is_sweep(self, ref: Ref, site: _Site) -> bool:
-        """A release inside a loop over the container, or under a size check: periodic eviction."""
+        """Periodic eviction: a release inside a loop (over the container, or over the keys found
+        old), or under a size check (``if len(self._cache) > 1000``)."""
         flow = site.flow
         texts = {f"self.{ref.name}", ref.name}
         for node in flow.nodes:
             if site.event not in node.inside:
                 continue
-            if node.kind == "loop" and any(flow.events[e].kind == "iterate" and flow.events[e].ref is not None
-                                           and self._canonical(flow.events[e].ref) == ref for e in node.events):
+            if node.kind == "loop":
                 return True
             if "len" in node.guard and texts & set(node.guard):
                 return True
