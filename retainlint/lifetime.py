@@ -7,12 +7,14 @@ findings are rated by the strongest evidence found:
 * process — the reference graph has a chain from a process-lifetime root to the class, or a
             growing method is a listener on a process-lifetime emitter;
 * long    — a growing method is a listener on an emitter that is not proven long-lived (it grows
-            once per event for as long as that emitter lives), or every instance is made by code
-            that runs once (setup, ``main``);
+            once per event for as long as that emitter lives);
 * short   — every instance the project makes is made by code that runs per call and kept in a
             local, handed to a call or used in a ``with``: it dies with that call;
-* unknown — nothing here says.  Being held by another object is not evidence: an output held by a
-            run that nothing long-lived holds dies with the run.
+* internal — the project makes every instance and keeps them on objects no root is shown to
+            hold: bookkeeping of a run, a request, a parse — not evidence of long life;
+* unknown — nothing here says: the project never makes one (its users do) or a factory returns
+            it.  Being held by another object is not evidence: an output held by a run that
+            nothing long-lived holds dies with the run.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from retainlint.graph import ReferenceGraph, render_chain, short
 from retainlint.link.callgraph import MODULE, ONCE
 from retainlint.project import Project
 
-PROCESS, LONG, SHORT, UNKNOWN = "process", "long", "short", "unknown"
-_CONFIDENCE = {PROCESS: "high", LONG: "medium", SHORT: "low", UNKNOWN: "low"}
+PROCESS, LONG, SHORT, INTERNAL, UNKNOWN = "process", "long", "short", "internal", "unknown"
+_CONFIDENCE = {PROCESS: "high", LONG: "medium", SHORT: "low", INTERNAL: "low", UNKNOWN: "low"}
 _DIES_WITH_THE_CALL = {"local", "argument", "statement", "with"}
 
 
@@ -62,14 +64,22 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
 
 
 def _from_instantiations(project: Project, class_qualname: str, name: str) -> Lifetime:
-    sites = [site for member in project.family(class_qualname)
-             for site in project.callgraph.instantiated_at(member)]
-    if not sites:
+    """What the places that make instances say: none in the project (users of the library make
+    them, or a factory returns them) tells nothing; all of them per call and dropped with the call
+    is short; all of them kept on other objects or in setup code that no root reaches is internal
+    bookkeeping of something that is not shown to live long."""
+    sites = instantiations(project, class_qualname)
+    if not sites or any(site.use == "return" for site in sites):
         return Lifetime(UNKNOWN, f"nothing here shows how long {name} instances live")
-    kinds = {project.function_kind(site.caller) for site in sites}
-    if kinds <= {MODULE, ONCE}:
-        return Lifetime(LONG, f"{name} is made only by code that runs once")
-    if all(site.use in _DIES_WITH_THE_CALL for site in sites):
+    if all(site.use in _DIES_WITH_THE_CALL and project.function_kind(site.caller) not in (MODULE, ONCE)
+           for site in sites):
         where = project.function_label(sites[0].caller)
         return Lifetime(SHORT, f"every {name} is made per call (in {where}) and dropped when the call ends")
-    return Lifetime(UNKNOWN, f"nothing here shows how long {name} instances live")
+    return Lifetime(INTERNAL, f"{name} instances are made inside the project and nothing long-lived is shown "
+                              f"to hold them")
+
+
+def instantiations(project: Project, class_qualname: str):
+    """The calls in the project that make instances of the class or its subclasses."""
+    return [site for member in project.family(class_qualname) for site in project.callgraph.instantiated_at(member)
+            if member == class_qualname or member in project.subclasses(class_qualname)]

@@ -168,8 +168,11 @@ class Project:
 
     @cached_property
     def import_time_functions(self) -> Set[str]:
-        """Functions applied as decorators at import time (the call graph adds module-level calls)."""
-        return {f.qualname for f in self.functions.values() if f.name in self.decorators_used}
+        """Functions applied as decorators at import time, and the ``__init__``/``__call__`` of
+        classes used as decorators (the call graph adds module-level calls)."""
+        decorator_classes = {c.qualname for c in self.classes.values() if c.name in self.decorators_used}
+        return {f.qualname for f in self.functions.values() if f.name in self.decorators_used
+                or (f.class_qualname in decorator_classes and f.name in ("__init__", "__call__"))}
 
     @cached_property
     def callgraph(self) -> CallGraph:

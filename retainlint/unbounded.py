@@ -62,8 +62,9 @@ class Unbounded:
 def confidence(growth: Growth, lifetime: str) -> str:
     """How sure a finding is, from what the growth is known to grow with and how long its holder
     is known to live (``process``: a root holds it; ``long``: it serves a long-lived emitter;
-    ``unknown``; ``short``: made and dropped per call)."""
-    if growth.by_name or growth.evidence == UNKNOWN or lifetime == "short":
+    ``unknown``: its users make it; ``short``/``internal``: the project makes it per call or
+    keeps it on objects not shown to live long — see :mod:`retainlint.lifetime`)."""
+    if growth.by_name or growth.evidence == UNKNOWN or lifetime in ("short", "internal"):
         return "low"
     if lifetime not in ("process", "long"):
         return "medium" if growth.evidence == EVENT else "low"

@@ -47,6 +47,10 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
     chain = graph.rooted_slot(listener.target_ref) if target == "self_attr" else None
     if chain:
         target = "global"  # the slot holds an object a process-lifetime root holds
+    function = project.functions.get(listener.function or "")
+    if per_call and not listener.in_loop and (project.frequency(listener.function).by_name or (
+            function is not None and project.kb.runs_once(function.name))):
+        return Verdict("RL202", "low", chain)  # named as setup code: it says it runs once
     if per_call and target == "global":
         return Verdict("RL202", "high", chain)
     if per_call and target == "self_attr":

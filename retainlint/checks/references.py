@@ -8,7 +8,7 @@ from retainlint.checks.context import Context
 from retainlint.findings import Finding, Related
 from retainlint.graph import render_chain, short
 from retainlint.lifetime import object_lifetime
-from retainlint.project import PER_CALL
+from retainlint.project import MODULE, ONCE, PER_CALL
 from retainlint.registry import check
 
 
@@ -55,6 +55,8 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
     project = ctx.project
     for facts in project.modules:
         for stored in facts.stored_exceptions:
+            if project.function_kind(stored.function) in (MODULE, ONCE):
+                continue  # kept once (setup, test code): one exception, not one per failure
             ref = stored.ref
             cleared = [m for m in project.mutations.get(ref, ()) if m.op in ("reset", "shrink")
                        and m.span != stored.span and project.function_kind(m.function) == PER_CALL]

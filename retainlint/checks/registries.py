@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Iterator
 
 from retainlint.checks.context import Context
-from retainlint.findings import Finding, Related
-from retainlint.project import PER_CALL, PER_OBJECT
-from retainlint.registry import check
 from retainlint.checks.growth import growth_site, holder_confidence
+from retainlint.findings import Finding, Related
+from retainlint.lifetime import instantiations
+from retainlint.link.callgraph import MODULE as IMPORT_TIME
+from retainlint.link.callgraph import ONCE, PER_CALL, PER_OBJECT
 from retainlint.link.release import NEVER
+from retainlint.registry import check
 from retainlint.unbounded import CLASS, MODULE
 
 
@@ -59,12 +61,26 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
                 size, confidence = "until the class calls cache_clear(), which it does somewhere", "low"
             elif cached.maxsize == "none":
                 size, confidence = "with no size limit (maxsize=None), so it keeps every instance ever used", "high"
+                if _made_only_once(project, cached.class_qualname):
+                    confidence = "low"
             else:
+                # a bounded cache pins at most maxsize instances: a hazard where instances are made
+                # with traffic, not where a handful live for the process (dialects, singletons)
                 limit = "128" if cached.maxsize == "default" else cached.maxsize
-                size, confidence = f"up to {limit} entries, each pinning its instance", "medium"
+                size = f"up to {limit} entries, each pinning its instance"
+                confidence = "medium" if _made_per_call(project, cached.class_qualname) else "low"
             message = (f"{cached.decorator.rsplit('.', 1)[-1]} on method {name} caches on the class, keyed by "
                        f"'{cached.first_param}': the cache holds {size} for the life of the process")
             yield Finding("RL303", message, facts.path, cached.span, confidence)
+
+
+def _made_per_call(project, cls: str) -> bool:
+    return any(project.function_kind(site.caller) in (PER_CALL, PER_OBJECT) for site in instantiations(project, cls))
+
+
+def _made_only_once(project, cls: str) -> bool:
+    sites = instantiations(project, cls)
+    return bool(sites) and all(project.function_kind(site.caller) in (IMPORT_TIME, ONCE) for site in sites)
 
 
 @check("RL304")

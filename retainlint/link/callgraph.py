@@ -205,7 +205,8 @@ class CallGraph:
                                       caller_frequency.by_name)
             else:
                 candidate = Frequency(caller_frequency.kind, f"it is reached from {label}, which "
-                                                             f"{_explain(caller_frequency)}", caller_frequency.by_name)
+                                                             f"{_explain(caller_frequency)}", caller_frequency.by_name,
+                                      caller_frequency.assumed)
             best = _higher(best, candidate)
         return best
 
@@ -258,11 +259,14 @@ class CallGraph:
 
 
 def _higher(a: Optional[Frequency], b: Optional[Frequency]) -> Optional[Frequency]:
+    """The more frequent; between equals, the one shown by callers rather than assumed."""
     if a is None:
         return b
     if b is None:
         return a
-    return b if _RANK[b.kind] > _RANK[a.kind] else a
+    if _RANK[b.kind] != _RANK[a.kind]:
+        return b if _RANK[b.kind] > _RANK[a.kind] else a
+    return b if a.assumed and not b.assumed else a
 
 
 def _cached_once(decorator: str, fact: FunctionFact) -> bool:
