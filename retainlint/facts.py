@@ -96,6 +96,7 @@ class Key:
       ``bounded``  a class or ``type(x)``, a literal or constant, an enum member, a module,
                    attribute or configuration name, a value drawn from a fixed collection
       ``param``    derived from a parameter, no more said by the code here (callers decide)
+      ``slot``     an attribute of the object (``self._next_id``): per event when something increments it
       ``unknown``  anything else
     """
 
@@ -125,6 +126,7 @@ class Mutation:
     guarded: bool = False  # inside a once-guard (``if X is None:``, ``if x not in L:``)
     element: bool = False  # on an entry of the container (``c[k].add(x)``), not the container itself
     deferred: bool = False  # runs later, if ever: inside a lambda, or a bound method handed over
+    dedup: bool = False  # under ``if x not in c:``: a list that grows by one per distinct x, like a set
 
 
 @dataclass(frozen=True)

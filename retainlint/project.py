@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import cached_property
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from retainlint.facts import ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
@@ -112,20 +112,21 @@ class Project:
         return self._methods.get(qualname, [])
 
     @cached_property
-    def _slot_types(self) -> Dict[Ref, str]:
-        found: Dict[Ref, str] = {}
+    def _slot_types(self) -> Dict[Tuple[Ref, bool], str]:
+        found: Dict[Tuple[Ref, bool], str] = {}
         for facts in self.modules:
             for holds in facts.holds:
-                if holds.via in ("attribute", "annotation") and holds.owner.kind == "self":
+                if holds.via in ("attribute", "annotation", "element") and holds.owner.kind == "self":
                     resolved = self.resolve_class(holds.held, facts.module)
                     if resolved:
-                        found.setdefault(holds.owner, resolved)
+                        found.setdefault((holds.owner, holds.via == "element"), resolved)
         return found
 
-    def slot_type(self, cls: str, attribute: str) -> Optional[str]:
-        """The project class an attribute holds (``Run.output`` → ``pkg.output.Output``)."""
+    def slot_type(self, cls: str, attribute: str, element: bool = False) -> Optional[str]:
+        """The project class an attribute holds (``Run.output`` → ``pkg.output.Output``), or with
+        ``element`` the class of its container's entries."""
         for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]:
-            found = self._slot_types.get(Ref("self", member, attribute))
+            found = self._slot_types.get((Ref("self", member, attribute), element))
             if found:
                 return found
         return None

@@ -130,13 +130,15 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     if frequency.kind not in wanted and not (by_name and frequency.kind == ONCE):
         return None
     key = mutation.key
-    keyed = mutation.method not in _SEQUENCE_METHODS and (
+    keyed = mutation.dedup or mutation.method not in _SEQUENCE_METHODS and (
         mutation.method in ("[]=", "add", "setdefault", "update", "|=", "[]") or
         any(d.constructor in _KEYED_CONSTRUCTORS for d in defs))
     if keyed:
         domain = key.domain
         if domain == "created":
             domain = "event" if frequency.kind == PER_CALL else "bounded"
+        elif domain == "slot":
+            domain = "event" if _counter(project, mutation) else "unknown"
         if domain == "bounded":
             return None
         if domain == "event":
@@ -145,6 +147,16 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
                       by_name)
     # a list grows whatever it adds
     return Growth(mutation, CALL, "one more on every call", by_name, frequency.assumed)
+
+
+def _counter(project, mutation: Mutation) -> bool:
+    """``self._next_id``, which something increments: every key it gives is new."""
+    owner = project.owner_class(mutation.function)
+    attribute = mutation.key.text.split(".", 1)[-1]
+    if owner is None or "." in attribute or "[" in attribute:
+        return False
+    return any(m.method == "+=" for member in project.family(owner)
+               for m in project.mutations.get(Ref("self", member, attribute), ()))
 
 
 def _registration_api(project, mutation: Mutation) -> bool:

@@ -17,8 +17,8 @@ import libcst as cst
 from retainlint.extract.names import dotted, source_of, string_literal
 from retainlint.facts import Key
 
-EVENT, CREATED, BOUNDED, PARAM, UNKNOWN = "event", "created", "bounded", "param", "unknown"
-_ORDER = (BOUNDED, UNKNOWN, PARAM, CREATED, EVENT)  # combining parts: the strongest claim wins
+EVENT, CREATED, BOUNDED, PARAM, SLOT, UNKNOWN = "event", "created", "bounded", "param", "slot", "unknown"
+_ORDER = (BOUNDED, UNKNOWN, SLOT, PARAM, CREATED, EVENT)  # combining parts: the strongest claim wins
 
 # Names of identities made per event: run_id, span_id, request_id, sid, uuid, requestId …
 _IDENTITY_NAME = re.compile(r"^(id|sid|uid|uuid|guid|ident|_id)$|_(id|uid|uuid|guid|sid|ident)$|[a-z]Id$")
@@ -144,6 +144,8 @@ class KeyClassifier:
             qualified = self.qualify(expression)
             if qualified.startswith(("os.environ", "settings.", "django.conf.settings")):
                 return _key(BOUNDED, "a configuration value", text)
+        if base is not None and base == self.self_name() and not identity_name(attribute):
+            return _key(SLOT, text, text, roots)  # a counter if something increments it: the link stage knows
         if identity_name(attribute):
             owner = base.rsplit(".", 1)[-1] if base else ""
             what = f"{owner}.{attribute}" if owner and owner != self.self_name() else attribute

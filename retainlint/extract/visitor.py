@@ -118,8 +118,9 @@ class FactVisitor(cst.CSTVisitor):
         self.flow = FlowRecorder()
         self.keys = KeyClassifier(self.qualify, self._local_key, self._is_param, self._is_class_name,
                                   lambda: self._self_context()[0])
-        self.guarded_blocks: Dict[int, str] = {}  # id of an if-body → the guard that makes it run once
-        self.active_guards: List[int] = []
+        # id of an if-body → "once" (it runs once) or "dedup:<element>|<container>" (``if x not in c:``)
+        self.guarded_blocks: Dict[int, str] = {}
+        self.active_guards: List[Tuple[int, str]] = []
         self.lambda_depth = 0
         self._classifying: Set[str] = set()
         self.store_targets: Set[int] = set()  # subscripts assigned or deleted: not lookups
@@ -154,16 +155,19 @@ class FactVisitor(cst.CSTVisitor):
                 for line in range(span.line + 1, span.end_line + 1):
                     self.facts.statement_starts[line] = span.line
             self.flow.enter_statement(node, span.line)
-        if id(node) in self.guarded_blocks:
-            self.active_guards.append(id(node))
-            self.frame.once_depth += 1
+        guard = self.guarded_blocks.get(id(node))
+        if guard is not None:
+            self.active_guards.append((id(node), guard))
+            if guard == "once":
+                self.frame.once_depth += 1
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         super().on_leave(original_node)
-        if self.active_guards and self.active_guards[-1] == id(original_node):
-            self.active_guards.pop()
-            self.frame.once_depth -= 1
+        if self.active_guards and self.active_guards[-1][0] == id(original_node):
+            _, guard = self.active_guards.pop()
+            if guard == "once":
+                self.frame.once_depth -= 1
         if type(original_node) in STATEMENT_TYPES:
             self.flow.leave_statement(original_node)
         self.locator.leave(original_node)
@@ -300,9 +304,11 @@ class FactVisitor(cst.CSTVisitor):
         if ref is None:
             return
         key_info = self.keys.classify(key) if key is not None else NO_KEY
+        dedup = op == "grow" and f"dedup:{key_info.text}|{source_of(target)}" in {g for _, g in self.active_guards}
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
-                            guarded=self.guarded(), element=element, deferred=deferred or self.lambda_depth > 0)
+                            guarded=self.guarded(), element=element, deferred=deferred or self.lambda_depth > 0,
+                            dedup=dedup)
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
 
@@ -599,6 +605,10 @@ class FactVisitor(cst.CSTVisitor):
         ``if not logger.handlers:``, ``if not _REGISTERED: …; _REGISTERED = True``."""
         if self.function_frame() is not None and _once_guard(node):
             self.guarded_blocks[id(node.body)] = "once"
+        test = node.test
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+                isinstance(test.comparisons[0].operator, cst.NotIn):
+            self.guarded_blocks[id(node.body)] = f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
 
     leave_For = _leave_loop
     visit_While = _enter_loop
@@ -937,9 +947,16 @@ class FactVisitor(cst.CSTVisitor):
             if isinstance(base, cst.Call) and isinstance(base.func, cst.Name) and base.func.value == "super":
                 return f"super:{func.attr.value}"
             chain = dotted(func)
+            if chain is None and isinstance(base, cst.Subscript):  # ``self._states[name].add_part(…)``
+                container = dotted(base.value)
+                chain = f"{container}.[].{func.attr.value}" if container else None
             if chain is None:
                 return ""
             head, *slots = chain.split(".")
+            frame = self.function_frame()
+            local = frame.locals.get(head) if frame is not None else None
+            if local is not None and local.alias is not None and local.alias.kind == "self":
+                return "attr:" + "|".join([local.alias.owner, local.alias.name] + slots)  # ``output = self.output``
             self_name, _ = self._self_context()
             if self_name and head == self_name:
                 return f"self:{slots[0]}" if len(slots) == 1 else "attr:" + "|".join(["self"] + slots)

@@ -87,8 +87,10 @@ class CallGraph:
         if kind == "attr":  # ``Class.method`` or ``Class.slot.….method`` (``self._pool.release``)
             head, *slots, method = name.split("|")
             resolved = project.resolve_class(head) or (project.owner_class(caller) if head == "self" else None)
-            for slot in slots:
-                resolved = project.slot_type(resolved, slot) if resolved else None
+            for slot, following in zip(slots, slots[1:] + [""]):
+                if slot == "[]" or resolved is None:
+                    continue
+                resolved = project.slot_type(resolved, slot, element=following == "[]")
             return self._methods(resolved, method, include_subclasses=True) if resolved else []
         return []
 
@@ -235,8 +237,8 @@ class CallGraph:
                 floor = _higher(floor, Frequency(ONCE, "it runs once, at exit"))
             else:
                 floor = _higher(floor, Frequency(PER_CALL, f"it is a callback handed to {reference.split(':', 1)[-1]}"))
-        if fact.nested:
-            floor = _higher(floor, Frequency(PER_CALL, "it is a closure made per call"))
+        if fact.nested:  # as often as whoever gets the closure calls it: not shown here
+            floor = _higher(floor, Frequency(PER_CALL, "it is a closure made per call", assumed=True))
         if fact.name in self.project.kb.per_object_functions and fact.class_qualname:
             floor = _higher(floor, self._construction(fact))
         return floor
