@@ -238,7 +238,7 @@ class Call:
     in_loop: bool
     guarded: bool  # inside a once-guard
     argument_of: str = ""  # the call is an argument handed to this callee (a callback registration)
-    use: str = ""  # what becomes of the value: local | argument | statement | with | return | store | other
+    use: str = ""  # what becomes of the value: local | argument | receiver | statement | with | return | store | other
 
 
 @dataclass(frozen=True)

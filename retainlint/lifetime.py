@@ -29,7 +29,7 @@ from retainlint.project import Project
 
 PROCESS, LONG, SHORT, INTERNAL, UNKNOWN = "process", "long", "short", "internal", "unknown"
 _CONFIDENCE = {PROCESS: "high", LONG: "medium", SHORT: "low", INTERNAL: "low", UNKNOWN: "low"}
-_DIES_WITH_THE_CALL = {"local", "argument", "statement", "with"}
+_DIES_WITH_THE_CALL = {"local", "argument", "statement", "with", "receiver"}
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,7 @@ class KeyClassifier:
             return _key(CREATED, "the object itself", text, (name,))
         local = self.local_key(name)
         if local is not None:
-            if identity_name(name) and local.domain in (UNKNOWN, PARAM, EVENT):
+            if identity_name(name) and local.domain in (UNKNOWN, PARAM, SLOT, EVENT):
                 return _key(EVENT, name, text, (name,) + local.roots)
             return Key(local.domain, local.what or name, text, (name,) + tuple(local.roots))
         if name in _CLASS_NAMES or self.is_class(name):
@@ -175,6 +175,8 @@ class KeyClassifier:
                 return self._named_entry(literal.evaluated_value, text, roots)
         if name == "type" or last in ("type", "get_type"):
             return _key(BOUNDED, "a class", text, roots)
+        if name == "next" and not _counter_argument(call):
+            return _key(UNKNOWN, text, text, roots)  # ``next(w for w in pool if …)`` picks, it does not count
         if name in _IDENTITY_CALLS or last in ("uuid4", "uuid1", "monotonic", "perf_counter") or \
                 _IDENTITY_CALL_NAME.search(last):
             what = "a counter" if name in ("len", "next") else f"{last}()"
@@ -189,6 +191,17 @@ class KeyClassifier:
         if last in ("getLogger", "get_logger"):
             return _key(BOUNDED, "a logger name", text, roots)
         return _key(UNKNOWN, f"{last}()", text, roots)
+
+
+def _counter_argument(call: cst.Call) -> bool:
+    """``next(self._ids)``, ``next(_counter)``, ``next(itertools.count())``: an iterator of ids."""
+    if not call.args:
+        return False
+    argument = call.args[0].value
+    if isinstance(argument, cst.Call):
+        return (dotted(argument.func) or "").rsplit(".", 1)[-1] == "count"
+    name = (dotted(argument) or "").rsplit(".", 1)[-1].lower()
+    return any(part in name for part in ("count", "seq", "ids", "id_gen", "numbers"))
 
 
 def _literal_key(subscript: cst.Subscript) -> Optional[str]:

@@ -994,6 +994,8 @@ class FactVisitor(cst.CSTVisitor):
         for arg in node.args:
             if isinstance(arg.value, cst.Call):
                 self.call_uses.setdefault(id(arg.value), "argument")
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            self.call_uses.setdefault(id(node.func.value), "receiver")  # ``Executor(…).run()``: a temporary
         for arg in node.args:
             reference = self._function_reference(arg.value)
             if reference:

@@ -98,7 +98,7 @@ class CallGraph:
         project = self.project
         if dotted in project.functions:
             return [dotted]
-        cls = project.resolve_class(dotted) if dotted.rsplit(".", 1)[-1][:1].isupper() else None
+        cls = project.resolve_class(dotted) if dotted.rsplit(".", 1)[-1].lstrip("_")[:1].isupper() else None
         if cls is not None:
             return [f"class:{cls}"]  # an instantiation: __init__ runs once per object made
         receiver, _, method = dotted.rpartition(".")
