@@ -97,6 +97,7 @@ class Key:
                    attribute or configuration name, a value drawn from a fixed collection
       ``param``    derived from a parameter, no more said by the code here (callers decide)
       ``slot``     an attribute of the object (``self._next_id``): per event when something increments it
+      ``self``     the object itself: per event when instances are made per call
       ``unknown``  anything else
     """
 
@@ -256,7 +257,8 @@ class FlowEvent:
     ref: Optional[Ref]
     key: str  # the key's or element's source ("" for the whole container)
     roots: Tuple[str, ...]  # names the key is computed from
-    target: str  # for calls: the Call target; for listeners: the registration's identity
+    target: str  # calls: the Call target; listeners: the registration's identity; container events:
+    # "element" (on an entry: ``c[k].add(x)``), "update" (``c[k] += 1``: creates only in a defaultdict) or ""
     line: int
 
 

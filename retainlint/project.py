@@ -216,6 +216,10 @@ class Project:
 
         return find_unbounded(self)
 
+    def creates_on_read(self, ref: Ref) -> bool:
+        """A ``defaultdict``: reading a missing key (``d[k]``, ``d[k] += 1``) adds the entry."""
+        return any(d.constructor == "collections.defaultdict" for d in self.containers.get(ref, ()))
+
     def grows(self, ref: Ref) -> List[Mutation]:
         return [m for m in self.mutations.get(ref, ()) if m.op == "grow"]
 

@@ -117,9 +117,10 @@ def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
     mutations = [m for m in project.grows(ref) if not m.deferred and not m.guarded]
     if kind == TEXT:
         mutations = [m for m in mutations if m.method == "+="]
-    if any(d.constructor == "collections.defaultdict" for d in defs):
-        mutations += [m for m in project.lookups.get(ref, ()) if not m.deferred and m.key.text
-                      and m.key.domain != "bounded"]
+    if not project.creates_on_read(ref):
+        return [m for m in mutations if m.method != "[]+="]  # ``d[k] += 1`` updates an existing entry
+    if not mutations:  # nothing adds explicitly: the reads are what create the entries
+        mutations = [m for m in project.lookups.get(ref, ()) if not m.deferred and m.key.text]
     return mutations
 
 
@@ -139,6 +140,8 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
             domain = "event" if frequency.kind == PER_CALL else "bounded"
         elif domain == "slot":
             domain = "event" if _counter(project, mutation) else "unknown"
+        elif domain == "self":
+            domain = "event" if _made_per_call(project, project.owner_class(mutation.function)) else "unknown"
         if domain == "bounded":
             return None
         if domain == "event":
@@ -147,6 +150,14 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
                       by_name)
     # a list grows whatever it adds
     return Growth(mutation, CALL, "one more on every call", by_name, frequency.assumed)
+
+
+def _made_per_call(project, cls: Optional[str]) -> bool:
+    """Instances of the class are made by code shown to run per call (not merely assumed to)."""
+    if cls is None:
+        return False
+    return any(project.frequency(site.caller).kind == PER_CALL and not project.frequency(site.caller).assumed
+               for member in project.family(cls) for site in project.callgraph.instantiated_at(member))
 
 
 def _counter(project, mutation: Mutation) -> bool:

@@ -17,8 +17,9 @@ import libcst as cst
 from retainlint.extract.names import dotted, source_of, string_literal
 from retainlint.facts import Key
 
-EVENT, CREATED, BOUNDED, PARAM, SLOT, UNKNOWN = "event", "created", "bounded", "param", "slot", "unknown"
-_ORDER = (BOUNDED, UNKNOWN, SLOT, PARAM, CREATED, EVENT)  # combining parts: the strongest claim wins
+EVENT, CREATED, BOUNDED, PARAM, SLOT, SELF, UNKNOWN = (
+    "event", "created", "bounded", "param", "slot", "self", "unknown")
+_ORDER = (BOUNDED, UNKNOWN, SLOT, SELF, PARAM, CREATED, EVENT)  # combining parts: the strongest claim wins
 
 # Names of identities made per event: run_id, span_id, request_id, sid, uuid, requestId …
 _IDENTITY_NAME = re.compile(r"^(id|sid|uid|uuid|guid|ident|_id)$|_(id|uid|uuid|guid|sid|ident)$|[a-z]Id$")
@@ -113,7 +114,7 @@ class KeyClassifier:
         if name in ("True", "False", "None"):
             return _key(BOUNDED, "a literal", text)
         if name == self.self_name():
-            return _key(CREATED, "the object itself", text, (name,))
+            return _key(SELF, "the object itself", text, (name,))  # one per instance: as often as they are made
         local = self.local_key(name)
         if local is not None:
             if identity_name(name) and local.domain in (UNKNOWN, PARAM, SLOT, EVENT):

@@ -316,7 +316,8 @@ class FactVisitor(cst.CSTVisitor):
             self.facts.mutations.append(mutation)
 
         if kind is not None and not mutation.deferred:
-            self.flow.event(kind, ref, key_info.text, key_info.roots, "element" if element else "", line)
+            marker = "update" if method == "[]+=" else "element" if element else ""
+            self.flow.event(kind, ref, key_info.text, key_info.roots, marker, line)
         if isinstance(target, cst.Name) and ref.kind == "global":
             self._emit_for_name(target.value, record)
         else:
@@ -870,6 +871,12 @@ class FactVisitor(cst.CSTVisitor):
         else:
             op, method = "reset", "op="
         target = node.target
+        if isinstance(target, cst.Subscript):
+            # ``counts[k] += 1`` updates an entry — and in a defaultdict creates it
+            key = _subscript_key(target)
+            if key is not None:
+                self.emit_mutation(target.value, "grow", "[]+=", node, key=key)
+            return
         if isinstance(target, cst.Name) and self.function_frame() is not None:
             frame = self.frame
             if (target.value not in frame.declared_global and target.value not in frame.mutable_defaults
@@ -1095,8 +1102,11 @@ class FactVisitor(cst.CSTVisitor):
             if first is not None:
                 op = "grow" if name in self.kb.grow_functions else "shrink"
                 element = argument(node.args, 1)
-                self.emit_mutation(first.value, op, name.rsplit(".", 1)[-1], node,
-                                   key=element.value if op == "grow" and element is not None else None)
+                target = first.value
+                on_entry = isinstance(target, cst.Subscript)  # ``heappush(self._queues[k], item)``
+                self.emit_mutation(target.value if on_entry else target, op, name.rsplit(".", 1)[-1], node,
+                                   key=element.value if op == "grow" and element is not None else None,
+                                   element=on_entry)
         if name in self.kb.logger_factories:
             self._logger_name(argument(node.args, 0, "name"), node)
 

@@ -51,6 +51,7 @@ class Verdict:
     releases: Tuple[Tuple[str, int], ...] = ()  # (function, line) of the releases seen
     leaks: Tuple[Leak, ...] = ()
     note: str = ""  # why teardown-only releases do not count, or what ends the entry's life
+    teardown: bool = False  # something empties the container when its holder ends (close, shutdown)
 
 
 @dataclass(frozen=True)
@@ -168,21 +169,26 @@ class ReleaseAnalysis:
             elif teardown:
                 note = f"it is emptied only at teardown, in {self._label(teardown[0].flow.function)}"
             return Verdict(NEVER, note=note)
-        creates_on_read = any(d.constructor == "collections.defaultdict" for d in self.project.containers.get(ref, ()))
-        inserts = [s for s in sites if s.flow.events[s.event].kind == "insert"
-                   or creates_on_read and s.flow.events[s.event].kind == "lookup"]
+        inserts = [s for s in sites if s.flow.events[s.event].kind == "insert"]
+        if self.project.creates_on_read(ref):
+            if not inserts:  # nothing adds explicitly: the reads are what create the entries
+                inserts = [s for s in sites if s.flow.events[s.event].kind == "lookup"]
+        else:
+            inserts = [s for s in inserts if s.flow.events[s.event].target != "update"]
         for site in inserts:
             leaks = self._leaks_of(ref, site, counted, stored)
             if leaks:
                 event = site.flow.events[site.event]
-                return Verdict(LEAKS, (site.flow.function, event.line), released_at, tuple(leaks))
+                return Verdict(LEAKS, (site.flow.function, event.line), released_at, tuple(leaks),
+                               teardown=bool(teardown))
         return Verdict(RELEASED, releases=released_at)
 
     def _leaks_of(self, ref: Ref, site: _Site, counted: List[_Site], stored: Set[Tuple[str, str]]) -> List[Leak]:
         flow = site.flow
         reachable = _reachable(flow, site.node)
         same_function = [s for s in counted if s.flow is flow and not flow.nodes[s.node].handler
-                         and s.node in reachable and self._keys_match(flow.events[site.event], s.flow.events[s.event])]
+                         and s.node in reachable and s.flow.events[s.event].kind == "release"
+                         and self._keys_match(flow.events[site.event], s.flow.events[s.event])]
         if same_function:
             return self._paths(ref, flow, site, exceptions=True)
         leaks = self._family_leaks(ref, flow.function)
