@@ -399,13 +399,22 @@ class ReleaseAnalysis:
         if holds_self and self._reached_from_del(function):
             return "__del__"
         if event.kind == "clear":
-            if self.callgraph.frequency(function).kind != "per_call":
+            public = not name.startswith("_") and name not in project.kb.per_object_functions
+            if self.callgraph.frequency(function).kind != "per_call" and not public:
                 return "definition"  # ``self._items = []`` in __init__ or setup makes the container
-            if name in project.kb.teardown_functions or self._after_yield(site):
+            if self._is_teardown(function) or self._after_yield(site):
                 return "teardown"
             if self._never_called(function):
                 return "teardown"
         return None
+
+    def _is_teardown(self, function: str, seen: Optional[Set[str]] = None) -> bool:
+        """A teardown method (``close``, ``shutdown`` …), or a helper only teardown calls."""
+        if function.rsplit(".", 1)[-1] in self.project.kb.teardown_functions:
+            return True
+        seen = (seen or set()) | {function}
+        callers = [c for c in self.callgraph.callers(function) if c not in seen]
+        return bool(callers) and all(self._is_teardown(c, seen) for c in callers)
 
     def _reached_from_del(self, function: str) -> bool:
         owner = self.project.owner_class(function)
