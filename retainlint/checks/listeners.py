@@ -48,11 +48,14 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
     if chain:
         target = "global"  # the slot holds an object a process-lifetime root holds
     function = project.functions.get(listener.function or "")
-    if per_call and not listener.in_loop and (project.frequency(listener.function).by_name or (
+    frequency = project.frequency(listener.function)
+    if per_call and not listener.in_loop and (frequency.by_name or (
             function is not None and project.kb.runs_once(function.name))):
         return Verdict("RL202", "low", chain)  # named as setup code: it says it runs once
+    if per_call and _module_function(project, listener):
+        return Verdict("RL202", "low", chain)  # the same module-level function again: it pins nothing new
     if per_call and target == "global":
-        return Verdict("RL202", "high", chain)
+        return Verdict("RL202", "medium" if frequency.assumed and not listener.in_loop else "high", chain)
     if per_call and target == "self_attr":
         return Verdict("RL202", "medium", chain)
     if target == "global":
@@ -60,6 +63,16 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
     if target in ("param", "self_attr") and not per_call and listener.callback_self and _in_constructor(listener):
         return Verdict("RL201", "medium", chain)  # the object hands itself to an emitter it was given
     return Verdict("RL201", "low", chain)
+
+
+def _module_function(project: Project, listener: Listener) -> bool:
+    """The callback is a function defined at module level, not a bound method or a closure."""
+    if not listener.callback.isidentifier() or listener.callback_self or not listener.function:
+        return False
+    parts = listener.function.split(".")
+    modules = [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1) if ".".join(parts[:i]) in project.module_paths]
+    fact = project.functions.get(f"{modules[0]}.{listener.callback}") if modules else None
+    return fact is not None and not fact.nested and not fact.class_qualname
 
 
 def _in_constructor(listener: Listener) -> bool:

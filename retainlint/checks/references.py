@@ -63,7 +63,9 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
             if cleared:
                 continue
             if ref.kind == "global":
-                confidence, holder = "high", f"module global {ref.name} lives as long as the process"
+                # a list of them grows; a single slot pins the last one (and its frames) until the next
+                confidence = "high" if stored.via == "element" else "medium"
+                holder = f"module global {ref.name} lives as long as the process"
             else:
                 lifetime = object_lifetime(project, ctx.graph, ref.owner, [])
                 confidence, holder = lifetime.confidence, lifetime.reason

@@ -22,7 +22,7 @@ EVENT, CREATED, BOUNDED, PARAM, SLOT, SELF, UNKNOWN = (
 _ORDER = (BOUNDED, UNKNOWN, SLOT, SELF, PARAM, CREATED, EVENT)  # combining parts: the strongest claim wins
 
 # Names of identities made per event: run_id, span_id, request_id, sid, uuid, requestId …
-_IDENTITY_NAME = re.compile(r"^(id|sid|uid|uuid|guid|ident|_id)$|_(id|uid|uuid|guid|sid|ident)$|[a-z]Id$")
+_IDENTITY_NAME = re.compile(r"^(id|sid|uid|uuid|guid|_id)$|_(id|uid|uuid|guid|sid)$|[a-z]Id$")
 # Called to make an identity or a moment: every call returns a new value.
 _IDENTITY_CALLS = {
     "uuid.uuid1", "uuid.uuid4", "id", "next", "time.time", "time.monotonic", "time.perf_counter",
@@ -51,6 +51,11 @@ def _key(domain: str, what: str, text: str, roots: Sequence[str] = ()) -> Key:
 
 def identity_name(name: str) -> bool:
     return bool(_IDENTITY_NAME.search(name))
+
+
+def per_event_object(name: str) -> bool:
+    """A parameter named for what arrives once per event: a request, a message, a span …"""
+    return bool(_PER_EVENT_OBJECTS.match(name))
 
 
 def combine(parts: Sequence[Key], text: str) -> Key:

@@ -20,6 +20,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import networkx as nx
 
+from retainlint.extract.keys import per_event_object
 from retainlint.facts import Call, FunctionFact
 
 MODULE, ONCE, PER_OBJECT, PER_CALL = "module", "once", "per_object", "per_call"
@@ -247,6 +248,9 @@ class CallGraph:
         """Where no caller is visible: the name, then whether the function is public."""
         if self.project.kb.runs_once(fact.name):
             return Frequency(ONCE, f"its name ({fact.name}) is that of setup code", by_name=True)
+        handled = next((p for p in fact.params if per_event_object(p)), None)
+        if handled:  # ``def handle(request)``: a handler runs once per what it handles
+            return Frequency(PER_CALL, f"it handles a {handled}: it runs once per {handled}")
         if fact.name.startswith("_") and not fact.name.startswith("__"):
             return Frequency(PER_CALL, "its callers are not visible", assumed=True)
         return _PUBLIC

@@ -399,11 +399,11 @@ class ReleaseAnalysis:
         if holds_self and self._reached_from_del(function):
             return "__del__"
         if event.kind == "clear":
+            if self._is_teardown(function) or self._after_yield(site):
+                return "teardown"
             public = not name.startswith("_") and name not in project.kb.per_object_functions
             if self.callgraph.frequency(function).kind != "per_call" and not public:
                 return "definition"  # ``self._items = []`` in __init__ or setup makes the container
-            if self._is_teardown(function) or self._after_yield(site):
-                return "teardown"
             if self._never_called(function):
                 return "teardown"
         return None
