@@ -182,7 +182,38 @@ class StoredException:
 
     ref: Ref
     what: str  # exception | exc_info | traceback
-    via: str  # attribute | element
+    via: str  # attribute | element | set (``var.set(exc)`` on a ContextVar: one kept per context)
+    function: Optional[str]
+    span: Span
+
+
+@dataclass(frozen=True)
+class FrameHold:
+    """A local that keeps a frame or what it holds alive past its use.
+
+    kind ``cycle``: the local holds an exception or traceback of this very frame (``exc, tb =
+    sys.exc_info()[1:]``, ``err = e``): the traceback holds the frame, the frame holds the local —
+    every local of every frame in it lives until a full collection.  kind ``last-item``: an
+    endless loop's variable holds the last item it took while it blocks for the next one.
+    """
+
+    function: str
+    local: str
+    what: str  # exception | traceback | exc_info | item
+    kind: str  # cycle | last-item
+    span: Span
+
+
+@dataclass(frozen=True)
+class BackReference:
+    """``self.parser = Parser(self)``, ``Reader(reply_error=self.parse_error)``: an object made with
+    ``self`` or a bound method of it, and kept by ``self`` — a cycle if the object keeps what it is
+    given, one the collector never frees if it is a C type that does not take part in it."""
+
+    ref: Ref  # the slot that keeps the new object
+    cls: str  # dotted class of the new object
+    argument: str  # the parameter it was handed as (``protocol_callback``) or "#<position>"
+    handed: str  # "self", or the bound method's name (``parse_error``)
     function: Optional[str]
     span: Span
 
@@ -331,6 +362,8 @@ class ModuleFacts:
     logger_calls: list = field(default_factory=list)
     stored_exceptions: list = field(default_factory=list)
     calls: list = field(default_factory=list)
+    frame_holds: list = field(default_factory=list)
+    back_references: list = field(default_factory=list)
     lookups: list = field(default_factory=list)  # Mutation records with op "lookup": reads of an entry
     flows: list = field(default_factory=list)
     callable_releases: list = field(default_factory=list)

@@ -81,6 +81,9 @@ class Knowledge:
     cache_decorators: FrozenSet[str]
     per_class_functions: FrozenSet[str]
     teardown_functions: FrozenSet[str]
+    context_vars: FrozenSet[str]
+    uncollectable: FrozenSet[str]
+    link_breakers: FrozenSet[str]
     families: Tuple[Family, ...]
     _runs_once_re: "re.Pattern[str]" = field(init=False, repr=False)
     _configuration_re: "re.Pattern[str]" = field(init=False, repr=False)
@@ -189,6 +192,9 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         cache_decorators=frozenset(base.get("caches", {}).get("decorators", [])),
         per_class_functions=frozenset(runs_once.get("per-class", [])),
         teardown_functions=frozenset(list(lifecycles.get("teardown", [])) + list(ext.get("teardown", []))),
+        context_vars=frozenset(containers.get("context-vars", [])),
+        uncollectable=frozenset(list(base.get("cycles", {}).get("uncollectable", [])) + list(ext.get("uncollectable", []))),
+        link_breakers=frozenset(base.get("cycles", {}).get("link-breakers", [])),
         families=tuple(_parse_family(e) for e in list(lifecycles.get("family", [])) + list(ext.get("lifecycles", []))),
     )
 

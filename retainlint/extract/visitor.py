@@ -14,6 +14,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
+from retainlint.extract.holding import HoldingMixin, HoldState, released_name
 from retainlint.extract.keys import KeyClassifier
 from retainlint.extract.locate import SMALL_STATEMENT_TYPES, STATEMENT_TYPES
 from retainlint.extract.recorder import FlowRecorder
@@ -100,12 +101,14 @@ class Frame:
     loop_depth: int = 0
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
+    hold: HoldState = field(default_factory=HoldState)  # locals that keep this frame or an item alive
+    handler_names: Set[str] = field(default_factory=set)  # ``except … as e`` names seen so far
     methods: Set[str] = field(default_factory=set)  # class frame: the names its body defines
     # Records about bare names that are globals unless the function binds them later.
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
 
 
-class FactVisitor(cst.CSTVisitor):
+class FactVisitor(HoldingMixin, cst.CSTVisitor):
     def __init__(self, facts: ModuleFacts, knowledge: Knowledge, is_package: bool, locator) -> None:
         super().__init__()
         self.locator = locator
@@ -369,6 +372,8 @@ class FactVisitor(cst.CSTVisitor):
             return ContainerKind("bytes" if is_bytes else "str", False, False, True)
         if isinstance(value, cst.Call):
             name = self.qualify(value.func)
+            if name in self.kb.context_vars:
+                return ContainerKind(name, True, False, False)  # holds one value per context: not growth
             if name in self.kb.weak:
                 return ContainerKind(name, False, True, False)
             spec = self.kb.bounded.get(name)
@@ -548,6 +553,7 @@ class FactVisitor(cst.CSTVisitor):
         if flow is not None:
             self.facts.flows.append(flow)
         frame = self.stack.pop()
+        self.flush_frame_holds(frame.hold, frame.qualname)
         for name, record in frame.pending:
             if name not in frame.assigned and name not in frame.params:
                 record()
@@ -612,8 +618,14 @@ class FactVisitor(cst.CSTVisitor):
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
 
     leave_For = _leave_loop
-    visit_While = _enter_loop
-    leave_While = _leave_loop
+
+    def visit_While(self, node: cst.While) -> None:
+        self._enter_loop(node)
+        self.enter_endless_loop(node)
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.leave_endless_loop(original_node)
+        self._leave_loop(original_node)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_targets(node.target)
@@ -629,6 +641,7 @@ class FactVisitor(cst.CSTVisitor):
             frame = self.function_frame()
             if frame is not None and isinstance(node.name.name, cst.Name):
                 frame.exceptions[node.name.name.value] = "exception"
+                frame.handler_names.add(node.name.name.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_targets(node.target)
@@ -690,6 +703,9 @@ class FactVisitor(cst.CSTVisitor):
 
     def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
+            elements = [e.value for e in target.elements]
+            if self.function_frame() is not None and self.note_unpacked_exc_info(elements, value, self.span(node)):
+                return
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else ()
             paired = len(values) == len(target.elements) and not any(
                 isinstance(v, cst.StarredElement) for v in values)
@@ -727,6 +743,7 @@ class FactVisitor(cst.CSTVisitor):
             self.facts.attr_assigns.append(AttrAssign(ref, function, value_class, from_param, span,
                                                       param=value.value if from_param else ""))
         self._stored_exception(ref, value, "attribute", span)
+        self.note_back_reference(ref, value, span)
         value_class = self.class_of_value(value)
         if value_class and value_class not in self.kb.weak and ref.kind in ("self", "global"):
             self.facts.holds.append(Holds(ref, value_class, "attribute", span, back=self.value_kind(value) == "self"))
@@ -761,27 +778,6 @@ class FactVisitor(cst.CSTVisitor):
         if holds_self and not (ref.kind == "self" and ref.owner == cls):
             self.facts.holds.append(Holds(ref, cls, "callback", span))
 
-    def exception_kind(self, value: cst.BaseExpression) -> str:
-        """"exception", "exc_info" or "traceback" when the value is one, else ""."""
-        if isinstance(value, cst.Name):
-            frame = self.function_frame()
-            return frame.exceptions.get(value.value, "") if frame is not None else ""
-        if isinstance(value, cst.Call) and self.qualify(value.func) == "sys.exc_info":
-            return "exc_info"
-        if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call) and \
-                self.qualify(value.value.func) == "sys.exc_info":
-            return "traceback"
-        if isinstance(value, cst.Attribute) and value.attr.value in ("__traceback__", "tb_frame"):
-            return "traceback"
-        if self.qualify(value) in ("sys.last_traceback", "sys.last_value", "sys.last_exc"):
-            return "exception"
-        return ""
-
-    def _stored_exception(self, ref: Ref, value: cst.BaseExpression, via: str, span: Span) -> None:
-        what = self.exception_kind(value)
-        if what and ref.kind in ("self", "global"):
-            self.facts.stored_exceptions.append(StoredException(ref, what, via, self.current_function(), span))
-
     def _assign_local(self, frame: Frame, name: str, value: cst.BaseExpression) -> None:
         frame.assigned.add(name)
         what = self.exception_kind(value)
@@ -789,6 +785,7 @@ class FactVisitor(cst.CSTVisitor):
             frame.exceptions[name] = what
         else:
             frame.exceptions.pop(name, None)
+        self.note_local_binding(name, value, self.span(value))
         local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "", value=value)
         if isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.process_lifetime_factories:
             local.process_lifetime = True
@@ -902,6 +899,8 @@ class FactVisitor(cst.CSTVisitor):
             is_slice = any(isinstance(element.slice, cst.Slice) for element in target.slice)
             self.emit_mutation(target.value, "shrink", "del", node, key=None if is_slice else _subscript_key(target))
         else:
+            if isinstance(target, cst.Name):
+                self.note_released_local(target.value)
             self.emit_mutation(target, "reset", "del", node)
 
     # ------------------------------------------------------------------ calls
@@ -916,6 +915,9 @@ class FactVisitor(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         self.flow.mark_call()
+        released = released_name(node, self.qualify)
+        if released:
+            self.note_released_local(released)
         target = self._call_target(func)
         if target:
             self._record_call(target, node)
@@ -1111,6 +1113,10 @@ class FactVisitor(cst.CSTVisitor):
             self._logger_name(argument(node.args, 0, "name"), node)
 
     def _container_call(self, receiver: cst.BaseExpression, method: str, node: cst.Call) -> None:
+        if method == "set" and len(node.args) == 1:  # ``var.set(exc)``: a ContextVar keeps one per context
+            ref = self.ref_of(receiver)
+            if ref is not None:
+                self._stored_exception(ref, node.args[0].value, "set", self.span(node))
         if method == "get" and node.args:
             self._lookup(receiver, node.args[0].value)
             return

@@ -1,0 +1,211 @@
+"""What the extractor records about references that hide: exceptions and tracebacks however they
+are kept, locals that keep a frame (or the last work item) alive, and objects made with ``self``
+that ``self`` keeps — the facts behind RL402, RL403, RL404 and RL405.
+
+A mixin of :class:`~retainlint.extract.visitor.FactVisitor`: it shares the visitor's scope stack
+and helpers (``frame``, ``function_frame``, ``qualify``, ``ref_of``, ``span`` …).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from retainlint.facts import BackReference, FrameHold, Ref, Span, StoredException
+
+# Methods whose call blocks for the next item of work: ``item = queue.get()``.
+_BLOCKING_TAKES = {"get", "recv", "receive", "accept", "read_message", "get_message", "popleft", "pop", "next_event"}
+_EXC_INFO_NAMES = {"exc_info", "excinfo", "exc_info_tuple"}
+
+
+@dataclass
+class HoldState:
+    """Per-function state: locals holding an exception of this frame, and locals taking items
+    in endless loops (each with the loop they belong to)."""
+
+    exception_locals: Dict[str, Tuple[str, Span]] = field(default_factory=dict)
+    endless_loops: List[int] = field(default_factory=list)
+    loop_items: Dict[str, Tuple[int, Span]] = field(default_factory=dict)
+
+
+class HoldingMixin:
+    # ------------------------------------------------------------------ kinds of exception values
+    def exception_kind(self, value: cst.BaseExpression) -> str:
+        """"exception", "exc_info" or "traceback" when the value is one, else ""."""
+        if isinstance(value, cst.Name):
+            frame = self.function_frame()
+            return frame.exceptions.get(value.value, "") if frame is not None else ""
+        if isinstance(value, cst.Call) and self.qualify(value.func) == "sys.exc_info":
+            return "exc_info"
+        if isinstance(value, cst.Subscript):
+            return self._exc_info_element(value)
+        if isinstance(value, cst.Attribute) and value.attr.value in ("__traceback__", "tb_frame"):
+            return "traceback"
+        if self.qualify(value) in ("sys.last_traceback", "sys.last_value", "sys.last_exc"):
+            return "exception"
+        return ""
+
+    def _exc_info_element(self, value: cst.Subscript) -> str:
+        """``sys.exc_info()[2]``, ``exc_info[1]`` (a local or a parameter named for the triple)."""
+        base = value.value
+        is_triple = (isinstance(base, cst.Call) and self.qualify(base.func) == "sys.exc_info") or (
+            isinstance(base, cst.Name) and (base.value in _EXC_INFO_NAMES or self.exception_kind(base) == "exc_info"))
+        if not is_triple or len(value.slice) != 1 or not isinstance(value.slice[0].slice, cst.Index):
+            return "traceback" if is_triple else ""
+        index = value.slice[0].slice.value
+        position = index.value if isinstance(index, cst.Integer) else ""
+        return {"1": "exception", "2": "traceback"}.get(position, "")
+
+    def _stored_exception(self, ref: Ref, value: cst.BaseExpression, via: str, span: Span) -> None:
+        what = self.exception_kind(value) or self._exception_in_tuple(value)
+        if what and (ref.kind in ("self", "global") or via == "set"):
+            self.facts.stored_exceptions.append(StoredException(ref, what, via, self.current_function(), span))
+
+    def _exception_in_tuple(self, value: cst.BaseExpression) -> str:
+        """``(time.time(), exc)``: a tuple or list that carries an exception keeps it as well."""
+        if isinstance(value, (cst.Tuple, cst.List)):
+            for element in value.elements:
+                what = self.exception_kind(element.value)
+                if what:
+                    return what
+        return ""
+
+    # ------------------------------------------------------------------ locals that keep frames
+    def hold_state(self) -> Optional[HoldState]:
+        frame = self.function_frame()
+        return frame.hold if frame is not None else None
+
+    def note_local_binding(self, name: str, value: cst.BaseExpression, span: Span) -> None:
+        """A local bound to an exception of this frame, or to an item taken in an endless loop;
+        rebinding it to anything else (``err = None``) lets go."""
+        state = self.hold_state()
+        if state is None:
+            return
+        what = self.exception_kind(value)
+        if what and self._of_this_frame(value):
+            state.exception_locals[name] = (what, span)
+        else:
+            state.exception_locals.pop(name, None)
+        taken = value.expression if isinstance(value, cst.Await) else value
+        if state.endless_loops and isinstance(taken, cst.Call) and isinstance(taken.func, cst.Attribute) \
+                and taken.func.attr.value in _BLOCKING_TAKES:
+            state.loop_items[name] = (state.endless_loops[-1], span)
+        elif name in state.loop_items and _is_none(value):
+            state.loop_items.pop(name)
+
+    def _of_this_frame(self, value: cst.BaseExpression) -> bool:
+        """The exception being handled here — ``sys.exc_info()`` or the ``except … as e`` name —
+        whose traceback runs through this frame (an exception handed in does not)."""
+        if isinstance(value, cst.Subscript):
+            value = value.value
+        if isinstance(value, cst.Call):
+            return self.qualify(value.func) == "sys.exc_info"
+        frame = self.function_frame()
+        return isinstance(value, cst.Name) and frame is not None and value.value in frame.handler_names
+
+    def note_unpacked_exc_info(self, targets: Sequence[cst.BaseExpression], value: cst.BaseExpression,
+                               span: Span) -> bool:
+        """``exc, tb = sys.exc_info()[1:]`` / ``t, v, tb = sys.exc_info()``; True when handled."""
+        call, start = value, 0
+        if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Slice):
+            lower = value.slice[0].slice.lower
+            call, start = value.value, int(lower.value) if isinstance(lower, cst.Integer) else 0
+        if not (isinstance(call, cst.Call) and self.qualify(call.func) == "sys.exc_info"):
+            return False
+        state = self.hold_state()
+        frame = self.function_frame()
+        kinds = ("type", "exception", "traceback")[start:]
+        for target, what in zip(targets, kinds):
+            if isinstance(target, cst.Name) and frame is not None:
+                frame.assigned.add(target.value)
+                if what != "type":
+                    frame.exceptions[target.value] = what
+                    if state is not None:
+                        state.exception_locals[target.value] = (what, span)
+        return True
+
+    def note_released_local(self, name: str) -> None:
+        """``del tb`` / ``traceback.clear_frames(tb)``."""
+        state = self.hold_state()
+        if state is not None:
+            state.exception_locals.pop(name, None)
+            state.loop_items.pop(name, None)
+
+    def enter_endless_loop(self, node: cst.While) -> None:
+        state = self.hold_state()
+        if state is not None and isinstance(node.test, cst.Name) and node.test.value == "True":
+            state.endless_loops.append(id(node))
+
+    def leave_endless_loop(self, node: cst.While) -> None:
+        state = self.hold_state()
+        if state is None or not state.endless_loops or state.endless_loops[-1] != id(node):
+            return
+        state.endless_loops.pop()
+        for name, (loop, span) in list(state.loop_items.items()):
+            if loop == id(node):
+                del state.loop_items[name]
+                self.facts.frame_holds.append(FrameHold(function=self.current_function() or "", local=name,
+                                                        what="item", kind="last-item", span=span))
+
+    def flush_frame_holds(self, state: HoldState, function: str) -> None:
+        for name, (what, span) in state.exception_locals.items():
+            self.facts.frame_holds.append(FrameHold(function=function, local=name, what=what, kind="cycle",
+                                                    span=span))
+
+    # ------------------------------------------------------------------ objects made with self
+    def note_back_reference(self, ref: Ref, value: cst.BaseExpression, span: Span) -> None:
+        """``self.x = C(self)`` or ``C(cb=self.method)``, also through ``C(**kwargs)`` where
+        ``kwargs`` is a dict literal built just before."""
+        if ref.kind != "self" or not isinstance(value, cst.Call):
+            return
+        cls = self.qualify(value.func)
+        if not cls or cls.startswith(("self.", "cls.")) or not cls.rsplit(".", 1)[-1].lstrip("_")[:1].isupper():
+            return
+        for argument, handed in self._handed_self(value.args):
+            self.facts.back_references.append(BackReference(ref=ref, cls=cls, argument=argument, handed=handed,
+                                                            function=self.current_function(), span=span))
+
+    def _handed_self(self, args: Sequence[cst.Arg]):
+        self_name, _ = self._self_context()
+        if not self_name:
+            return
+        for position, arg in enumerate(args):
+            if arg.star == "**" and isinstance(arg.value, cst.Name):
+                yield from self._handed_in_dict(arg.value.value, self_name)
+                continue
+            handed = _self_or_method(arg.value, self_name)
+            if handed:
+                yield (arg.keyword.value if arg.keyword is not None else f"#{position}"), handed
+
+    def _handed_in_dict(self, name: str, self_name: str):
+        frame = self.function_frame()
+        local = frame.locals.get(name) if frame is not None else None
+        if local is None or not isinstance(local.value, cst.Dict):
+            return
+        for element in local.value.elements:
+            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                handed = _self_or_method(element.value, self_name)
+                key = element.key.evaluated_value
+                if handed and isinstance(key, str):
+                    yield key, handed
+
+
+def _self_or_method(value: cst.BaseExpression, self_name: str) -> str:
+    if isinstance(value, cst.Name) and value.value == self_name:
+        return "self"
+    if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == self_name:
+        return value.attr.value
+    return ""
+
+
+def _is_none(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
+
+
+def released_name(call: cst.Call, qualify) -> Optional[str]:
+    """The local a ``traceback.clear_frames(tb)`` call lets go of."""
+    if qualify(call.func) == "traceback.clear_frames" and call.args and isinstance(call.args[0].value, cst.Name):
+        return call.args[0].value.value
+    return None
