@@ -224,9 +224,23 @@ class Project:
         return [m for m in self.mutations.get(ref, ()) if m.op == "grow"]
 
     @cached_property
+    def attribute_assignments(self) -> List:
+        """Every ``self.x = …`` and ``obj.x = …`` of the project (AttrAssign records)."""
+        return [a for facts in self.modules for a in facts.attr_assigns]
+
+    @cached_property
+    def assignments_by_owner(self) -> Dict[str, List]:
+        """``self.x = …`` records by the class that owns ``x``."""
+        found: Dict[str, List] = defaultdict(list)
+        for assign in self.attribute_assignments:
+            if assign.ref.kind == "self":
+                found[assign.ref.owner].append(assign)
+        return found
+
+    @cached_property
     def constructed_attributes(self) -> Set[tuple]:
         """(class, attribute) pairs that a class fills with an object it builds itself."""
-        return {(a.ref.owner, a.ref.name) for facts in self.modules for a in facts.attr_assigns
+        return {(a.ref.owner, a.ref.name) for a in self.attribute_assignments
                 if a.ref.kind == "self" and a.value_class and not a.from_param}
 
     def owner_class(self, function: Optional[str]) -> Optional[str]:

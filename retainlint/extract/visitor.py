@@ -54,6 +54,9 @@ _MODULE_DUNDERS = {"__name__", "__qualname__", "__module__", "__file__", "__pack
 
 
 _BUILTINS = frozenset(dir(builtins))
+_SAFE_BUILTINS = frozenset({"len", "isinstance", "issubclass", "id", "hasattr", "callable", "type", "bool", "repr",
+                            "list", "tuple", "set", "frozenset", "dict", "sorted", "reversed", "min", "max", "any",
+                            "all", "enumerate", "zip", "range", "iter", "super", "getattr", "print"})
 # The flow event of a container operation: (op, names one entry) → kind.
 _FLOW_KIND = {("grow", True): "insert", ("grow", False): "insert", ("shrink", True): "release",
               ("shrink", False): "clear", ("reset", False): "clear", ("reset", True): "clear"}
@@ -914,7 +917,8 @@ class FactVisitor(HoldingMixin, cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        self.flow.mark_call()
+        if not self._cannot_fail(func):
+            self.flow.mark_call()
         released = released_name(node, self.qualify)
         if released:
             self.note_released_local(released)
@@ -948,6 +952,14 @@ class FactVisitor(HoldingMixin, cst.CSTVisitor):
             self._container_call(receiver_node, method, node)
         self._listener_call(receiver_node, receiver, method, node)
         self._logger_call(receiver_node, method, node)
+
+    def _cannot_fail(self, func: cst.BaseExpression) -> bool:
+        """Calls the flow graph does not count as ways to raise: container bookkeeping
+        (``s.add(x)``, ``d.pop(k, None)``) and builtins such as ``len`` and ``isinstance``."""
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            return method in self.kb.grow_methods or method in self.kb.shrink_methods or method in ("get", "copy")
+        return isinstance(func, cst.Name) and func.value in _SAFE_BUILTINS
 
     def _call_target(self, func: cst.BaseExpression) -> str:
         """What a call reaches, as far as this file tells (see :class:`retainlint.facts.Call`)."""

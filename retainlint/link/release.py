@@ -80,6 +80,7 @@ class ReleaseAnalysis:
             for flow in facts.flows:
                 self.flows[flow.function] = flow
         self._always_memo: Dict[Tuple[str, Ref, bool, bool], Tuple[bool, Tuple[Leak, ...]]] = {}
+        self._flags_memo: Dict[str, Set[str]] = {}
 
     # ------------------------------------------------------------------ indexes
     def _nodes(self, flow: FunctionFlow) -> Dict[int, int]:
@@ -313,7 +314,20 @@ class ReleaseAnalysis:
                 names.update(root for root in event.roots if root != "self")
         names.update(local for local, bound in flow.entry_locals if self._canonical(bound) == ref)
         names.update(flow.flags)
+        names.update(self._teardown_flags(flow.function))
         return names
+
+    def _teardown_flags(self, function: str) -> Set[str]:
+        """``self._closed`` and the like: attributes a teardown method of the class sets.  A
+        ``return`` under ``if self._closed:`` leaves nothing — teardown released it already."""
+        owner = self.project.owner_class(function)
+        if owner is None:
+            return set()
+        if owner not in self._flags_memo:
+            by_owner = self.project.assignments_by_owner
+            self._flags_memo[owner] = {f"self.{a.ref.name}" for member in self.project.family(owner)
+                                       for a in by_owner.get(member, ()) if a.function and self._is_teardown(a.function)}
+        return self._flags_memo[owner]
 
     @staticmethod
     def _keys_match(insert: FlowEvent, release: FlowEvent) -> bool:
