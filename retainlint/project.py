@@ -216,6 +216,20 @@ class Project:
 
         return find_unbounded(self)
 
+    def context_var(self, ref: Ref) -> Optional[Ref]:
+        """The ContextVar a ``.set()`` receiver names: itself, or for ``obj._last_seen`` the one
+        attribute of that name that any class binds to a ContextVar."""
+        if any(d.constructor in self.kb.context_vars for d in self.containers.get(ref, ())):
+            return ref
+        if ref.kind == "attr":
+            found = [r for r in self._context_var_refs if r.name == ref.name]
+            return found[0] if len(found) == 1 else None
+        return None
+
+    @cached_property
+    def _context_var_refs(self) -> List[Ref]:
+        return [r for r, defs in self.containers.items() if any(d.constructor in self.kb.context_vars for d in defs)]
+
     def creates_on_read(self, ref: Ref) -> bool:
         """A ``defaultdict``: reading a missing key (``d[k]``, ``d[k] += 1``) adds the entry."""
         return any(d.constructor == "collections.defaultdict" for d in self.containers.get(ref, ()))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional, Tuple
 
 from retainlint.checks.context import Context
+from retainlint.facts import Ref
 from retainlint.findings import Finding, Related
 from retainlint.graph import render_chain, short
 from retainlint.lifetime import object_lifetime
@@ -43,6 +44,84 @@ def reference_cycle(ctx: Context) -> Iterator[Finding]:
                    f"(it points back to the object that holds it)")
         related = tuple(Related(link.path, link.span, link.label) for link in cycle.links[1:])
         yield Finding("RL402", message, cycle.back.path, cycle.back.span, confidence, related=related)
+    yield from _constructor_cycles(ctx)
+
+
+def _constructor_cycles(ctx: Context) -> Iterator[Finding]:
+    """``self.parser = Parser(self)``: a cycle made through a constructor — never collected when
+    the new object is a C type outside the collector's reach."""
+    project = ctx.project
+    for facts in project.modules:
+        for back in facts.back_references:
+            cycle = _constructor_cycle(project, back)
+            if cycle is None:
+                continue
+            confidence, how, fix = cycle
+            owner = short(back.ref.owner)
+            given = "itself" if back.handed == "self" else f"its bound method {back.handed}()"
+            message = (f"{owner}.{back.ref.name} = {short(back.cls)}(…) hands the new object {given} and keeps it: "
+                       f"{owner} → {short(back.cls)} → {owner}; {how}. {fix}")
+            yield Finding("RL402", message, facts.path, back.span, confidence)
+
+
+def _constructor_cycle(project, back) -> Optional[Tuple[str, str, str]]:
+    """(confidence, what the cycle costs, the fix) — None when there is no cycle or it is broken."""
+    owner = back.ref.owner
+    if back.handed != "self" and not _binds_instance(project, owner, back.handed):
+        return None
+    breaker = _link_breaker(project, back.ref)
+    if breaker:
+        return None
+    ends = [m.rsplit(".", 1)[-1] for member in project.family(owner) for m in project.methods_of(member)
+            if m.rsplit(".", 1)[-1] in project.kb.link_breakers]
+    where = f"in {ends[0]}()" if ends else "when the object is done (close() or connection_lost())"
+    fix = f"Break the link {where} (self.{back.ref.name} = None) or hand it a weakref.proxy(self) / WeakMethod"
+    if back.cls in project.kb.uncollectable:
+        return ("high", f"{back.cls} does not take part in garbage collection, so this cycle is never freed and "
+                        f"every {short(owner)} ever made stays alive with all it holds", fix)
+    cls = project.resolve_class(back.cls)
+    if cls is None or not _keeps_argument(project, cls, back.argument):
+        return None
+    heavy = any(item.ref.owner in project.family(owner) | project.family(cls) for item in project.unbounded
+                if item.ref.kind == "self")
+    has_del = any(f"{m}.__del__" in project.functions for m in project.family(owner) | project.family(cls))
+    if has_del or heavy:
+        why = "a class in it defines __del__" if has_del else "a member holds a buffer that grows"
+        return ("medium", f"only the cyclic collector frees it, late, and {why}", fix)
+    return ("low", "only the cyclic collector frees it", fix)
+
+
+def _binds_instance(project, owner: str, method: str) -> bool:
+    """``self.method`` keeps ``self`` unless the method is a classmethod or a staticmethod."""
+    for member in project.family(owner):
+        fact = project.functions.get(f"{member}.{method}")
+        if fact is not None:
+            return not any(d.rsplit(".", 1)[-1] in ("classmethod", "staticmethod") for d in fact.decorators)
+    return False
+
+
+def _link_breaker(project, ref) -> Optional[str]:
+    """A method that drops the link when the object is done (``self.parser = None`` in
+    ``connection_lost()``)."""
+    for member in project.family(ref.owner):
+        for mutation in project.mutations.get(Ref("self", member, ref.name), ()):
+            name = (mutation.function or "").rsplit(".", 1)[-1]
+            if mutation.op == "reset" and (name in project.kb.link_breakers or name in project.kb.teardown_functions):
+                return mutation.function
+    return None
+
+
+def _keeps_argument(project, cls: str, argument: str) -> bool:
+    """The project class stores the parameter it is given on itself."""
+    init = next((f"{m}.__init__" for m in [cls] + project.ancestors(cls) if f"{m}.__init__" in project.functions), None)
+    if init is None:
+        return False
+    params = project.functions[init].params
+    name = argument
+    if argument.startswith("#"):
+        position = int(argument[1:]) + 1
+        name = params[position] if position < len(params) else ""
+    return any(a.param == name for a in project.assignments_by_owner.get(init.rsplit(".", 1)[0], ()) if a.function == init)
 
 
 _WHAT = {"exception": "an exception (its __traceback__ keeps every frame and local alive)",
@@ -57,6 +136,11 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
         for stored in facts.stored_exceptions:
             if project.function_kind(stored.function) in (MODULE, ONCE):
                 continue  # kept once (setup, test code): one exception, not one per failure
+            if stored.via == "set":
+                finding = _context_var_finding(ctx, facts.path, stored)
+                if finding is not None:
+                    yield finding
+                continue
             ref = stored.ref
             cleared = [m for m in project.mutations.get(ref, ()) if m.op in ("reset", "shrink")
                        and m.span != stored.span and project.function_kind(m.function) == PER_CALL]
@@ -73,3 +157,19 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
             message = (f"{_WHAT[stored.what]} is {into} and never cleared; {holder}. Keep the message "
                        f"(str(e), traceback.format_exc()) instead, or clear it when handled")
             yield Finding("RL403", message, facts.path, stored.span, confidence)
+
+
+def _context_var_finding(ctx: Context, path: str, stored) -> Optional[Finding]:
+    """``self._last_seen.set(exc)``: every context (thread, asyncio task) that ever set it keeps
+    its last exception, with the frames it holds, until the context ends or sets another."""
+    project = ctx.project
+    ref = project.context_var(stored.ref)
+    if ref is None:
+        return None
+    scope = {d.scope for d in project.containers.get(ref, ())}
+    lives_long = ref.kind == "global" or "class" in scope or \
+        object_lifetime(project, ctx.graph, ref.owner, []).confidence == "high"
+    message = (f"{_WHAT[stored.what]} is set on the context variable {ref.display()}: each context that sets it "
+               f"keeps its last one, with every frame and local it references, until it sets another. "
+               f"Keep a weakref.ref to it, or its summary (str(exc)), instead")
+    return Finding("RL403", message, path, stored.span, "high" if lives_long else "medium")

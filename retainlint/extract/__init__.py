@@ -70,9 +70,10 @@ def extract_source(text: str, path: str, module: str, knowledge: Knowledge,
     gets its chance with libcst, on a large stack."""
     try:
         python_tree: Optional[ast.AST] = ast.parse(text)
-        python_error: Optional[SyntaxError] = None
-    except SyntaxError as exc:
-        python_tree, python_error = None, exc
+        python_error: Optional[FileError] = None
+    except SyntaxError as exc:  # keep the report, not the exception: its traceback would pin this frame
+        python_tree = None
+        python_error = FileError(path, exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
     except (RecursionError, MemoryError):
         return FileError(path, 1, 1, "nesting too deep: CPython itself cannot parse this file")
     try:
@@ -82,8 +83,7 @@ def extract_source(text: str, path: str, module: str, knowledge: Knowledge,
             tree = with_deep_stack(lambda: cst.parse_module(text))
     except cst.ParserSyntaxError as exc:
         if python_error is not None:
-            return FileError(path, python_error.lineno or 1, python_error.offset or 1,
-                             f"syntax error: {python_error.msg}")
+            return python_error
         return FileError(path, exc.raw_line, exc.raw_column + 1,
                          f"cannot parse: CPython accepts this syntax but libcst does not ({exc.message})")
     except (RecursionError, MemoryError) as exc:

@@ -71,24 +71,13 @@ def combine(parts: Sequence[Key], text: str) -> Key:
     return _key(best.domain, best.what, text, roots)
 
 
-class KeyClassifier:
-    """Classifies key expressions in the scope the extractor is visiting.
+class KeyMixin:
+    """Classifies key expressions in the scope the extractor is visiting.  A mixin of the visitor
+    (not an object it keeps, which would tie the two in a cycle): it uses the visitor's
+    ``qualify``, ``_local_key`` (the key of what a local was assigned, None when the name is not a
+    local), ``_is_param``, ``_is_class_name`` and ``_self_context``."""
 
-    ``qualify`` resolves a dotted name through the imports; ``local_key`` gives the key of what a
-    local was assigned (None when the name is not a local of the current function);
-    ``is_param`` tells parameters; ``is_class`` names that resolve to a class.
-    """
-
-    def __init__(self, qualify: Callable[[cst.BaseExpression], str],
-                 local_key: Callable[[str], Optional[Key]], is_param: Callable[[str], bool],
-                 is_class: Callable[[str], bool], self_name: Callable[[], Optional[str]]) -> None:
-        self.qualify = qualify
-        self.local_key = local_key
-        self.is_param = is_param
-        self.is_class = is_class
-        self.self_name = self_name
-
-    def classify(self, expression: Optional[cst.BaseExpression]) -> Key:
+    def classify_key(self, expression: Optional[cst.BaseExpression]) -> Key:
         if expression is None:
             return _key(UNKNOWN, "", "")
         text = source_of(expression)
@@ -96,13 +85,13 @@ class KeyClassifier:
                 isinstance(expression, cst.FormattedString):
             return _key(BOUNDED, "a literal", text)
         if isinstance(expression, cst.FormattedString):
-            parts = [self.classify(p.expression) for p in expression.parts
+            parts = [self.classify_key(p.expression) for p in expression.parts
                      if isinstance(p, cst.FormattedStringExpression)]
             return combine(parts, text)
         if isinstance(expression, (cst.Tuple, cst.List)):
-            return combine([self.classify(e.value) for e in expression.elements], text)
+            return combine([self.classify_key(e.value) for e in expression.elements], text)
         if isinstance(expression, cst.BinaryOperation):
-            return combine([self.classify(expression.left), self.classify(expression.right)], text)
+            return combine([self.classify_key(expression.left), self.classify_key(expression.right)], text)
         if isinstance(expression, cst.Name):
             return self._name(expression.value, text)
         if isinstance(expression, cst.Attribute):
@@ -110,7 +99,7 @@ class KeyClassifier:
         if isinstance(expression, cst.Call):
             return self._call(expression, text)
         if isinstance(expression, cst.Await):
-            return self.classify(expression.expression)
+            return self.classify_key(expression.expression)
         if isinstance(expression, cst.Subscript):  # ``data["span_id"]``: named by its literal key
             return self._named_entry(_literal_key(expression), text, _roots(expression))
         return _key(UNKNOWN, text, text, _roots(expression))
@@ -118,16 +107,16 @@ class KeyClassifier:
     def _name(self, name: str, text: str) -> Key:
         if name in ("True", "False", "None"):
             return _key(BOUNDED, "a literal", text)
-        if name == self.self_name():
+        if name == self._self_context()[0]:
             return _key(SELF, "the object itself", text, (name,))  # one per instance: as often as they are made
-        local = self.local_key(name)
+        local = self._local_key(name)
         if local is not None:
             if identity_name(name) and local.domain in (UNKNOWN, PARAM, SLOT, EVENT):
                 return _key(EVENT, name, text, (name,) + local.roots)
             return Key(local.domain, local.what or name, text, (name,) + tuple(local.roots))
-        if name in _CLASS_NAMES or self.is_class(name):
+        if name in _CLASS_NAMES or self._is_class_name(name):
             return _key(BOUNDED, "a class", text, (name,))
-        if self.is_param(name):
+        if self._is_param(name):
             if identity_name(name) or _PER_EVENT_OBJECTS.match(name):
                 return _key(EVENT, name, text, (name,))
             return _key(PARAM, f"parameter '{name}'", text, (name,))
@@ -145,20 +134,20 @@ class KeyClassifier:
         base = dotted(expression.value)
         if base is not None:
             head = base.split(".", 1)[0]
-            if self.is_class(head) and (attribute.isupper() or attribute[:1].isupper()):
+            if self._is_class_name(head) and (attribute.isupper() or attribute[:1].isupper()):
                 return _key(BOUNDED, "an enum member or class constant", text)
             qualified = self.qualify(expression)
             if qualified.startswith(("os.environ", "settings.", "django.conf.settings")):
                 return _key(BOUNDED, "a configuration value", text)
-        if base is not None and base == self.self_name() and not identity_name(attribute):
+        if base is not None and base == self._self_context()[0] and not identity_name(attribute):
             return _key(SLOT, text, text, roots)  # a counter if something increments it: the link stage knows
         if identity_name(attribute):
             owner = base.rsplit(".", 1)[-1] if base else ""
-            what = f"{owner}.{attribute}" if owner and owner != self.self_name() else attribute
+            what = f"{owner}.{attribute}" if owner and owner != self._self_context()[0] else attribute
             return _key(EVENT, what, text, roots)
         if attribute in ("hex", "int", "urn", "bytes") and isinstance(expression.value, cst.Call):
             return self._call(expression.value, text)  # ``uuid4().hex``
-        inner = self.classify(expression.value)
+        inner = self.classify_key(expression.value)
         if inner.domain in (EVENT, CREATED) and attribute not in _NAME_ATTRIBUTES:
             return _key(inner.domain, f"{inner.what}.{attribute}", text, roots)
         if inner.domain == PARAM:
@@ -188,7 +177,7 @@ class KeyClassifier:
             what = "a counter" if name in ("len", "next") else f"{last}()"
             return _key(EVENT, what, text, roots)
         if name in _CONVERSIONS and call.args:
-            inner = self.classify(call.args[0].value)
+            inner = self.classify_key(call.args[0].value)
             return Key(inner.domain, inner.what, text, inner.roots)
         if name in _PER_CALL_OBJECTS or last in ("create_task", "ensure_future", "create_future", "start_soon"):
             return _key(EVENT, f"a task made by {last}()", text, roots)

@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 import libcst as cst
 
 from retainlint.extract.holding import HoldingMixin, HoldState, released_name
-from retainlint.extract.keys import KeyClassifier
+from retainlint.extract.keys import KeyMixin
 from retainlint.extract.locate import SMALL_STATEMENT_TYPES, STATEMENT_TYPES
 from retainlint.extract.recorder import FlowRecorder
 from retainlint.extract.names import (
@@ -111,7 +111,7 @@ class Frame:
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
 
 
-class FactVisitor(HoldingMixin, cst.CSTVisitor):
+class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
     def __init__(self, facts: ModuleFacts, knowledge: Knowledge, is_package: bool, locator) -> None:
         super().__init__()
         self.locator = locator
@@ -122,8 +122,6 @@ class FactVisitor(HoldingMixin, cst.CSTVisitor):
         self.module_classes: Dict[str, str] = {}
         self.statement_calls: Set[int] = set()
         self.flow = FlowRecorder()
-        self.keys = KeyClassifier(self.qualify, self._local_key, self._is_param, self._is_class_name,
-                                  lambda: self._self_context()[0])
         # id of an if-body → "once" (it runs once) or "dedup:<element>|<container>" (``if x not in c:``)
         self.guarded_blocks: Dict[int, str] = {}
         self.active_guards: List[Tuple[int, str]] = []
@@ -309,7 +307,7 @@ class FactVisitor(HoldingMixin, cst.CSTVisitor):
             element = ref is not None or element
         if ref is None:
             return
-        key_info = self.keys.classify(key) if key is not None else NO_KEY
+        key_info = self.classify_key(key) if key is not None else NO_KEY
         dedup = op == "grow" and f"dedup:{key_info.text}|{source_of(target)}" in {g for _, g in self.active_guards}
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
@@ -345,7 +343,7 @@ class FactVisitor(HoldingMixin, cst.CSTVisitor):
             return Key("unknown", name, name, (name,))
         self._classifying.add(name)
         try:
-            return self.keys.classify(local.value)
+            return self.classify_key(local.value)
         finally:
             self._classifying.discard(name)
 
@@ -845,7 +843,7 @@ class FactVisitor(HoldingMixin, cst.CSTVisitor):
     def _lookup(self, container: cst.BaseExpression, key: cst.BaseExpression) -> None:
         ref = self.ref_of(container)
         if ref is not None and ref.kind in ("self", "global"):
-            info = self.keys.classify(key)
+            info = self.classify_key(key)
             self.flow.event("lookup", ref, info.text, info.roots)
             self.facts.lookups.append(Mutation(ref=ref, op="lookup", method="[]", function=self.current_function(),
                                                in_loop=self.in_loop(), text_value=False, key=info, value="other",
@@ -1084,7 +1082,7 @@ class FactVisitor(HoldingMixin, cst.CSTVisitor):
                 if method in self.kb.shrink_methods:
                     ref = self.ref_of(receiver)
                     if ref is not None and ref.kind in ("self", "global"):
-                        key_info = self.keys.classify(key) if key is not None else NO_KEY
+                        key_info = self.classify_key(key) if key is not None else NO_KEY
                         self.facts.callable_releases.append(CallableRelease(
                             ref=ref, key=key_info.text, function=self.current_function(), callee=callee,
                             keyword=keyword, line=self.span(node).line))

@@ -1,0 +1,56 @@
+"""RL404 and RL405: locals that keep a frame, or what a frame took, alive.
+
+* RL404 — an exception of this very frame kept in a local (``exc, tb = sys.exc_info()[1:]``,
+  ``err = e``): the traceback holds the frame and the frame holds the local, a cycle that pins every
+  local of every frame involved until a full collection (``except … as e`` is safe: Python deletes
+  ``e`` at the end of the handler);
+* RL405 — an endless loop's variable holds the last item it took while it blocks for the next:
+  a worker that sits idle keeps its last job, with its arguments and result, indefinitely.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from retainlint.checks.context import Context
+from retainlint.findings import Finding
+from retainlint.link.callgraph import PER_CALL
+from retainlint.registry import check
+
+_KEPT = {"exception": "the exception being handled", "traceback": "the traceback being handled",
+         "exc_info": "sys.exc_info()"}
+
+
+@check("RL404")
+def exception_frame_cycle(ctx: Context) -> Iterator[Finding]:
+    project = ctx.project
+    by_function = {}
+    for facts in project.modules:
+        for hold in facts.frame_holds:
+            if hold.kind == "cycle":
+                by_function.setdefault((facts.path, hold.function), []).append(hold)
+    for (path, function), holds in by_function.items():
+        frequency = project.frequency(function)
+        confidence = "medium" if frequency.kind == PER_CALL and not frequency.assumed else "low"
+        names = " and ".join(h.local for h in holds)
+        what = _KEPT[holds[0].what]
+        label = project.function_label(function)
+        message = (f"{names} keep{'s' if len(holds) == 1 else ''} {what} in a local of {label}: its traceback "
+                   f"holds this frame and the frame holds {names}, a cycle that keeps every local of "
+                   f"{label} and of the frames it passed through until a full garbage collection; "
+                   f"del {', '.join(h.local for h in holds)} (or traceback.clear_frames(tb)) once handled")
+        yield Finding("RL404", message, path, holds[0].span, confidence)
+
+
+@check("RL405")
+def loop_keeps_last_item(ctx: Context) -> Iterator[Finding]:
+    project = ctx.project
+    for facts in project.modules:
+        for hold in facts.frame_holds:
+            if hold.kind != "last-item":
+                continue
+            label = project.function_label(hold.function)
+            message = (f"{hold.local} keeps the last item {label} took alive while it waits for the next one: an "
+                       f"idle worker pins its last job — arguments, result or exception — indefinitely; "
+                       f"del {hold.local} (or {hold.local} = None) once it is handled")
+            yield Finding("RL405", message, facts.path, hold.span, "medium")
