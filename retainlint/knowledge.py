@@ -97,6 +97,9 @@ class Knowledge:
         private = function_name.startswith("_") and not function_name.startswith("__")
         return bool(self._runs_once_re.match(function_name[1:] if private else function_name))
 
+    def is_context_var(self, constructor: str) -> bool:
+        return any(fnmatch.fnmatchcase(constructor, pattern) for pattern in self.context_vars)
+
     def is_configuration_api(self, function_name: str) -> bool:
         return bool(self._configuration_re.match(function_name))
 

@@ -219,7 +219,7 @@ class Project:
     def context_var(self, ref: Ref) -> Optional[Ref]:
         """The ContextVar a ``.set()`` receiver names: itself, or for ``obj._last_seen`` the one
         attribute of that name that any class binds to a ContextVar."""
-        if any(d.constructor in self.kb.context_vars for d in self.containers.get(ref, ())):
+        if any(self.kb.is_context_var(d.constructor) for d in self.containers.get(ref, ())):
             return ref
         if ref.kind == "attr":
             found = [r for r in self._context_var_refs if r.name == ref.name]
@@ -228,7 +228,7 @@ class Project:
 
     @cached_property
     def _context_var_refs(self) -> List[Ref]:
-        return [r for r, defs in self.containers.items() if any(d.constructor in self.kb.context_vars for d in defs)]
+        return [r for r, defs in self.containers.items() if any(self.kb.is_context_var(d.constructor) for d in defs)]
 
     def creates_on_read(self, ref: Ref) -> bool:
         """A ``defaultdict``: reading a missing key (``d[k]``, ``d[k] += 1``) adds the entry."""

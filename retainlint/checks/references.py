@@ -52,10 +52,12 @@ def _constructor_cycles(ctx: Context) -> Iterator[Finding]:
     the new object is a C type outside the collector's reach."""
     project = ctx.project
     for facts in project.modules:
+        seen = set()
         for back in facts.back_references:
             cycle = _constructor_cycle(project, back)
-            if cycle is None:
-                continue
+            if cycle is None or (back.ref, back.span) in seen:
+                continue  # one finding per object made, however many ways it is handed self
+            seen.add((back.ref, back.span))
             confidence, how, fix = cycle
             owner = short(back.ref.owner)
             given = "itself" if back.handed == "self" else f"its bound method {back.handed}()"

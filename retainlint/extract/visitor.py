@@ -373,7 +373,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             return ContainerKind("bytes" if is_bytes else "str", False, False, True)
         if isinstance(value, cst.Call):
             name = self.qualify(value.func)
-            if name in self.kb.context_vars:
+            if self.kb.is_context_var(name):
                 return ContainerKind(name, True, False, False)  # holds one value per context: not growth
             if name in self.kb.weak:
                 return ContainerKind(name, False, True, False)
