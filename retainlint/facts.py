@@ -303,7 +303,7 @@ class FlowNode:
     catch it).  Nodes that cannot raise have neither.
     """
 
-    kind: str  # entry | exit | error_exit | stmt | branch | loop | return | raise | yield
+    kind: str  # entry | exit | error_exit | stmt | branch | loop (for) | while | return | raise | yield
     line: int
     events: Tuple[int, ...] = ()  # indexes into FunctionFlow.events
     next: Tuple[int, ...] = ()
@@ -311,7 +311,7 @@ class FlowNode:
     on_cancel: Tuple[int, ...] = ()
     guard: Tuple[str, ...] = ()  # branch and while headers: names their test reads; return/raise
     # nodes: names read by the condition they sit under
-    inside: Tuple[int, ...] = ()  # branch and loop headers: the events of their arms
+    inside: Tuple[int, ...] = ()  # branch, loop and while headers: the events of their arms
     handler: bool = False  # inside an ``except`` handler (a rollback, not the normal path)
 
 

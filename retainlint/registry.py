@@ -31,6 +31,8 @@ def check(code: str) -> Callable[[CheckFunction], CheckFunction]:
 class Example:
     source: str
     note: str = ""
+    confidence: str = "medium"  # the confidence the example is checked at: a rule reported low by
+    # default shows its bad examples at "low"; good examples must stay silent at that level too
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Rule:
 
 
 def _examples(entries) -> Tuple[Example, ...]:
-    return tuple(Example(e["source"], e.get("note", "")) for e in entries)
+    return tuple(Example(e["source"], e.get("note", ""), e.get("confidence", "medium")) for e in entries)
 
 
 @lru_cache(maxsize=1)

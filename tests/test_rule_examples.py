@@ -1,7 +1,8 @@
 """Every rule's own bad and good examples (from rules/RLxxx.toml), run the way a user runs them.
 
 A bad example must produce exactly the findings its ``# expect:`` comments mark (code and line),
-at the default confidence; a good example must produce none at all.
+at the default confidence (or the lower one the example names, for a rule reported low); a good
+example must produce none at all at that confidence.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ from retainlint.registry import all_rules
 from tests.conftest import check_files, expected_findings
 
 CASES = [
-    pytest.param(rule.code, kind, example.source, id=f"{rule.code}-{kind}-{index}")
+    pytest.param(rule.code, kind, example.source, example.confidence, id=f"{rule.code}-{kind}-{index}")
     for rule in all_rules().values()
     for kind, examples in (("bad", rule.bad), ("good", rule.good))
     for index, example in enumerate(examples)
 ]
 
 
-@pytest.mark.parametrize("code, kind, source", CASES)
-def test_rule_example(tmp_path, code, kind, source):
+@pytest.mark.parametrize("code, kind, source, confidence", CASES)
+def test_rule_example(tmp_path, code, kind, source, confidence):
     source = textwrap.dedent(source).lstrip("\n")
-    findings = check_files(tmp_path, {"example.py": source}, warn_unused_ignores=True)
+    findings = check_files(tmp_path, {"example.py": source}, warn_unused_ignores=True, min_confidence=confidence)
     got = {(f.span.line, f.code) for f in findings}
     if kind == "bad":
         assert code in {c for _, c in expected_findings(source)}, "a bad example must mark its own rule"

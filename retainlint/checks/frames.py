@@ -14,7 +14,6 @@ from typing import Iterator
 
 from retainlint.checks.context import Context
 from retainlint.findings import Finding
-from retainlint.link.callgraph import PER_CALL
 from retainlint.registry import check
 
 _KEPT = {"exception": "the exception being handled", "traceback": "the traceback being handled",
@@ -30,8 +29,9 @@ def exception_frame_cycle(ctx: Context) -> Iterator[Finding]:
             if hold.kind == "cycle":
                 by_function.setdefault((facts.path, hold.function), []).append(hold)
     for (path, function), holds in by_function.items():
-        frequency = project.frequency(function)
-        confidence = "medium" if frequency.kind == PER_CALL and not frequency.assumed else "low"
+        # the cycle is collected eventually: what it costs is how much the frames hold until then,
+        # which the code does not show — a hazard to know of, not one that grows by itself
+        confidence = "low"
         names = " and ".join(h.local for h in holds)
         what = _KEPT[holds[0].what]
         label = project.function_label(function)

@@ -12,7 +12,7 @@ from retainlint.findings import Finding, Related
 from retainlint.lifetime import object_lifetime
 from retainlint.link.release import LEAKS, NEVER
 from retainlint.registry import check
-from retainlint.unbounded import EVENT, INSTANCE, TEXT, UNKNOWN, Unbounded, confidence
+from retainlint.unbounded import EVENT, INSTANCE, TEXT, Unbounded, confidence
 
 def holder_confidence(ctx: Context, item: Unbounded):
     """(confidence, reason, related) for a container's growth, from what it grows with and how
@@ -95,7 +95,7 @@ def entry_not_released_on_all_paths(ctx: Context) -> Iterator[Finding]:
 def _within_calls(item: Unbounded) -> Unbounded:
     """An entry added and released by the same function lives for one call: whatever its key,
     every call that leaks one leaves one more behind."""
-    if item.evidence != UNKNOWN or not all(leak.function == item.verdict.insertion[0] for leak in item.verdict.leaks):
+    if item.evidence == EVENT or not all(leak.function == item.verdict.insertion[0] for leak in item.verdict.leaks):
         return item
     first = replace(item.first, evidence=EVENT, why=f"{item.first.why}; one left behind per call that skips the release")
     return replace(item, first=first)

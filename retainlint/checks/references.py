@@ -84,12 +84,8 @@ def _constructor_cycle(project, back) -> Optional[Tuple[str, str, str]]:
     cls = project.resolve_class(back.cls)
     if cls is None or not _keeps_argument(project, cls, back.argument):
         return None
-    heavy = any(item.ref.owner in project.family(owner) | project.family(cls) for item in project.unbounded
-                if item.ref.kind == "self")
-    has_del = any(f"{m}.__del__" in project.functions for m in project.family(owner) | project.family(cls))
-    if has_del or heavy:
-        why = "a class in it defines __del__" if has_del else "a member holds a buffer that grows"
-        return ("medium", f"only the cyclic collector frees it, late, and {why}", fix)
+    if any(f"{m}.__del__" in project.functions for m in project.family(owner) | project.family(cls)):
+        return ("medium", "only the cyclic collector frees it, late, and a class in it defines __del__", fix)
     return ("low", "only the cyclic collector frees it", fix)
 
 

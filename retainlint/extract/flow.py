@@ -200,7 +200,7 @@ class FlowBuilder:
         return header, exits
 
     def _loop(self, statement, context: _Context) -> Tuple[int, List[int]]:
-        header = self._new("loop", statement, context)
+        header = self._new("while" if isinstance(statement, cst.While) else "loop", statement, context)
         if isinstance(statement, cst.While):
             self.nodes[header].guard = self._names(statement.test)
         after: List[int] = []

@@ -15,8 +15,9 @@ import libcst as cst
 
 from retainlint.facts import BackReference, FrameHold, Ref, Span, StoredException
 
-# Methods whose call blocks for the next item of work: ``item = queue.get()``.
-_BLOCKING_TAKES = {"get", "recv", "receive", "accept", "read_message", "get_message", "popleft", "pop", "next_event"}
+# Methods whose call blocks for the next item of work: ``item = queue.get()``, ``conn.recv()``.
+# ``get`` counts only as a queue's (no key argument, or ``block=``/``timeout=``) or when awaited.
+_BLOCKING_TAKES = {"recv", "receive", "accept", "read_message", "get_message", "next_event"}
 _EXC_INFO_NAMES = {"exc_info", "excinfo", "exc_info_tuple"}
 
 
@@ -88,9 +89,7 @@ class HoldingMixin:
             state.exception_locals[name] = (what, span)
         else:
             state.exception_locals.pop(name, None)
-        taken = value.expression if isinstance(value, cst.Await) else value
-        if state.endless_loops and isinstance(taken, cst.Call) and isinstance(taken.func, cst.Attribute) \
-                and taken.func.attr.value in _BLOCKING_TAKES:
+        if state.endless_loops and _blocking_take(value):
             state.loop_items[name] = (state.endless_loops[-1], span)
         elif name in state.loop_items and _is_none(value):
             state.loop_items.pop(name)
@@ -190,6 +189,23 @@ class HoldingMixin:
                 key = element.key.evaluated_value
                 if handed and isinstance(key, str):
                     yield key, handed
+
+
+def _blocking_take(value: cst.BaseExpression) -> bool:
+    """``queue.get()``, ``queue.get(block=True)``, ``await queue.get()``, ``sock.recv(…)``."""
+    awaited = isinstance(value, cst.Await)
+    call = value.expression if awaited else value
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        return False
+    method = call.func.attr.value
+    if method in _BLOCKING_TAKES:
+        return True
+    if method != "get":
+        return False
+    positional = [a for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value for a in call.args if a.keyword is not None}
+    return awaited and not call.args or not positional and (not keywords or keywords <= {"block", "timeout"}) \
+        or bool(keywords & {"block", "timeout"})
 
 
 def _self_or_method(value: cst.BaseExpression, self_name: str) -> str:

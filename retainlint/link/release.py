@@ -192,17 +192,23 @@ class ReleaseAnalysis:
                          and self._keys_match(flow.events[site.event], s.flow.events[s.event])]
         if same_function:
             return self._paths(ref, flow, site, exceptions=True)
-        leaks = self._family_leaks(ref, flow.function)
+        leaks: List[Leak] = []
+        rollback = [s for s in counted if s.flow is flow and flow.nodes[s.node].handler
+                    and s.flow.events[s.event].kind == "release"
+                    and self._keys_match(flow.events[site.event], s.flow.events[s.event])]
+        if rollback:  # released only when the work fails: every failure must reach the release
+            leaks += self._paths(ref, flow, site, exceptions=True, normal=False)
+        leaks += self._family_leaks(ref, flow.function)
         if stored:
             leaks += self._object_leaks(ref, stored)
         return leaks
 
     # ------------------------------------------------------------------ paths in one function
     def _paths(self, ref: Ref, flow: FunctionFlow, site: Optional[_Site], exceptions: bool,
-               work_only: bool = False) -> List[Leak]:
+               work_only: bool = False, normal: bool = True) -> List[Leak]:
         """Ways out of ``flow`` from the insertion (or the entry) that pass no release.
 
-        ``work_only`` counts only the exceptions of the work a run does — its awaits and calls of
+        ``normal=False`` looks at failures only (the release is a rollback); ``work_only`` counts only the exceptions of the work a run does — its awaits and calls of
         its own methods — not those of every small call around it."""
         start_nodes = list(flow.nodes[site.node].next) if site is not None else [ENTRY]
         if site is not None and self._covers_after(ref, flow, site):
@@ -219,13 +225,15 @@ class ReleaseAnalysis:
             node = flow.nodes[index]
             if index in (EXIT, ERROR_EXIT):
                 leak = self._leak_at_exit(flow, index, origin, exceptions)
+                if leak is not None and not normal and origin[0] not in ("exception", "cancel"):
+                    leak = None  # a rollback: the entry is meant to live on when the work succeeds
                 if leak is not None:
                     leaks.setdefault((leak.text, leak.line), leak)
                 continue
             if index != ENTRY and self._covers(ref, flow, node):
                 continue
-            if node.kind == "return" and relevant & set(node.guard):
-                continue  # ``if span is None: return``: nothing of this entry is left
+            if node.kind in ("return", "raise") and relevant & set(node.guard):
+                continue  # ``if span is None: return``, ``if self._closed: raise …``: nothing is left
             if node.kind == "raise" and not exceptions:
                 continue
             returned = ("return", node.line) if node.kind == "return" else origin
@@ -265,7 +273,7 @@ class ReleaseAnalysis:
         return any(self._is_release_event(ref, flow, flow.events[e]) for e in later)
 
     def _covers(self, ref: Ref, flow: FunctionFlow, node) -> bool:
-        events = node.events + (node.inside if node.kind in ("branch", "loop") else ())
+        events = node.events + (node.inside if node.kind in ("branch", "loop", "while") else ())
         return any(self._is_release_event(ref, flow, flow.events[e]) for e in events)
 
     def _is_release_event(self, ref: Ref, flow: FunctionFlow, event: FlowEvent) -> bool:
@@ -469,9 +477,11 @@ class ReleaseAnalysis:
         for node in flow.nodes:
             if site.event not in node.inside:
                 continue
-            if node.kind == "loop":
+            if node.kind == "loop":  # ``for key in expired: del self._cache[key]``
                 return True
-            if "len" in node.guard and texts & set(node.guard):
+            if node.kind == "while" and texts & set(node.guard):  # ``while self._cache: …popitem()``
+                return True
+            if "len" in node.guard and texts & set(node.guard):  # ``if len(self._cache) > 1000:``
                 return True
         return False
 
