@@ -78,10 +78,6 @@ def entry_not_released_on_all_paths(ctx: Context) -> Iterator[Finding]:
                      and g.mutation.span.line == line), item.first.mutation)
         path = project.path_of(function, "")
         level, reason, related = holder_confidence(ctx, _within_calls(item))
-        if verdict.teardown and level != "high":
-            # what the paths leave behind goes when the holder closes: bounded by its life, which
-            # nothing shows to be the process's
-            level = "low"
         released = sorted({project.function_label(f) for f, _ in verdict.releases})
         where = f" (it is released in {', '.join(released)})" if released else ""
         leaks = "; ".join(leak.text for leak in verdict.leaks)

@@ -51,7 +51,6 @@ class Verdict:
     releases: Tuple[Tuple[str, int], ...] = ()  # (function, line) of the releases seen
     leaks: Tuple[Leak, ...] = ()
     note: str = ""  # why teardown-only releases do not count, or what ends the entry's life
-    teardown: bool = False  # something empties the container when its holder ends (close, shutdown)
 
 
 @dataclass(frozen=True)
@@ -180,8 +179,7 @@ class ReleaseAnalysis:
             leaks = self._leaks_of(ref, site, counted, stored)
             if leaks:
                 event = site.flow.events[site.event]
-                return Verdict(LEAKS, (site.flow.function, event.line), released_at, tuple(leaks),
-                               teardown=bool(teardown))
+                return Verdict(LEAKS, (site.flow.function, event.line), released_at, tuple(leaks))
         return Verdict(RELEASED, releases=released_at)
 
     def _leaks_of(self, ref: Ref, site: _Site, counted: List[_Site], stored: Set[Tuple[str, str]]) -> List[Leak]:
