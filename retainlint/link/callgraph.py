@@ -65,6 +65,7 @@ class CallGraph:
             for call in facts.calls:
                 for callee in self.resolve(call.caller, call.target):
                     self._add(call, callee)
+        self._link_wrappers()
 
     # ------------------------------------------------------------------ resolution
     def resolve(self, caller: Optional[str], target: str) -> List[str]:
@@ -138,6 +139,31 @@ class CallGraph:
         else:  # several calls: the most frequent one counts
             data["in_loop"] = data["in_loop"] or call.in_loop
             data["guarded"] = data["guarded"] and call.guarded
+
+    def _link_wrappers(self) -> None:
+        """A decorator's wrapper runs whenever a function it decorates is called: the decorated
+        function passes its frequency on to the wrapper (``@traced`` on a method called per chunk
+        makes ``traced``'s ``wrapper`` run per chunk)."""
+        project = self.project
+        for function in project.functions.values():
+            for decorator in function.decorators:
+                for wrapper in self._wrappers_of(decorator):
+                    if not self.graph.has_edge(function.qualname, wrapper):
+                        self.graph.add_edge(function.qualname, wrapper, line=0, in_loop=False, guarded=False)
+
+    def _wrappers_of(self, decorator: str) -> List[str]:
+        """The closures a decorator (or the decorator a factory returns) hands back."""
+        project = self.project
+        found = []
+        outer = project.functions.get(decorator)
+        for factory in ([outer] if outer else []):
+            for name in factory.returns:
+                inner = project.functions.get(f"{factory.qualname}.{name}")
+                if inner is None:
+                    continue
+                nested = [project.functions.get(f"{inner.qualname}.{n}") for n in inner.returns]
+                found += [f.qualname for f in nested if f is not None] or [inner.qualname]
+        return found
 
     # ------------------------------------------------------------------ queries
     def callers(self, function: str) -> List[str]:
