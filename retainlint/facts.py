@@ -59,6 +59,7 @@ class FunctionFact:
     body_statements: int  # statements other than docstring, return, global, pass
     returns: Tuple[str, ...]  # names of nested functions it returns (decorator factories)
     span: Span
+    generator: bool = False  # its body yields
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,11 @@ def loop_keeps_last_item(ctx: Context) -> Iterator[Finding]:
             if hold.kind != "last-item":
                 continue
             label = project.function_label(hold.function)
+            fact = project.functions.get(hold.function)
+            # a thread that blocks on a queue is the classic idle worker; a coroutine or a generator
+            # streaming items is usually cancelled or finished when its stream ends
+            worker = hold.what == "item" and fact is not None and not fact.generator
             message = (f"{hold.local} keeps the last item {label} took alive while it waits for the next one: an "
                        f"idle worker pins its last job — arguments, result or exception — indefinitely; "
                        f"del {hold.local} (or {hold.local} = None) once it is handled")
-            yield Finding("RL405", message, facts.path, hold.span, "medium")
+            yield Finding("RL405", message, facts.path, hold.span, "medium" if worker else "low")

@@ -54,8 +54,10 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
         return Verdict("RL202", "low", chain)  # named as setup code: it says it runs once
     if per_call and _module_function(project, listener):
         return Verdict("RL202", "low", chain)  # the same module-level function again: it pins nothing new
+    if per_call and not listener.in_loop and frequency.assumed:
+        return Verdict("RL202", "low", chain)  # only "a public function may be called again" says it repeats
     if per_call and target == "global":
-        return Verdict("RL202", "medium" if frequency.assumed and not listener.in_loop else "high", chain)
+        return Verdict("RL202", "high", chain)
     if per_call and target == "self_attr":
         return Verdict("RL202", "medium", chain)
     if target == "global":

@@ -146,7 +146,7 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
                 continue
             if ref.kind == "global":
                 # a list of them grows; a single slot pins the last one (and its frames) until the next
-                confidence = "high" if stored.via == "element" else "medium"
+                confidence = "high" if stored.via == "element" else "low"
                 holder = f"module global {ref.name} lives as long as the process"
             else:
                 lifetime = object_lifetime(project, ctx.graph, ref.owner, [])

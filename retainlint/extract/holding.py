@@ -28,7 +28,7 @@ class HoldState:
 
     exception_locals: Dict[str, Tuple[str, Span]] = field(default_factory=dict)
     endless_loops: List[int] = field(default_factory=list)
-    loop_items: Dict[str, Tuple[int, Span]] = field(default_factory=dict)
+    loop_items: Dict[str, Tuple[int, Span, bool]] = field(default_factory=dict)  # loop, where, awaited
 
 
 class HoldingMixin:
@@ -90,7 +90,7 @@ class HoldingMixin:
         else:
             state.exception_locals.pop(name, None)
         if state.endless_loops and _blocking_take(value):
-            state.loop_items[name] = (state.endless_loops[-1], span)
+            state.loop_items[name] = (state.endless_loops[-1], span, isinstance(value, cst.Await))
         elif name in state.loop_items and _is_none(value):
             state.loop_items.pop(name)
 
@@ -142,11 +142,12 @@ class HoldingMixin:
         if state is None or not state.endless_loops or state.endless_loops[-1] != id(node):
             return
         state.endless_loops.pop()
-        for name, (loop, span) in list(state.loop_items.items()):
+        for name, (loop, span, awaited) in list(state.loop_items.items()):
             if loop == id(node):
                 del state.loop_items[name]
                 self.facts.frame_holds.append(FrameHold(function=self.current_function() or "", local=name,
-                                                        what="item", kind="last-item", span=span))
+                                                        what="awaited item" if awaited else "item",
+                                                        kind="last-item", span=span))
 
     def flush_frame_holds(self, state: HoldState, function: str) -> None:
         for name, (what, span) in state.exception_locals.items():

@@ -40,6 +40,8 @@ _PER_CALL_OBJECTS = {
 _PER_EVENT_OBJECTS = re.compile(
     r"^(request|req|response|resp|conn|connection|task|future|fut|message|msg|event|span|run|job|session|"
     r"stream|chunk|packet|record|call|transaction|txn|websocket|ws|client_socket|sock|peer)$")
+# Parameters that hold a function or a class: their identities are as many as the program defines.
+_CALLABLE_NAMES = re.compile(r"^(func|fn|function|endpoint|handler|callback|view|method|cls|klass|target|hook)$")
 _CLASS_NAMES = {"cls", "klass", "class_", "type_", "typ", "kls", "model", "model_class", "subclass"}
 _NAME_ATTRIBUTES = {"__name__", "__qualname__", "__module__", "__class__", "name"}
 _CONVERSIONS = {"str", "int", "repr", "hash", "tuple", "frozenset", "bytes", "float", "abs"}
@@ -172,6 +174,9 @@ class KeyMixin:
             return _key(BOUNDED, "a class", text, roots)
         if name == "next" and not _counter_argument(call):
             return _key(UNKNOWN, text, text, roots)  # ``next(w for w in pool if …)`` picks, it does not count
+        if name == "id" and call.args and isinstance(call.args[0].value, cst.Name) and \
+                _CALLABLE_NAMES.match(call.args[0].value.value):
+            return _key(BOUNDED, "the identity of a function or class", text, roots)  # ``id(endpoint)``
         if name in _IDENTITY_CALLS or last in ("uuid4", "uuid1", "monotonic", "perf_counter") or \
                 _IDENTITY_CALL_NAME.search(last):
             what = "a counter" if name in ("len", "next") else f"{last}()"

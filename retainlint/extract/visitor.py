@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
@@ -106,6 +106,8 @@ class Frame:
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
     hold: HoldState = field(default_factory=HoldState)  # locals that keep this frame or an item alive
     handler_names: Set[str] = field(default_factory=set)  # ``except … as e`` names seen so far
+    generator: bool = False  # the body yields
+    fact_index: int = -1  # where its FunctionFact is in facts.functions
     methods: Set[str] = field(default_factory=set)  # class frame: the names its body defines
     # Records about bare names that are globals unless the function binds them later.
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
@@ -521,7 +523,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             qualname, name, parent.qualname if in_class else None, decorator_names,
             first, param_names, parent.kind == "function", body_statements, returns, self.span(node)))
 
-        frame = Frame("function", qualname)
+        frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1)
         if in_class and not is_static:
             frame.self_name, frame.class_qualname = first, parent.qualname
             frame.is_classmethod = is_classmethod or name in ("__init_subclass__", "__new__", "__class_getitem__")
@@ -555,6 +557,8 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             self.facts.flows.append(flow)
         frame = self.stack.pop()
         self.flush_frame_holds(frame.hold, frame.qualname)
+        if frame.generator and frame.fact_index >= 0:
+            self.facts.functions[frame.fact_index] = replace(self.facts.functions[frame.fact_index], generator=True)
         for name, record in frame.pending:
             if name not in frame.assigned and name not in frame.params:
                 record()
@@ -1042,6 +1046,9 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         self._escapes(node.value, "return")
 
     def visit_Yield(self, node: cst.Yield) -> None:
+        frame = self.function_frame()
+        if frame is not None:
+            frame.generator = True
         if isinstance(node.value, cst.BaseExpression):
             self._mark_use(node.value, "return")
             self._escapes(node.value, "return")
