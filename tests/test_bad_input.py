@@ -81,17 +81,15 @@ def test_unreadable_file(tmp_path, invoke):
 
 def test_unreadable_file_as_root(tmp_path, monkeypatch):
     """Root can read anything, so simulate the OS refusing the read."""
-    from pathlib import Path
-
     from retainlint.extract import extract_file
     from retainlint.knowledge import load_knowledge
 
     (tmp_path / "secret.py").write_text("x = 1\n")
 
-    def refuse(self):
+    def refuse(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr("retainlint.readfile.os.open", refuse)
     error = extract_file(tmp_path / "secret.py", "secret.py", load_knowledge())
     assert error.render() == "secret.py:1:1: error: permission denied: cannot read the file"
 

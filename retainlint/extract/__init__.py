@@ -7,6 +7,7 @@ large project holds one tree at a time.
 from __future__ import annotations
 
 import ast
+import errno
 import io
 import os
 import sys
@@ -23,7 +24,10 @@ from retainlint.extract.names import module_name_for
 from retainlint.extract.suppressions import scan_suppressions
 from retainlint.extract.visitor import FactVisitor
 from retainlint.facts import ModuleFacts
+from retainlint.internal import internal_error_message
 from retainlint.knowledge import Knowledge
+from retainlint.lines import count_lines, line_starts
+from retainlint.readfile import FileTooLarge, NotRegularFile, read_regular_file
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 T = TypeVar("T")
@@ -31,12 +35,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class FileError:
-    """A file that could not be checked, with the reason a person can act on."""
+    """A file that could not be checked, with the reason a person can act on.  ``internal``
+    marks a bug in retainlint met while processing the file (the run then exits with 2)."""
 
     path: str
     line: int
     col: int
     reason: str
+    internal: bool = False
 
     def render(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: error: {self.reason}"
@@ -140,35 +146,52 @@ def with_deep_stack(function: Callable[[], T]) -> T:
 def _visit(tree: cst.Module, text: str, path: str, module: str, knowledge: Knowledge, is_package: bool,
            locator) -> ModuleFacts:
     facts = ModuleFacts(path=path, module=module)
-    facts.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    facts.lines = count_lines(text)
     facts.suppressions = scan_suppressions(text)
     tree.visit(FactVisitor(facts, knowledge, is_package, locator))
     locator.finish()
     return facts
 
 
-def extract_file(path: Path, display: str, knowledge: Knowledge,
-                 module: Optional[str] = None) -> Union[ModuleFacts, FileError]:
-    """Read, decode and extract one file; every failure becomes a FileError naming the reason."""
+def read_source(path: Path, display: str) -> Union[bytes, FileError]:
+    """The bytes of a source file, or why they cannot be had.  Never blocks: a FIFO, socket or
+    device is refused before anything is read from it."""
     try:
         if path.is_symlink() and not path.exists():
             return FileError(display, 1, 1, f"broken symbolic link (points to {os.readlink(path)})")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return FileError(display, 1, 1,
-                             f"file too large to check ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
-        data = path.read_bytes()
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except FileTooLarge as exc:
+        return FileError(display, 1, 1, f"file too large to check ({exc.size:,} bytes; the limit is {exc.limit:,})")
+    except NotRegularFile:
+        return FileError(display, 1, 1, "not a regular file (a FIFO, socket or device): skipped")
     except FileNotFoundError:
         return FileError(display, 1, 1, "no such file")
     except PermissionError:
         return FileError(display, 1, 1, "permission denied: cannot read the file")
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return FileError(display, 1, 1, "symbolic link loop: cannot be resolved")
         return FileError(display, 1, 1, f"cannot read the file: {exc.strerror or exc}")
+
+
+def extract_file(path: Path, display: str, knowledge: Knowledge,
+                 module: Optional[str] = None) -> Union[ModuleFacts, FileError]:
+    """Read, decode and extract one file; every failure becomes a FileError naming the reason,
+    a bug in retainlint included (one file's bug must not lose the run)."""
+    data = read_source(path, display)
+    if isinstance(data, FileError):
+        return data
     if b"\x00" in data:
         return FileError(display, 1, 1, "binary file: contains NUL bytes")
     try:
         text = decode_source(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
-        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
+        line = len(line_starts(data[: getattr(exc, "start", 0)].decode("latin-1")))
         return FileError(display, line, 1, f"cannot decode the file: {exc}")
-    return extract_source(text, display, module or module_name(path), knowledge, path.name.startswith("__init__."))
+    try:
+        return extract_source(text, display, module or module_name(path), knowledge,
+                              path.name.startswith("__init__."))
+    except MemoryError:
+        return FileError(display, 1, 1, "out of memory while analysing this file")
+    except Exception as exc:  # a bug in retainlint, reported as such
+        return FileError(display, 1, 1, internal_error_message(exc), internal=True)

@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from retainlint.facts import Span
+from retainlint.lines import line_starts
 
 _EMPTY_MODULE = cst.Module(body=[])
 
@@ -45,11 +46,7 @@ class LocatorMismatch(Exception):
 class _Offsets:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.line_starts = [0]
-        position = text.find("\n")
-        while position >= 0:
-            self.line_starts.append(position + 1)
-            position = text.find("\n", position + 1)
+        self.line_starts = line_starts(text)
 
     def span(self, start: int, end: int) -> Span:
         line = bisect.bisect_right(self.line_starts, start)
