@@ -16,9 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-from retainlint.extract import decode_source
+from retainlint.extract import MAX_FILE_BYTES, decode_source
 from retainlint.facts import ModuleFacts, Span
 from retainlint.findings import Finding
+from retainlint.lines import split_lines
+from retainlint.readfile import read_regular_file
 
 
 def enclosing_scope(facts: ModuleFacts, line: int) -> str:
@@ -47,11 +49,11 @@ def span_text(lines: Sequence[str], span: Span) -> str:
     return " ".join(text.split())
 
 
-def _read_lines(path: str) -> List[str]:
+def source_lines(path: str) -> List[str]:
+    """The lines of a checked file as CPython numbers them ([] if it cannot be read now)."""
     try:
-        with open(path, "rb") as handle:
-            return decode_source(handle.read()).splitlines()
-    except (OSError, UnicodeDecodeError, SyntaxError):
+        return split_lines(decode_source(read_regular_file(path, MAX_FILE_BYTES)))
+    except (OSError, UnicodeDecodeError, SyntaxError, LookupError):
         return []
 
 
@@ -72,7 +74,7 @@ def with_fingerprints(findings: Sequence[Finding], modules: Sequence[ModuleFacts
         facts = by_path.get(finding.path)
         scope = enclosing_scope(facts, finding.span.line) if facts is not None else ""
         if finding.path not in sources:
-            sources[finding.path] = _read_lines(finding.path)
+            sources[finding.path] = source_lines(finding.path)
         statement = span_text(sources[finding.path], finding.span)
         identity = "\0".join([finding.code, relative_path(finding.path, root), scope, statement])
         seen[identity] += 1
