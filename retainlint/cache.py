@@ -7,12 +7,13 @@ knowledge in use and the source of the extractor itself, so an upgrade, a develo
 extraction or a configuration change never reads stale facts.
 
 Entries live under ``.retainlint_cache/facts/`` at the project root (which ignores itself in
-git), one JSON file per key: ``{"tool": "retainlint", "format": FORMAT_VERSION, "facts": [...]}``
-with the facts encoded by :mod:`retainlint.codec`.  The folder is in the checked repository, so
-its contents are untrusted: an entry is read only if it is a regular file (never through a
-symbolic link, never a FIFO), no larger than a bound derived from the source's size, and decodes
-to exactly the shape the fact types describe.  Anything else — a planted pickle, random bytes, a
-truncated or flipped entry, deep nesting, wrong types — is a miss and the file is parsed again.
+git), one file per key: a JSON header line ``{"tool": "retainlint", "format": FORMAT_VERSION,
+"sha256": "…"}`` and then the facts as JSON, encoded by :mod:`retainlint.codec`, whose SHA-256
+the header gives.  The folder is in the checked repository, so its contents are untrusted: an
+entry is read only if it is a regular file (never through a symbolic link, never a FIFO), no
+larger than a bound derived from the source's size, its digest matches, and it decodes to exactly
+the shape the fact types describe.  Anything else — a planted pickle, random bytes, a truncated
+or flipped entry, deep nesting, wrong types — is a miss and the file is parsed again.
 
 Entries not used for :data:`PRUNE_AFTER_DAYS` days are deleted (at most once a day, at the end
 of a run); ``retainlint clean`` deletes the whole folder.
@@ -58,6 +59,10 @@ def _extractor_digest() -> str:
     return digest.hexdigest()
 
 
+def _header(payload: bytes) -> dict:
+    return {"tool": "retainlint", "format": FORMAT_VERSION, "sha256": hashlib.sha256(payload).hexdigest()}
+
+
 def entry_limit(source_bytes: int) -> int:
     """The largest entry accepted for (or written for) a source of this size."""
     return min(ENTRY_BASE_BYTES + ENTRY_BYTES_PER_SOURCE_BYTE * source_bytes, MAX_ENTRY_BYTES)
@@ -94,11 +99,10 @@ class FactsCache:
         entry = self._file(key)
         try:
             data = read_regular_file(entry, entry_limit(source_bytes), follow_symlinks=False)
-            document = json.loads(data)
-            if (type(document) is not dict or document.get("tool") != "retainlint"
-                    or document.get("format") != FORMAT_VERSION or set(document) != {"tool", "format", "facts"}):
+            header, _, payload = data.partition(b"\n")
+            if json.loads(header) != _header(payload):
                 return None
-            facts = decode(ModuleFacts, document["facts"])
+            facts = decode(ModuleFacts, json.loads(payload))
         except (OSError, ValueError, TypeError, RecursionError, MemoryError):
             return None  # ValueError covers DecodeError, JSON and Unicode errors
         self._touch(entry)
@@ -107,8 +111,8 @@ class FactsCache:
 
     def put(self, key: str, facts: ModuleFacts, source_bytes: int) -> None:
         target = self._file(key)
-        data = json.dumps({"tool": "retainlint", "format": FORMAT_VERSION, "facts": encode(ModuleFacts, facts)},
-                          separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        payload = json.dumps(encode(ModuleFacts, facts), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        data = json.dumps(_header(payload)).encode("ascii") + b"\n" + payload
         if len(data) > entry_limit(source_bytes):
             return  # would be refused when read
         try:

@@ -3,6 +3,7 @@ and the cache is data that is checked, never code: whatever an entry holds, it i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -59,8 +60,9 @@ def test_entries_are_versioned_json(tmp_path):
     _run(tmp_path)
     entries = _entries(tmp_path)
     assert len(entries) == 3
-    document = json.loads(entries[0].read_text(encoding="utf-8"))
-    assert document["tool"] == "retainlint" and document["format"] == 2 and isinstance(document["facts"], list)
+    header, payload = entries[0].read_bytes().split(b"\n", 1)
+    assert json.loads(header) == {"tool": "retainlint", "format": 2, "sha256": hashlib.sha256(payload).hexdigest()}
+    assert isinstance(json.loads(payload), list)
 
 
 def test_changed_file_is_parsed_again_and_still_linked(tmp_path, monkeypatch):
@@ -95,25 +97,34 @@ def _flip(data: bytes, index: int) -> bytes:
     return data[:index] + bytes([data[index] ^ 0x20]) + data[index + 1:]
 
 
+def _entry(payload: bytes, **header) -> bytes:
+    """An entry with a digest that matches: what someone who knows the format could plant."""
+    fields = {"tool": "retainlint", "format": 2, "sha256": hashlib.sha256(payload).hexdigest(), **header}
+    return json.dumps(fields).encode() + b"\n" + payload
+
+
 def _payloads(marker: Path, real: bytes):
-    facts = json.loads(real)["facts"]
-    wrong = json.loads(real)
-    wrong["facts"][-1] = True  # ``lines`` must be an int, not a bool
+    payload = real.split(b"\n", 1)[1]
+    wrong = json.loads(payload)
+    wrong[-1] = True  # ``lines`` must be an int, not a bool
+    misshapen = json.loads(payload)
+    misshapen[2] = ["x"]  # a string where a FunctionFact goes
     return {
         "pickle that runs code": pickle.dumps(_Planted(marker)),
+        "pickle after a valid header": _entry(pickle.dumps(_Planted(marker))),
         "random bytes": os.urandom(4096),
         "truncated": real[: len(real) // 2],
         "flipped bytes": _flip(_flip(real, len(real) // 3), len(real) // 2),
-        "deep nesting": b"[" * 200_000 + b"]" * 200_000,
-        "wrong types": json.dumps(wrong).encode(),
-        "old format version": json.dumps({"tool": "retainlint", "format": 1, "facts": facts}).encode(),
-        "extra keys": json.dumps({"tool": "retainlint", "format": 2, "facts": facts, "x": 1}).encode(),
-        "a string where a record goes": real.replace(b'[[', b'["x",', 1),
-        "big within the file limit": b"[" + b"0," * 3_000_000 + b"0]",
+        "deep nesting": _entry(b"[" * 200_000 + b"]" * 200_000),
+        "wrong types": _entry(json.dumps(wrong).encode()),
+        "old format version": _entry(payload, format=1),
+        "extra keys": _entry(payload, x=1),
+        "a string where a record goes": _entry(json.dumps(misshapen).encode()),
+        "big within the file limit": _entry(b"[" + b"0," * 3_000_000 + b"0]"),
     }
 
 
-@pytest.mark.parametrize("name", ["pickle that runs code", "random bytes", "truncated", "flipped bytes",
+@pytest.mark.parametrize("name", ["pickle that runs code", "pickle after a valid header", "random bytes", "truncated", "flipped bytes",
                                   "deep nesting", "wrong types", "old format version", "extra keys",
                                   "a string where a record goes", "big within the file limit"])
 def test_planted_entries_are_misses_that_run_nothing(tmp_path, name):

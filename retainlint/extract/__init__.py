@@ -6,8 +6,8 @@ large project holds one tree at a time.
 
 from __future__ import annotations
 
-import ast
 import errno
+import gc
 import io
 import os
 import sys
@@ -15,10 +15,13 @@ import threading
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, TypeVar, Union
+from contextlib import contextmanager
+from functools import partial
+from typing import Callable, Iterator, Optional, TypeVar, Union
 
 import libcst as cst
 
+from retainlint.extract.budget import MAX_STATEMENT_BYTES, plan_parse, whole_plan
 from retainlint.extract.locate import LocatorMismatch, MetadataLocator, StatementLocator
 from retainlint.extract.names import module_name_for
 from retainlint.extract.suppressions import scan_suppressions
@@ -70,47 +73,73 @@ def decode_source(data: bytes) -> str:
 
 def extract_source(text: str, path: str, module: str, knowledge: Knowledge,
                    is_package: bool = False) -> Union[ModuleFacts, FileError]:
+    """Facts of one module's source, or why it cannot be analysed."""
+    with _collector_paused():
+        return _extract(text, path, module, knowledge, is_package)
+
+
+def _extract(text: str, path: str, module: str, knowledge: Knowledge,
+             is_package: bool) -> Union[ModuleFacts, FileError]:
     """CPython's parser goes first: it refuses pathologically nested code cleanly, where libcst's
-    native parser can crash the process, and its statement positions are reused for locating.
-    Code that CPython rejects only as a syntax error (newer syntax than this interpreter) still
-    gets its chance with libcst, on a large stack."""
+    native parser can crash the process; its statement positions are reused for locating, and it
+    plans how a large file is parsed within the memory budget (see :mod:`.budget`).  Code that
+    CPython rejects only as a syntax error (newer syntax than this interpreter) still gets its
+    chance with libcst, whole, on a large stack."""
+    python_error: Optional[SyntaxError] = None
     try:
-        python_tree: Optional[ast.AST] = ast.parse(text)
-        python_error: Optional[SyntaxError] = None
+        plan = plan_parse(text)
+        if plan is None:
+            plan = whole_plan(text)
     except SyntaxError as exc:
-        python_tree, python_error = None, exc
+        plan, python_error = None, exc
     except (RecursionError, MemoryError):
         return FileError(path, 1, 1, "nesting too deep: CPython itself cannot parse this file")
+    if plan is not None and plan.too_large is not None:
+        line, size = plan.too_large
+        return FileError(path, line, 1, f"statement too large to analyse ({size:,} bytes of source; the limit "
+                                        f"is {MAX_STATEMENT_BYTES:,} per top-level statement)")
+    visit = partial(_visit, text=text, path=path, module=module, knowledge=knowledge, is_package=is_package)
+
+    def analyse() -> ModuleFacts:
+        if plan is not None:
+            def parse_group(index: int) -> cst.Module:
+                start, end = plan.chunks[index]
+                return cst.parse_module(plan.text[start:end])
+
+            try:
+                return visit(parse_group, len(plan.chunks), StatementLocator(plan.text, plan.extents, original=text))
+            except LocatorMismatch:
+                pass
+        tree = cst.parse_module(plan.text if plan is not None else text)
+        return visit(lambda index: tree, 1, MetadataLocator(tree))
+
     try:
-        if python_tree is not None:
-            tree = cst.parse_module(text)
-        else:
-            tree = with_deep_stack(lambda: cst.parse_module(text))
+        try:
+            return analyse() if plan is not None else with_deep_stack(analyse)
+        except RecursionError:
+            return with_deep_stack(analyse)
     except cst.ParserSyntaxError as exc:
         if python_error is not None:
             return FileError(path, python_error.lineno or 1, python_error.offset or 1,
                              f"syntax error: {python_error.msg}")
         return FileError(path, exc.raw_line, exc.raw_column + 1,
                          f"cannot parse: CPython accepts this syntax but libcst does not ({exc.message})")
-    except (RecursionError, MemoryError) as exc:
-        return FileError(path, 1, 1, f"cannot parse: {type(exc).__name__} (nesting too deep or file too large)")
-
-    def analyse() -> ModuleFacts:
-        if python_tree is not None:
-            try:
-                return _visit(tree, text, path, module, knowledge, is_package, StatementLocator(text, python_tree))
-            except LocatorMismatch:
-                pass
-        return _visit(tree, text, path, module, knowledge, is_package, MetadataLocator(tree))
-
-    try:
-        return analyse()
-    except RecursionError:
-        pass
-    try:
-        return with_deep_stack(analyse)
     except RecursionError:
         return FileError(path, 1, 1, "cannot analyse: nesting too deep even with a larger stack")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a tree is built and visited.  libcst makes millions of
+    objects and no cycles, so the collector only rescans them, ever more of them: 40 % of the time
+    of a large file.  Reference counting still frees each tree; the collector resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 DEEP_STACK_BYTES = 512 * 1024 * 1024
@@ -143,12 +172,24 @@ def with_deep_stack(function: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-def _visit(tree: cst.Module, text: str, path: str, module: str, knowledge: Knowledge, is_package: bool,
-           locator) -> ModuleFacts:
+def _visit(parse_group: Callable[[int], cst.Module], groups: int, locator, text: str, path: str, module: str,
+           knowledge: Knowledge, is_package: bool) -> ModuleFacts:
+    """One pass over the module, parsed whole (one group) or as consecutive groups of top-level
+    statements.  Groups are parsed when needed and dropped when visited; the module-level
+    pre-pass (``visit_Module``) first sees every group, as it would see the whole module."""
     facts = ModuleFacts(path=path, module=module)
     facts.lines = count_lines(text)
     facts.suppressions = scan_suppressions(text)
-    tree.visit(FactVisitor(facts, knowledge, is_package, locator))
+    visitor = FactVisitor(facts, knowledge, is_package, locator)
+    if groups == 1:
+        parse_group(0).visit(visitor)
+    else:
+        for index in range(groups):
+            visitor.visit_Module(parse_group(index))
+        for index in range(groups):
+            for statement in parse_group(index).body:
+                statement.visit(visitor)
+            visitor.statement_calls.clear()  # ids of the dropped tree's nodes will be reused
     locator.finish()
     return facts
 
