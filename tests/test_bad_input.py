@@ -164,3 +164,13 @@ def test_what_libcst_cannot_parse_says_so(tmp_path, invoke):
     result = run_with(tmp_path, invoke, lambda d: (d / "generated.py").write_text(_concatenated(5_000)))
     assert "error: cannot parse: CPython accepts this syntax but libcst does not" in result.stderr
     assert len(_stdout_json(result)) == 1
+
+
+def test_compiler_warnings_about_checked_code_are_not_printed(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "odd.py").write_text('x = "a"()\ny = "\\d"\n')
+    result = subprocess.run([sys.executable, "-W", "default", "-m", "retainlint", "check", str(tmp_path), "--no-cache"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == ""

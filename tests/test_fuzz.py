@@ -4,10 +4,14 @@ retainlint fail with an internal error.  bench/fuzz.py runs the same for as long
 from __future__ import annotations
 
 import hypothesmith
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retainlint.selfcheck import check_program
+
+# hypothesmith compiles what it generates, and CPython warns about ``"a"()`` when it does.
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 
 PROGRAMS = st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node())
 
