@@ -16,6 +16,7 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 
 from retainlint.cache import FactsCache
 from retainlint.checks.context import Context
+from retainlint.collector import collector_paused
 from retainlint.config import Settings, per_file_ignored
 from retainlint.discovery import SourceFile, discover
 from retainlint.extract import FileError, extract_file, module_name, read_source
@@ -182,8 +183,9 @@ def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) ->
     reported = [m for m in modules if only is None or os.path.abspath(m.path) in only]
     result = RunResult(errors=errors, files=len(reported) + len(errors), lines=sum(m.lines for m in reported))
     codes = selected_codes(settings)
-    findings = _filter(analyse(modules, knowledge, codes), modules, settings, codes)
-    if only is not None:
-        findings = [f for f in findings if os.path.abspath(f.path) in only]
-    result.findings = with_fingerprints(sorted(findings, key=Finding.sort_key), modules, settings.root)
+    with collector_paused():  # see retainlint.collector: linking a large project is millions of objects
+        findings = _filter(analyse(modules, knowledge, codes), modules, settings, codes)
+        if only is not None:
+            findings = [f for f in findings if os.path.abspath(f.path) in only]
+        result.findings = with_fingerprints(sorted(findings, key=Finding.sort_key), modules, settings.root)
     return result

@@ -7,7 +7,6 @@ large project holds one tree at a time.
 from __future__ import annotations
 
 import errno
-import gc
 import io
 import os
 import sys
@@ -15,12 +14,12 @@ import threading
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from contextlib import contextmanager
 from functools import partial
-from typing import Callable, Iterator, Optional, TypeVar, Union
+from typing import Callable, Optional, TypeVar, Union
 
 import libcst as cst
 
+from retainlint.collector import collector_paused
 from retainlint.extract.budget import MAX_STATEMENT_BYTES, plan_parse, whole_plan
 from retainlint.extract.locate import LocatorMismatch, MetadataLocator, StatementLocator
 from retainlint.extract.names import module_name_for
@@ -74,7 +73,7 @@ def decode_source(data: bytes) -> str:
 def extract_source(text: str, path: str, module: str, knowledge: Knowledge,
                    is_package: bool = False) -> Union[ModuleFacts, FileError]:
     """Facts of one module's source, or why it cannot be analysed."""
-    with _collector_paused():
+    with collector_paused():
         return _extract(text, path, module, knowledge, is_package)
 
 
@@ -126,20 +125,6 @@ def _extract(text: str, path: str, module: str, knowledge: Knowledge,
                          f"cannot parse: CPython accepts this syntax but libcst does not ({exc.message})")
     except RecursionError:
         return FileError(path, 1, 1, "cannot analyse: nesting too deep even with a larger stack")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a tree is built and visited.  libcst makes millions of
-    objects and no cycles, so the collector only rescans them, ever more of them: 40 % of the time
-    of a large file.  Reference counting still frees each tree; the collector resumes after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 DEEP_STACK_BYTES = 512 * 1024 * 1024
