@@ -160,3 +160,15 @@ def test_sigint_during_a_parallel_run_exits_130(tmp_path):
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130
     assert "Traceback" not in stderr and "retainlint: interrupted" in stderr
+
+
+def test_a_deep_inheritance_chain_is_linked_in_time(tmp_path):
+    """2,000 classes each deriving from the one before took 85 s: Project.ancestors tested
+    membership in a list and was recomputed for every question.  Now a few seconds; the timeout
+    only catches a return of the quadratic (or worse) behaviour."""
+    classes = ["class C0:\n    pass\n"] + [f"class C{i}(C{i - 1}):\n    def f(self, x):\n        self.items = []\n"
+                                             for i in range(1, 2_000)]
+    (tmp_path / "chain.py").write_text("\n".join(classes))
+    result = subprocess.run([sys.executable, "-m", "retainlint", "check", str(tmp_path), "--no-cache", "-q"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
