@@ -174,7 +174,7 @@ def _visit(parse_group: Callable[[int], cst.Module], groups: int, locator, text:
         for index in range(groups):
             for statement in parse_group(index).body:
                 statement.visit(visitor)
-            visitor.statement_calls.clear()  # ids of the dropped tree's nodes will be reused
+            visitor.forget_nodes()  # the dropped tree's ids will be reused
     locator.finish()
     return facts
 
