@@ -38,7 +38,7 @@ class Early:
         self.rows.append(event)  # noqa: RL101
 
     def on_y(self, event):
-        self.rows.append(sorted([{numbers}]))
+        self.rows.append(sorted(event))
 
 
 @decorator(1)

@@ -97,22 +97,22 @@ def test_suppression_text_inside_strings_is_not_a_comment(tmp_path):
 
         # retainlint: ignore-file
         """
-        _A = {}
-        _B = {}
+        _A = set()
+        _B = set()
 
-        def put(k):
-            _A[k] = "# noqa"
-            _B[k] = "# retainlint: ignore[RL301]"  # a real comment without a marker
+        def handle(request):
+            _A.add(request.key); note = "# noqa"
+            _B.add(request.key); note = "# retainlint: ignore[RL301]"  # a real comment without a marker
     '''})
     assert [(f.span.line, f.code) for f in findings] == [(9, "RL301"), (10, "RL301")]
 
 
 def test_suppression_comment_after_a_string_with_a_hash(tmp_path):
     findings = check_files(tmp_path, {"a.py": '''
-        _A = {}
+        _A = set()
 
-        def put(k):
-            _A[k] = "#"  # noqa: RL301
+        def handle(request):
+            _A.add(request.key); note = "#"  # noqa: RL301
     '''})
     assert findings == []
 
