@@ -14,7 +14,7 @@ process, printing its maximum resident set size and wall time:
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -76,13 +76,14 @@ FILES = {"generated": generated, "functions": functions, "literal": literal}
 
 def measure(path: Path) -> tuple:
     """(max RSS in MB, seconds) of one check of the file in a process of its own."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "retainlint", "check", str(path), "--no-cache", "--exit-zero", "-q"],
-                   stdout=subprocess.DEVNULL, check=True)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(peak, before) / 1024, seconds
+    process = subprocess.Popen([sys.executable, "-m", "retainlint", "check", str(path), "--no-cache", "--exit-zero",
+                                "-q"], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own peak, not the largest child's so far
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"retainlint failed on {path} with exit code {process.returncode}")
+    return usage.ru_maxrss / 1024, time.perf_counter() - start
 
 
 def main() -> None:
