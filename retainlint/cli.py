@@ -1,14 +1,15 @@
-"""The command line: ``retainlint check``, ``retainlint rule CODE``, ``retainlint rules``.
+"""The command line: ``retainlint check``, ``graph``, ``clean``, ``rule CODE``, ``rules``.
 
 Exit codes follow ruff: 0 nothing found, 1 findings (or files that could not be checked),
-2 usage, configuration or internal error.
+2 usage, configuration or internal error, and 130 when interrupted (Ctrl-C), as shells expect.
+An internal error is one line naming the file or stage and asking for a bug report; the other
+files are still checked and reported, and the exit code is 2.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections import Counter
 from pathlib import Path
 from typing import List, NoReturn, Optional, Sequence
@@ -16,10 +17,13 @@ from typing import List, NoReturn, Optional, Sequence
 import click
 
 from retainlint import __version__
+from retainlint.cache import CACHE_DIR
+from retainlint.cache import clean as clean_cache
 from retainlint.config import CONFIDENCES, ConfigError, Settings, load_settings
 from retainlint.engine import RunResult, extract_project, run
 from retainlint.graph import ReferenceGraph
 from retainlint.graph_export import FORMATS, export_graph
+from retainlint.internal import internal_error_message
 from retainlint.knowledge import load_knowledge
 from retainlint.project import Project
 from retainlint.registry import all_rules, matching_codes
@@ -28,7 +32,7 @@ from retainlint.baseline import prune_baseline as prune_baseline_file
 from retainlint.diff import DiffError, changed_lines, touches
 from retainlint.report import ReportContext, format_names, render
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _split(values: Sequence[str]) -> List[str]:
@@ -45,6 +49,8 @@ def _apply_options(settings: Settings, select, ignore, extend_select, exclude, e
                    min_confidence) -> Settings:
     if select:
         settings.select = _split(select)
+        if not settings.select:
+            raise ConfigError("--select: no rule selector given (to select every rule: --select RL)")
     if extend_select:
         settings.extend_select += _split(extend_select)
     if ignore:
@@ -79,14 +85,34 @@ def _statistics(result: RunResult) -> str:
     return "\n".join(f"{count:5}  {code}  {rules[code].name}" for code, count in sorted(counts.items()))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Ctrl-C ends a command with 130 and one line, not click's "Aborted!" and 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("retainlint: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+def _internal_error(where: str, exc: Exception) -> NoReturn:
+    click.echo(f"retainlint: {where}: {internal_error_message(exc)}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="retainlint")
 def cli() -> None:
     """Find retention hazards: memory a long-running Python process never gives back."""
 
 
+# Paths are not checked by click: an unreadable or special file gets its own line from the run.
+PATHS = click.Path(readable=False)
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PATHS)
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (RL2, RL201); replaces the default.")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection.")
@@ -129,10 +155,8 @@ def check(paths, select, ignore, extend_select, exclude, extend_exclude, output_
         _fail(str(exc))
     try:
         result = run(paths, settings, jobs)
-    except Exception:  # pragma: no cover - a bug in retainlint, reported as such
-        click.echo("retainlint: internal error (please report it with this trace):", err=True)
-        click.echo(traceback.format_exc(), err=True)
-        sys.exit(EXIT_ERROR)
+    except Exception as exc:  # a bug in retainlint that no one file's extraction contained
+        _internal_error("while linking and checking", exc)
     if write_baseline_path:
         try:
             write_baseline(Path(write_baseline_path), result.findings, settings.root)
@@ -145,9 +169,14 @@ def check(paths, select, ignore, extend_select, exclude, extend_exclude, output_
     if entries is not None:
         result.findings, matched = apply_baseline(result.findings, entries)
         if prune_baseline:
-            dropped = prune_baseline_file(Path(baseline_path), entries, matched)
+            try:
+                dropped = prune_baseline_file(Path(baseline_path), entries, matched)
+            except OSError as exc:
+                _fail(f"{baseline_path}: cannot rewrite the baseline: {exc.strerror or exc}")
             click.echo(f"Pruned {dropped} stale entries from {baseline_path}.", err=True)
     _report(result, settings, output_format, output_file, statistics, quiet)
+    if any(error.internal for error in result.errors):
+        sys.exit(EXIT_ERROR)
     if exit_zero or not (result.findings or result.errors):
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS)
@@ -179,7 +208,7 @@ def _report(result: RunResult, settings: Settings, output_format: Optional[str],
 
 
 @cli.command("graph")
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PATHS)
 @click.option("--format", "graph_format", type=click.Choice(sorted(FORMATS)), default="dot", show_default=True)
 @click.option("--only-hazards", is_flag=True, help="Only the retention chains and reference cycles.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
@@ -195,14 +224,41 @@ def graph_command(paths, graph_format, only_hazards, config_path, output_file) -
     modules, errors = extract_project(paths, settings, knowledge)
     for error in errors:
         click.echo(error.render(), err=True)
-    graph = ReferenceGraph(Project(modules, knowledge))
-    text = FORMATS[graph_format](export_graph(graph, only_hazards))
+    try:
+        graph = ReferenceGraph(Project(modules, knowledge))
+        text = FORMATS[graph_format](export_graph(graph, only_hazards))
+    except Exception as exc:  # a bug in retainlint
+        _internal_error("while building the graph", exc)
     if output_file:
-        with open(output_file, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+        try:
+            with open(output_file, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+        except OSError as exc:
+            _fail(f"{output_file}: cannot write the graph: {exc.strerror or exc}")
     else:
         click.echo(text)
+    if any(error.internal for error in errors):
+        sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if errors else EXIT_CLEAN)
+
+
+@cli.command("clean")
+@click.argument("paths", nargs=-1, type=PATHS)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file to use.")
+def clean_command(paths, config_path) -> None:
+    """Delete the cache (.retainlint_cache) of the project of PATHS (default: the current folder)."""
+    roots = set()
+    for path in list(paths) or ["."]:
+        try:
+            roots.add(load_settings([path], config_path).root)
+        except ConfigError as exc:
+            _fail(str(exc))
+    for root in sorted(roots):
+        try:
+            removed = clean_cache(root)
+        except OSError as exc:
+            _fail(f"{root / CACHE_DIR}: cannot remove the cache: {exc.strerror or exc}")
+        click.echo(f"Removed {removed}." if removed else f"No cache in {root}.", err=True)
 
 
 def rule_text(code: str) -> str:

@@ -63,9 +63,17 @@ def _listener_entry(entry: Any, where: str) -> Dict[str, Any]:
 def _bounded_entry(entry: Any, where: str) -> Any:
     if isinstance(entry, str):
         return entry
-    if isinstance(entry, dict) and isinstance(entry.get("name"), str) and set(entry) <= {"name", "argument", "position"}:
-        return entry
-    raise ConfigError(f"{where}: expected a dotted name or a table with name, argument, position")
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a dotted name or a table with name, argument, position")
+    known = {"name": str, "argument": str, "position": int}
+    for key, value in entry.items():
+        if key not in known:
+            raise ConfigError(f"{where}.{key}: unknown key (known: argument, name, position)")
+        if not isinstance(value, known[key]) or isinstance(value, bool):
+            raise ConfigError(f"{where}.{key}: expected {known[key].__name__}, got {type(value).__name__}")
+    if "name" not in entry:
+        raise ConfigError(f"{where}: a bounded constructor needs 'name' (its dotted name)")
+    return entry
 
 
 def _api(value: Any, where: str) -> Dict[str, Any]:

@@ -1,28 +1,36 @@
 """Which files a run checks: ``*.py`` and ``*.pyi`` under the given paths, minus what is excluded.
 
-Skipped always: version-control folders, virtual environments (any folder with ``pyvenv.cfg``),
-build output, caches, ``node_modules``, ``site-packages``; then whatever ``.gitignore`` files and
-the ``exclude``/``extend-exclude`` globs say.  Paths named explicitly are always checked, the
-way pre-commit passes them.
+Skipped always: version-control folders, virtual environments (any folder with ``pyvenv.cfg``,
+and any folder named ``.venv``), build output, caches, ``node_modules``, ``site-packages``; then
+whatever ``.gitignore`` files and the ``exclude``/``extend-exclude`` globs say.  Paths named
+explicitly are always checked, the way pre-commit passes them.
+
+Discovery only looks (``stat``); it never opens a file, since opening a FIFO blocks.  Only
+regular files are checked: a FIFO, socket or device, a broken symbolic link or a link loop, a
+folder it may not read — each gets one line naming the path and the reason, and the walk goes on.
+Symbolic links to folders are not followed (they could lead back up the tree).
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from retainlint.extract import FileError
 from retainlint.gitignore import GitIgnore, is_ignored
 
 DEFAULT_EXCLUDES = (
-    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules",
+    ".git", ".hg", ".svn", ".bzr", ".venv", ".tox", ".nox", "__pycache__", "node_modules",
     "build", "dist", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
     "*.egg-info", ".retainlint_cache", "__pypackages__",
 )
 SOURCE_SUFFIXES = (".py", ".pyi")
+NOT_REGULAR = "not a regular file (a FIFO, socket or device): skipped"
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ def _excluded(path: Path, root: Path, globs: Sequence[str]) -> bool:
     name = path.name
     try:
         relative = path.resolve().relative_to(root).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         relative = path.as_posix()
     return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(relative, g.rstrip("/") + "/*")
                for g in globs)
@@ -54,16 +62,38 @@ def _parent_ignores(folder: Path) -> List[GitIgnore]:
     Outside a git repository only the checked folders' own ``.gitignore`` files count.
     """
     current = folder.resolve()
-    if (current / ".git").exists():
+    if _exists(current / ".git"):
         return []
     chain = []
     while current.parent != current:
         current = current.parent
         chain.append(current)
-        if (current / ".git").exists():
+        if _exists(current / ".git"):
             ignores = [GitIgnore.load(f) for f in reversed(chain)]
             return [i for i in ignores if i is not None]
     return []
+
+
+def _exists(path: Path) -> bool:
+    """Like ``Path.exists``, but a path that may not be looked at does not exist."""
+    try:
+        return os.path.lexists(path) and path.exists()
+    except OSError:
+        return False
+
+
+def _unreachable(path: Path, exc: OSError) -> Optional[str]:
+    """Why a path cannot be checked, from the error its ``stat`` raised."""
+    if isinstance(exc, FileNotFoundError):
+        try:
+            return f"broken symbolic link (points to {os.readlink(path)})"
+        except OSError:
+            return None  # gone since the folder was listed: nothing to check
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop: cannot be resolved"
+    if isinstance(exc, PermissionError):
+        return "permission denied: cannot look at this path"
+    return f"cannot look at this path: {exc.strerror or exc}"
 
 
 def discover(paths: Iterable[str], root: Path, excludes: Sequence[str]) -> Tuple[List[SourceFile], List[FileError]]:
@@ -73,14 +103,19 @@ def discover(paths: Iterable[str], root: Path, excludes: Sequence[str]) -> Tuple
     root = root.resolve()
     for raw in paths:
         path = Path(raw)
-        if path.is_symlink() and not path.exists():
-            errors.append(FileError(raw, 1, 1, f"broken symbolic link (points to {os.readlink(path)})"))
-        elif path.is_file():
-            files.append(SourceFile(path, display_path(path)))
-        elif path.is_dir():
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            reason = _unreachable(path, exc) if os.path.islink(path) or not isinstance(exc, FileNotFoundError) \
+                else "no such file or directory"
+            errors.append(FileError(raw, 1, 1, reason or "no such file or directory"))
+            continue
+        if stat.S_ISDIR(mode):
             _walk(path, root, globs, _parent_ignores(path), files, errors)
+        elif stat.S_ISREG(mode):
+            files.append(SourceFile(path, display_path(path)))
         else:
-            errors.append(FileError(raw, 1, 1, "no such file or directory"))
+            errors.append(FileError(raw, 1, 1, NOT_REGULAR))
     unique = {}
     for source in files:
         unique.setdefault(os.path.abspath(source.path), source)
@@ -93,26 +128,31 @@ def _walk(folder: Path, root: Path, globs: Sequence[str], ignores: List[GitIgnor
     if own is not None:
         ignores = ignores + [own]
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
     except OSError as exc:
-        errors.append(FileError(display_path(folder), 1, 1, f"cannot read the folder: {exc.strerror or exc}"))
+        reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+        errors.append(FileError(display_path(folder), 1, 1, f"cannot read the folder: {reason}"))
         return
     for entry in entries:
         path = Path(entry.path)
+        is_source = entry.name.endswith(SOURCE_SUFFIXES)
         try:
-            is_dir = entry.is_dir()
             is_link = entry.is_symlink()
-        except OSError:
+            mode = entry.stat().st_mode
+        except OSError as exc:
+            reason = _unreachable(path, exc) if is_source else None
+            if reason and not _excluded(path, root, globs) and not is_ignored(ignores, path, False):
+                errors.append(FileError(display_path(path), 1, 1, reason))
             continue
+        is_dir = stat.S_ISDIR(mode)
         if _excluded(path, root, globs) or is_ignored(ignores, path, is_dir):
             continue
         if is_dir:
-            if is_link or (path / "pyvenv.cfg").exists():
-                continue
-            _walk(path, root, globs, ignores, files, errors)
-        elif entry.name.endswith(SOURCE_SUFFIXES):
-            if is_link and not path.exists():
-                errors.append(FileError(display_path(path), 1, 1,
-                                        f"broken symbolic link (points to {os.readlink(path)})"))
-            else:
+            if not is_link and not _exists(path / "pyvenv.cfg"):
+                _walk(path, root, globs, ignores, files, errors)
+        elif is_source:
+            if stat.S_ISREG(mode):
                 files.append(SourceFile(path, display_path(path)))
+            else:
+                errors.append(FileError(display_path(path), 1, 1, NOT_REGULAR))

@@ -7,6 +7,7 @@ so the parent never holds a syntax tree.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -15,9 +16,10 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 
 from retainlint.cache import FactsCache
 from retainlint.checks.context import Context
+from retainlint.collector import collector_paused
 from retainlint.config import Settings, per_file_ignored
 from retainlint.discovery import SourceFile, discover
-from retainlint.extract import FileError, extract_file, module_name
+from retainlint.extract import FileError, extract_file, module_name, read_source
 from retainlint.extract.suppressions import FILE_LINE, SuppressionTracker
 from retainlint.facts import ModuleFacts, Span
 from retainlint.findings import Finding, at_least
@@ -46,7 +48,9 @@ _WORKER_KNOWLEDGE: Optional[Knowledge] = None
 
 
 def _worker_init(api: Mapping) -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool and exits with 130."""
     global _WORKER_KNOWLEDGE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_KNOWLEDGE = load_knowledge(api)
 
 
@@ -65,6 +69,13 @@ def unique_module_names(sources: Sequence[SourceFile]) -> List[str]:
     return [name if counts[name] == 1 else f"{name}@{source.display}" for name, source in zip(names, sources)]
 
 
+def worker_count(jobs: Optional[int], files: int) -> int:
+    """Worker processes for a run: what was asked (default: every CPU), but never more than the
+    CPUs or the files — each worker holds a parsed tree, so idle ones only cost memory."""
+    cpus = os.cpu_count() or 1
+    return max(1, min(jobs or cpus, cpus, files))
+
+
 def extract_all(sources: Sequence[SourceFile], knowledge: Knowledge, api: Mapping,
                 jobs: Optional[int] = None, cache: Optional[FactsCache] = None) -> List:
     """Facts or errors for every file, in the order given; cached facts where the bytes match."""
@@ -72,24 +83,29 @@ def extract_all(sources: Sequence[SourceFile], knowledge: Knowledge, api: Mappin
     work, keys = [], {}
     for index, (source, module) in enumerate(zip(sources, unique_module_names(sources))):
         if cache is not None:
-            try:
-                keys[index] = cache.key(source.path.read_bytes(), module)
-            except OSError:
-                pass  # extract_file reports why it cannot be read
-            else:
-                results[index] = cache.get(keys[index], source.display)
+            data = read_source(source.path, source.display)
+            if not isinstance(data, FileError):  # else extract_file reports why it cannot be read
+                keys[index] = (cache.key(data, module), len(data))
+                results[index] = cache.get(keys[index][0], source.display, len(data))
         if results[index] is None:
             work.append((index, source, module))
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD:
+    workers = worker_count(jobs, len(work))
+    if workers <= 1 or len(work) < PARALLEL_THRESHOLD:
         extracted = [extract_file(s.path, s.display, knowledge, module) for _, s, module in work]
     else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(api,)) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(api,))
+        try:
             extracted = list(pool.map(_worker_extract, [(s, m) for _, s, m in work], chunksize=16))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     for (index, _, _), item in zip(work, extracted):
         results[index] = item
         if cache is not None and index in keys and isinstance(item, ModuleFacts):
-            cache.put(keys[index], item)
+            cache.put(keys[index][0], item, keys[index][1])
+    if cache is not None:
+        cache.prune()
     return results
 
 
@@ -167,8 +183,9 @@ def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) ->
     reported = [m for m in modules if only is None or os.path.abspath(m.path) in only]
     result = RunResult(errors=errors, files=len(reported) + len(errors), lines=sum(m.lines for m in reported))
     codes = selected_codes(settings)
-    findings = _filter(analyse(modules, knowledge, codes), modules, settings, codes)
-    if only is not None:
-        findings = [f for f in findings if os.path.abspath(f.path) in only]
-    result.findings = with_fingerprints(sorted(findings, key=Finding.sort_key), modules, settings.root)
+    with collector_paused():  # see retainlint.collector: linking a large project is millions of objects
+        findings = _filter(analyse(modules, knowledge, codes), modules, settings, codes)
+        if only is not None:
+            findings = [f for f in findings if os.path.abspath(f.path) in only]
+        result.findings = with_fingerprints(sorted(findings, key=Finding.sort_key), modules, settings.root)
     return result

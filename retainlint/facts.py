@@ -1,14 +1,15 @@
 """Plain-data summaries of one source file: what the rules and the reference graph read.
 
 Extraction turns a libcst tree into these records and then drops the tree, so nothing here
-holds a syntax node.  Every record is a frozen dataclass of strings, ints and tuples: it pickles
-(for worker processes and the cache) and compares by value (for tests that build facts by hand).
+holds a syntax node.  Every record is a frozen dataclass of strings, ints and tuples: it crosses to
+worker processes, encodes to the cache's JSON from these annotations (:mod:`retainlint.codec`) and
+compares by value (for tests that build facts by hand).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 
 @dataclass(frozen=True)
@@ -351,27 +352,27 @@ class ModuleFacts:
 
     path: str
     module: str
-    functions: list = field(default_factory=list)
-    classes: list = field(default_factory=list)
-    containers: list = field(default_factory=list)
-    mutations: list = field(default_factory=list)
-    listeners: list = field(default_factory=list)
-    attr_assigns: list = field(default_factory=list)
-    holds: list = field(default_factory=list)
-    global_instances: list = field(default_factory=list)
-    cached_methods: list = field(default_factory=list)
-    logger_calls: list = field(default_factory=list)
-    stored_exceptions: list = field(default_factory=list)
-    calls: list = field(default_factory=list)
-    frame_holds: list = field(default_factory=list)
-    back_references: list = field(default_factory=list)
-    lookups: list = field(default_factory=list)  # Mutation records with op "lookup": reads of an entry
-    flows: list = field(default_factory=list)
-    callable_releases: list = field(default_factory=list)
-    import_time_calls: set = field(default_factory=set)  # qualified callees called at module/class level
-    decorators_used: set = field(default_factory=set)  # last names of decorators applied at import time
-    decorator_factories: set = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
-    cache_clears: set = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
-    suppressions: dict = field(default_factory=dict)
-    statement_starts: dict = field(default_factory=dict)  # line inside a multi-line statement → its first line
+    functions: List[FunctionFact] = field(default_factory=list)
+    classes: List[ClassFact] = field(default_factory=list)
+    containers: List[ContainerDef] = field(default_factory=list)
+    mutations: List[Mutation] = field(default_factory=list)
+    listeners: List[Listener] = field(default_factory=list)
+    attr_assigns: List[AttrAssign] = field(default_factory=list)
+    holds: List[Holds] = field(default_factory=list)
+    global_instances: List[GlobalInstance] = field(default_factory=list)
+    cached_methods: List[CachedMethod] = field(default_factory=list)
+    logger_calls: List[LoggerCall] = field(default_factory=list)
+    stored_exceptions: List[StoredException] = field(default_factory=list)
+    calls: List[Call] = field(default_factory=list)
+    frame_holds: List[FrameHold] = field(default_factory=list)
+    back_references: List[BackReference] = field(default_factory=list)
+    lookups: List[Mutation] = field(default_factory=list)  # records with op "lookup": reads of an entry
+    flows: List[FunctionFlow] = field(default_factory=list)
+    callable_releases: List[CallableRelease] = field(default_factory=list)
+    import_time_calls: Set[str] = field(default_factory=set)  # qualified callees called at module/class level
+    decorators_used: Set[str] = field(default_factory=set)  # last names of decorators applied at import time
+    decorator_factories: Set[str] = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
+    cache_clears: Set[str] = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
+    suppressions: Dict[int, FrozenSet[str]] = field(default_factory=dict)
+    statement_starts: Dict[int, int] = field(default_factory=dict)  # line inside a multi-line statement → its first line
     lines: int = 0

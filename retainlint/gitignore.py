@@ -11,6 +11,10 @@ import re
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+from retainlint.readfile import read_regular_file
+
+MAX_GITIGNORE_BYTES = 1024 * 1024
+
 
 def _translate(pattern: str) -> str:
     out = []
@@ -57,8 +61,8 @@ class GitIgnore:
 
     @classmethod
     def load(cls, folder: Path) -> Optional["GitIgnore"]:
-        try:
-            text = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        try:  # a FIFO or a huge file in its place must not stop the walk
+            text = read_regular_file(folder / ".gitignore", MAX_GITIGNORE_BYTES).decode("utf-8", errors="replace")
         except OSError:
             return None
         rules = []

@@ -32,6 +32,7 @@ class Project:
         self.cache_clears: Set[str] = set()
         self.import_time_calls: Set[str] = set()
         self.module_paths: Dict[str, str] = {}
+        self._ancestors: Dict[str, List[str]] = {}
         for facts in self.modules:
             self._index(facts)
 
@@ -73,20 +74,27 @@ class Project:
         return candidates[0] if len(candidates) == 1 else None
 
     def ancestors(self, qualname: str) -> List[str]:
-        """Base names of a class, transitively through the project's own classes (cycle-safe)."""
-        seen: List[str] = []
+        """Base names of a class, transitively through the project's own classes (cycle-safe).
+        Computed once per class: every check asks, and chains can be thousands deep."""
+        if qualname not in self._ancestors:
+            self._ancestors[qualname] = self._find_ancestors(qualname)
+        return self._ancestors[qualname]
+
+    def _find_ancestors(self, qualname: str) -> List[str]:
+        seen: Dict[str, None] = {}  # ordered, with constant-time membership: chains can be thousands deep
+        expanded: Set[str] = set()
         todo = list(self.classes[qualname].bases) if qualname in self.classes else []
         while todo:
             base = todo.pop()
             if base in seen:
                 continue
-            seen.append(base)
+            seen[base] = None
             resolved = self.resolve_class(base, qualname.rpartition(".")[0])
-            if resolved and resolved != qualname:
-                if resolved not in seen:
-                    seen.append(resolved)
+            if resolved and resolved != qualname and resolved not in expanded:
+                expanded.add(resolved)
+                seen[resolved] = None
                 todo.extend(self.classes[resolved].bases)
-        return seen
+        return list(seen)
 
     @cached_property
     def _subclasses(self) -> Dict[str, Set[str]]:

@@ -109,6 +109,23 @@ def test_diff_reports_only_changed_lines(tmp_path, invoke):
     assert bad.exit_code == 2 and "no-such-ref" in bad.stderr
 
 
+@needs_git
+@pytest.mark.parametrize("name", ["my file.py", "café.py", 'quo"te.py', "tab\there.py"])
+def test_diff_handles_names_git_quotes(tmp_path, invoke, name):
+    write_files(tmp_path, {"a.py": "x = 1\n"})
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "start")
+    write_files(tmp_path, {name: "x = 1\n"})
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "tracked")
+    (tmp_path / name).write_text("x = 1\n" + HAZARD)
+    (tmp_path / f"new {name}").write_text(HAZARD)  # untracked: changed throughout
+    result = invoke("check", tmp_path, "--diff", "HEAD", "--output-format", "json")
+    found = sorted((Path(d["filename"]).name, d["location"]["row"]) for d in json.loads(result.stdout))
+    assert found == sorted([(name, 5), (f"new {name}", 4)])
+
+
 # ---------------------------------------------------------------------------------- pre-commit
 @pytest.mark.precommit
 @needs_git

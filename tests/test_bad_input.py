@@ -81,17 +81,15 @@ def test_unreadable_file(tmp_path, invoke):
 
 def test_unreadable_file_as_root(tmp_path, monkeypatch):
     """Root can read anything, so simulate the OS refusing the read."""
-    from pathlib import Path
-
     from retainlint.extract import extract_file
     from retainlint.knowledge import load_knowledge
 
     (tmp_path / "secret.py").write_text("x = 1\n")
 
-    def refuse(self):
+    def refuse(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr("retainlint.readfile.os.open", refuse)
     error = extract_file(tmp_path / "secret.py", "secret.py", load_knowledge())
     assert error.render() == "secret.py:1:1: error: permission denied: cannot read the file"
 
@@ -166,3 +164,13 @@ def test_what_libcst_cannot_parse_says_so(tmp_path, invoke):
     result = run_with(tmp_path, invoke, lambda d: (d / "generated.py").write_text(_concatenated(5_000)))
     assert "error: cannot parse: CPython accepts this syntax but libcst does not" in result.stderr
     assert len(_stdout_json(result)) == 1
+
+
+def test_compiler_warnings_about_checked_code_are_not_printed(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "odd.py").write_text('x = "a"()\ny = "\\d"\n')
+    result = subprocess.run([sys.executable, "-W", "default", "-m", "retainlint", "check", str(tmp_path), "--no-cache"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == ""

@@ -6,7 +6,7 @@ large project holds one tree at a time.
 
 from __future__ import annotations
 
-import ast
+import errno
 import io
 import os
 import sys
@@ -14,16 +14,22 @@ import threading
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
+from functools import partial
 from typing import Callable, Optional, TypeVar, Union
 
 import libcst as cst
 
+from retainlint.collector import collector_paused
+from retainlint.extract.budget import MAX_STATEMENT_BYTES, plan_parse, whole_plan
 from retainlint.extract.locate import LocatorMismatch, MetadataLocator, StatementLocator
 from retainlint.extract.names import module_name_for
 from retainlint.extract.suppressions import scan_suppressions
 from retainlint.extract.visitor import FactVisitor
 from retainlint.facts import ModuleFacts
+from retainlint.internal import internal_error_message
 from retainlint.knowledge import Knowledge
+from retainlint.lines import count_lines, line_starts
+from retainlint.readfile import FileTooLarge, NotRegularFile, read_regular_file
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 T = TypeVar("T")
@@ -31,12 +37,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class FileError:
-    """A file that could not be checked, with the reason a person can act on."""
+    """A file that could not be checked, with the reason a person can act on.  ``internal``
+    marks a bug in retainlint met while processing the file (the run then exits with 2)."""
 
     path: str
     line: int
     col: int
     reason: str
+    internal: bool = False
 
     def render(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: error: {self.reason}"
@@ -64,45 +72,57 @@ def decode_source(data: bytes) -> str:
 
 def extract_source(text: str, path: str, module: str, knowledge: Knowledge,
                    is_package: bool = False) -> Union[ModuleFacts, FileError]:
+    """Facts of one module's source, or why it cannot be analysed."""
+    with collector_paused():
+        return _extract(text, path, module, knowledge, is_package)
+
+
+def _extract(text: str, path: str, module: str, knowledge: Knowledge,
+             is_package: bool) -> Union[ModuleFacts, FileError]:
     """CPython's parser goes first: it refuses pathologically nested code cleanly, where libcst's
-    native parser can crash the process, and its statement positions are reused for locating.
-    Code that CPython rejects only as a syntax error (newer syntax than this interpreter) still
-    gets its chance with libcst, on a large stack."""
+    native parser can crash the process; its statement positions are reused for locating, and it
+    plans how a large file is parsed within the memory budget (see :mod:`.budget`).  Code that
+    CPython rejects only as a syntax error (newer syntax than this interpreter) still gets its
+    chance with libcst, whole, on a large stack."""
+    python_error: Optional[FileError] = None
     try:
-        python_tree: Optional[ast.AST] = ast.parse(text)
-        python_error: Optional[FileError] = None
+        plan = plan_parse(text)
+        if plan is None:
+            plan = whole_plan(text)
     except SyntaxError as exc:  # keep the report, not the exception: its traceback would pin this frame
-        python_tree = None
+        plan = None
         python_error = FileError(path, exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
     except (RecursionError, MemoryError):
         return FileError(path, 1, 1, "nesting too deep: CPython itself cannot parse this file")
+    if plan is not None and plan.too_large is not None:
+        line, size = plan.too_large
+        return FileError(path, line, 1, f"statement too large to analyse ({size:,} bytes of source; the limit "
+                                        f"is {MAX_STATEMENT_BYTES:,} per top-level statement)")
+    visit = partial(_visit, text=text, path=path, module=module, knowledge=knowledge, is_package=is_package)
+
+    def analyse() -> ModuleFacts:
+        if plan is not None:
+            def parse_group(index: int) -> cst.Module:
+                start, end = plan.chunks[index]
+                return cst.parse_module(plan.text[start:end])
+
+            try:
+                return visit(parse_group, len(plan.chunks), StatementLocator(plan.text, plan.extents, original=text))
+            except LocatorMismatch:
+                pass
+        tree = cst.parse_module(plan.text if plan is not None else text)
+        return visit(lambda index: tree, 1, MetadataLocator(tree))
+
     try:
-        if python_tree is not None:
-            tree = cst.parse_module(text)
-        else:
-            tree = with_deep_stack(lambda: cst.parse_module(text))
+        try:
+            return analyse() if plan is not None else with_deep_stack(analyse)
+        except RecursionError:
+            return with_deep_stack(analyse)
     except cst.ParserSyntaxError as exc:
         if python_error is not None:
             return python_error
         return FileError(path, exc.raw_line, exc.raw_column + 1,
                          f"cannot parse: CPython accepts this syntax but libcst does not ({exc.message})")
-    except (RecursionError, MemoryError) as exc:
-        return FileError(path, 1, 1, f"cannot parse: {type(exc).__name__} (nesting too deep or file too large)")
-
-    def analyse() -> ModuleFacts:
-        if python_tree is not None:
-            try:
-                return _visit(tree, text, path, module, knowledge, is_package, StatementLocator(text, python_tree))
-            except LocatorMismatch:
-                pass
-        return _visit(tree, text, path, module, knowledge, is_package, MetadataLocator(tree))
-
-    try:
-        return analyse()
-    except RecursionError:
-        pass
-    try:
-        return with_deep_stack(analyse)
     except RecursionError:
         return FileError(path, 1, 1, "cannot analyse: nesting too deep even with a larger stack")
 
@@ -137,38 +157,67 @@ def with_deep_stack(function: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-def _visit(tree: cst.Module, text: str, path: str, module: str, knowledge: Knowledge, is_package: bool,
-           locator) -> ModuleFacts:
+def _visit(parse_group: Callable[[int], cst.Module], groups: int, locator, text: str, path: str, module: str,
+           knowledge: Knowledge, is_package: bool) -> ModuleFacts:
+    """One pass over the module, parsed whole (one group) or as consecutive groups of top-level
+    statements.  Groups are parsed when needed and dropped when visited; the module-level
+    pre-pass (``visit_Module``) first sees every group, as it would see the whole module."""
     facts = ModuleFacts(path=path, module=module)
-    facts.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    facts.lines = count_lines(text)
     facts.suppressions = scan_suppressions(text)
-    tree.visit(FactVisitor(facts, knowledge, is_package, locator))
+    visitor = FactVisitor(facts, knowledge, is_package, locator)
+    if groups == 1:
+        parse_group(0).visit(visitor)
+    else:
+        for index in range(groups):
+            visitor.visit_Module(parse_group(index))
+        for index in range(groups):
+            for statement in parse_group(index).body:
+                statement.visit(visitor)
+            visitor.forget_nodes()  # the dropped tree's ids will be reused
     locator.finish()
     return facts
 
 
-def extract_file(path: Path, display: str, knowledge: Knowledge,
-                 module: Optional[str] = None) -> Union[ModuleFacts, FileError]:
-    """Read, decode and extract one file; every failure becomes a FileError naming the reason."""
+def read_source(path: Path, display: str) -> Union[bytes, FileError]:
+    """The bytes of a source file, or why they cannot be had.  Never blocks: a FIFO, socket or
+    device is refused before anything is read from it."""
     try:
         if path.is_symlink() and not path.exists():
             return FileError(display, 1, 1, f"broken symbolic link (points to {os.readlink(path)})")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return FileError(display, 1, 1,
-                             f"file too large to check ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
-        data = path.read_bytes()
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except FileTooLarge as exc:
+        return FileError(display, 1, 1, f"file too large to check ({exc.size:,} bytes; the limit is {exc.limit:,})")
+    except NotRegularFile:
+        return FileError(display, 1, 1, "not a regular file (a FIFO, socket or device): skipped")
     except FileNotFoundError:
         return FileError(display, 1, 1, "no such file")
     except PermissionError:
         return FileError(display, 1, 1, "permission denied: cannot read the file")
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return FileError(display, 1, 1, "symbolic link loop: cannot be resolved")
         return FileError(display, 1, 1, f"cannot read the file: {exc.strerror or exc}")
+
+
+def extract_file(path: Path, display: str, knowledge: Knowledge,
+                 module: Optional[str] = None) -> Union[ModuleFacts, FileError]:
+    """Read, decode and extract one file; every failure becomes a FileError naming the reason,
+    a bug in retainlint included (one file's bug must not lose the run)."""
+    data = read_source(path, display)
+    if isinstance(data, FileError):
+        return data
     if b"\x00" in data:
         return FileError(display, 1, 1, "binary file: contains NUL bytes")
     try:
         text = decode_source(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
-        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
+        line = len(line_starts(data[: getattr(exc, "start", 0)].decode("latin-1")))
         return FileError(display, line, 1, f"cannot decode the file: {exc}")
-    return extract_source(text, display, module or module_name(path), knowledge, path.name.startswith("__init__."))
+    try:
+        return extract_source(text, display, module or module_name(path), knowledge,
+                              path.name.startswith("__init__."))
+    except MemoryError:
+        return FileError(display, 1, 1, "out of memory while analysing this file")
+    except Exception as exc:  # a bug in retainlint, reported as such
+        return FileError(display, 1, 1, internal_error_message(exc), internal=True)

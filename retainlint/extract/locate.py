@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import ast
 import bisect
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from retainlint.facts import Span
+from retainlint.lines import line_starts
 
 _EMPTY_MODULE = cst.Module(body=[])
 
@@ -42,14 +43,13 @@ class LocatorMismatch(Exception):
     """The statements libcst visited do not line up with ``ast``'s: use the exact locator."""
 
 
-class _Offsets:
+class Offsets:
+    """Offsets into a text from ``ast`` positions (1-based lines, UTF-8 byte columns), and back
+    to spans."""
+
     def __init__(self, text: str) -> None:
         self.text = text
-        self.line_starts = [0]
-        position = text.find("\n")
-        while position >= 0:
-            self.line_starts.append(position + 1)
-            position = text.find("\n", position + 1)
+        self.line_starts = line_starts(text)
 
     def span(self, start: int, end: int) -> Span:
         line = bisect.bisect_right(self.line_starts, start)
@@ -66,20 +66,33 @@ class _Offsets:
         return start + len(prefix.decode("utf-8", errors="ignore"))
 
 
+Extent = Tuple[int, int, int, int]  # line, UTF-8 column, end line, end column: ``ast``'s units
+
+
+def statement_extents(tree: ast.AST, first_line: int = 1) -> List[Extent]:
+    """Where every statement of an ``ast`` tree starts (at its first decorator) and ends, in
+    source order; ``first_line`` is the line the parsed text started at."""
+    shift = first_line - 1
+    extents = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            line, column = node.lineno, node.col_offset
+            decorators = getattr(node, "decorator_list", None)
+            if decorators:
+                line, column = min((d.lineno, d.col_offset - 1) for d in decorators)
+            extents.append((line + shift, column, (node.end_lineno or line) + shift, node.end_col_offset or column))
+    extents.sort()
+    return extents
+
+
 class StatementLocator:
-    def __init__(self, text: str, tree: ast.AST) -> None:
-        self._offsets = _Offsets(text)
-        extents = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.stmt):
-                line, column = node.lineno, node.col_offset
-                decorators = getattr(node, "decorator_list", None)
-                if decorators:
-                    line, column = min((d.lineno, d.col_offset - 1) for d in decorators)
-                extents.append((line, column, node.end_lineno or line, node.end_col_offset or column))
-        extents.sort()
-        offset = self._offsets.offset
-        self._extents = [(offset(l, c), offset(el, ec)) for l, c, el, ec in extents]
+    """``text`` is what libcst parsed; ``original``, when given, is the source the extents were
+    measured in (the same length and lines, differing only inside blanked literals: budget.py)."""
+
+    def __init__(self, text: str, extents: List[Extent], original: Optional[str] = None) -> None:
+        self._offsets = Offsets(text)
+        convert = Offsets(original).offset if original is not None and original is not text else self._offsets.offset
+        self._extents = [(convert(l, c), convert(el, ec)) for l, c, el, ec in extents]
         self._stack: List[Tuple[int, cst.CSTNode]] = []
         self._visited = 0
 

@@ -146,6 +146,15 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
                 return frame.qualname
         return None
 
+    def forget_nodes(self) -> None:
+        """Forget everything keyed by node identity (``id(node)``).  Called when a parsed group of
+        statements is dropped (large files: extract/budget.py): its nodes' ids may then be reused
+        by the next group's nodes.  State keyed by ``id()`` must be cleared here."""
+        self.statement_calls.clear()
+        self.guarded_blocks.clear()
+        self.store_targets.clear()
+        self.call_uses.clear()
+
     def in_loop(self) -> bool:
         return self.frame.loop_depth > 0
 

@@ -3,10 +3,19 @@ failing test case per finding (and one passing case when there is nothing to rep
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from retainlint.report import formatter
+
+# Characters XML 1.0 cannot carry at all, not even escaped (most C0 controls, lone surrogates …).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text that fits in XML: a control character from a message or a file name is spelled out."""
+    return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 @formatter("junit")
@@ -29,5 +38,9 @@ def junit_format(result, context) -> str:
     if not findings and not result.errors:
         suite = ET.SubElement(suites, "testsuite", name="retainlint", tests="1", failures="0")
         ET.SubElement(suite, "testcase", classname="retainlint", name="no retention hazards")
+    for element in suites.iter():
+        element.attrib = {key: _xml_text(value) for key, value in element.attrib.items()}
+        if element.text:
+            element.text = _xml_text(element.text)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")

@@ -7,18 +7,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import List
 
-from retainlint.extract import decode_source
 from retainlint.findings import Finding
+from retainlint.fingerprint import source_lines
 from retainlint.report import formatter
 
-
-@lru_cache(maxsize=32)
-def _lines(path: str) -> List[str]:
-    try:
-        with open(path, "rb") as handle:
-            return decode_source(handle.read()).splitlines()
-    except (OSError, UnicodeDecodeError, SyntaxError):
-        return []
+_lines = lru_cache(maxsize=32)(source_lines)
 
 
 def headline(finding: Finding) -> str:
