@@ -245,3 +245,65 @@ def test_leaky_run_that_fails_keeps_its_listener_and_output():
     gc.collect()
     assert agent.pubsub_listeners() == 1
     assert output() is not None
+
+
+# ---------------------------------------------------------------------------------- per-request state
+def _generate_then_cancel(name, model_for_run):
+    """A request that waits for its stream (``generate``) and is cancelled by its client, then the
+    stream is let run to its end; returns the agent and weak references to the request's output."""
+    import gc
+    import weakref
+
+    async def scenario():
+        agent = variant(name).Agent(model_for_run)
+        request = asyncio.ensure_future(agent.generate(PROMPT))
+        for _ in range(20):  # the request is now waiting on its stream
+            await asyncio.sleep(0)
+        (run_id, output), = agent._waiting.items()
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        for _ in range(1_000):  # the run goes on to its end (or its failure)
+            await asyncio.sleep(0)
+        return agent, run_id, weakref.ref(output)
+
+    agent, run_id, output = asyncio.run(scenario())
+    gc.collect()
+    return agent, run_id, output
+
+
+@pytest.mark.parametrize("failing", [False, True], ids=["client-cancels", "model-fails-then-client-cancels"])
+def test_leaky_cancelled_request_stays_tracked_with_its_output(failing):
+    make = FailingModel if failing else FakeModel
+    agent, run_id, output = _generate_then_cancel("leaky", make(chunk_size=10, chunks_per_step=100, steps=2))
+    assert run_id in agent._waiting
+    assert output() is not None
+
+
+@pytest.mark.parametrize("failing", [False, True], ids=["client-cancels", "model-fails-then-client-cancels"])
+def test_fixed_cancelled_request_is_forgotten_and_its_output_freed(failing):
+    make = FailingModel if failing else FakeModel
+    agent, _run_id, output = _generate_then_cancel("fixed", make(chunk_size=10, chunks_per_step=100, steps=2))
+    assert agent._waiting == {}
+    assert output() is None
+
+
+def test_fixed_generate_after_a_model_failure_returns_and_forgets_the_request():
+    async def scenario():
+        agent = variant("fixed").Agent(FailingModel(chunk_size=10, chunks_per_step=3, steps=2))
+        text = await asyncio.wait_for(agent.generate(PROMPT), timeout=30)
+        return agent, text
+
+    agent, text = asyncio.run(scenario())
+    assert text and agent._waiting == {}
+
+
+def test_leaky_generate_after_a_model_failure_never_returns_and_stays_tracked():
+    async def scenario():
+        agent = variant("leaky").Agent(FailingModel(chunk_size=10, chunks_per_step=3, steps=2))
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(agent.generate(PROMPT), timeout=0.5)
+        return agent
+
+    agent = asyncio.run(scenario())
+    assert len(agent._waiting) == 1
