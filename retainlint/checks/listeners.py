@@ -2,18 +2,20 @@
 
 One registration gives one finding: RL202 when code that runs many times adds to a long-lived
 target (each call adds one more), otherwise RL201 when a registration pins its callback on
-something that outlives the registering code.
+something that outlives the registering code — or RL203 when a removal exists but some way the
+registration's life ends (an exception, an early return, an end method) skips it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 from retainlint.checks.context import Context
 from retainlint.facts import Listener
 from retainlint.findings import Finding
 from retainlint.graph import Link, ReferenceGraph, render_chain
+from retainlint.link.release import Leak
 from retainlint.project import MODULE, ONCE, PER_CALL, Project
 from retainlint.registry import check
 
@@ -27,10 +29,24 @@ class Verdict:
     code: str
     confidence: str
     chain: Optional[List[Link]]  # when the target is a slot that a process-lifetime root holds
+    leaks: Tuple[Leak, ...] = ()  # RL203: the ways its life ends without the removal
+
+
+def _identity(listener: Listener) -> str:
+    return "|".join((listener.api, listener.target, listener.event, listener.callback))
 
 
 def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Optional[Verdict]:
     """The finding a registration deserves, None when it is not a hazard."""
+    verdict = _if_never_removed(project, graph, listener)
+    if verdict is None or not project.is_removed(listener):
+        return verdict
+    leaks = project.release.listener_leaks(listener.function or "", _identity(listener))
+    return Verdict("RL203", verdict.confidence, verdict.chain, tuple(leaks)) if leaks else None
+
+
+def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listener) -> Optional[Verdict]:
+    """The finding a registration deserves if nothing removed it."""
     if listener.action != "add" or not listener.strong or listener.one_shot or listener.result_kept:
         return None
     if listener.guarded or listener.same_object:
@@ -39,8 +55,6 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
     if kind == MODULE or (kind == ONCE and not listener.in_loop):
         return None
     if listener.target_kind in ("local_created",) or project.owns_target(listener):
-        return None
-    if project.is_removed(listener):
         return None
     per_call = kind == PER_CALL or listener.in_loop
     target = listener.target_kind
@@ -102,6 +116,10 @@ def _message(project: Project, listener: Listener, verdict: Verdict) -> str:
         lives = f"is retained by {render_chain(verdict.chain)}"
     event = f" for {listener.event}" if listener.event else ""
     pinned = " and, through it, this object" if listener.callback_self else ""
+    if verdict.code == "RL203":
+        return (f"{listener.callback} is registered on {target}{event} with {listener.method}() in {where} and removed "
+                f"on some paths only: {'; '.join(leak.text for leak in verdict.leaks)}; {target} {lives} and keeps "
+                f"the callback{pinned} alive")
     if verdict.code == "RL202":
         return (f"{where} adds {listener.callback} to {target}{event} with {listener.method}() on every call and "
                 f"nothing removes it: {target} {lives}, so registrations pile up")
@@ -117,3 +135,8 @@ def listener_never_removed(ctx: Context) -> Iterator[Finding]:
 @check("RL202")
 def listener_added_per_call(ctx: Context) -> Iterator[Finding]:
     return (f for f in ctx.shared("listeners", _all_findings) if f.code == "RL202")
+
+
+@check("RL203")
+def listener_not_removed_on_all_paths(ctx: Context) -> Iterator[Finding]:
+    return (f for f in ctx.shared("listeners", _all_findings) if f.code == "RL203")

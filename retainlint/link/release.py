@@ -30,6 +30,21 @@ from typing import Dict, List, Optional, Set, Tuple
 from retainlint.facts import ENTRY, ERROR_EXIT, EXIT, FlowEvent, FunctionFlow, Ref
 
 RELEASED, SWEPT, NEVER, LEAKS = "released", "swept", "never", "leaks"
+LISTENER = "listener"  # the Ref kind that stands for one registration (api|target|event, callback)
+
+
+def listener_ref(identity: str) -> Ref:
+    api_target_event, _, callback = identity.rpartition("|")
+    return Ref(LISTENER, api_target_event, callback)
+
+
+def removes(ref: Ref, identity: str) -> bool:
+    """Whether a removal (``api|target|event|callback``) undoes the registration ``ref``: same API
+    and target, the same callback (or none: remove-all), the same event (or either has none)."""
+    api, target, event = (ref.owner.split("|") + ["", "", ""])[:3]
+    r_api, r_target, r_event, r_callback = (identity.split("|") + ["", "", "", ""])[:4]
+    return (r_api == api and r_target == target and (not r_callback or r_callback == ref.name)
+            and (not r_event or not event or r_event == event))
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,28 @@ class ReleaseAnalysis:
 
     def _canonical(self, ref: Ref) -> Ref:
         """``self.x`` touched in a subclass or a base is the same slot."""
-        return self.project.canonical_ref(ref)
+        return ref if ref.kind == LISTENER else self.project.canonical_ref(ref)
+
+    # ------------------------------------------------------------------ listeners (RL203)
+    def listener_leaks(self, function: str, identity: str) -> List[Leak]:
+        """Ways the life of a registration made in ``function`` ends without its removal: in the
+        function itself when it also removes it, else in the end methods of its family."""
+        ref = listener_ref(identity)
+        flow = self.flows.get(function)
+        if flow is None:
+            return []
+        nodes = self._nodes(flow)
+        adds = [(i, nodes[i]) for i, e in enumerate(flow.events) if e.kind == "listen" and e.target == identity and i in nodes]
+        if not adds:
+            return []
+        event, node = adds[0]
+        site = _Site(flow, event, node)
+        reachable = _reachable(flow, node)
+        removed_here = [n for n in reachable if any(flow.events[e].kind == "unlisten" and removes(ref, flow.events[e].target)
+                                                    for e in flow.nodes[n].events) and not flow.nodes[n].handler]
+        if removed_here:
+            return self._paths(ref, flow, site, exceptions=True)
+        return self._family_leaks(ref, function)
 
     @cached_property
     def _stored_releases(self) -> Dict[Ref, Set[Tuple[str, str]]]:
@@ -275,6 +311,10 @@ class ReleaseAnalysis:
         return any(self._is_release_event(ref, flow, flow.events[e]) for e in events)
 
     def _is_release_event(self, ref: Ref, flow: FunctionFlow, event: FlowEvent) -> bool:
+        if ref.kind == LISTENER:
+            return event.kind == "unlisten" and removes(ref, event.target) or event.kind == "call" and any(
+                self._releases_always(callee, ref, exceptions=False)[0]
+                for callee in self.callgraph.resolve(flow.function, event.target) if callee != flow.function)
         if event.kind in ("release", "clear") and event.ref is not None and self._canonical(event.ref) == ref:
             return True
         if event.kind == "call":
@@ -305,7 +345,7 @@ class ReleaseAnalysis:
             result = (reached, ())
         else:
             touches = any(self._is_release_event(ref, flow, e) for e in flow.events
-                          if e.kind in ("release", "clear", "call"))
+                          if e.kind in ("release", "clear", "call", "unlisten"))
             leaks = tuple(self._paths(ref, flow, None, exceptions, work_only)) if touches else ()
             result = (touches and not leaks, leaks)
         self._always_memo[key] = result
@@ -367,8 +407,9 @@ class ReleaseAnalysis:
                     releasing.append(method)
                     leaks += skipped
                 else:
+                    verb = "remove" if ref.kind == LISTENER else "release"
                     leaks.append(Leak(method, project.functions[method].span.line,
-                                      f"{self._label(method)} does not release it"))
+                                      f"{self._label(method)} does not {verb} it"))
             if releasing and leaks:
                 return leaks
             return []
