@@ -37,7 +37,7 @@ def exception_frame_cycle(ctx: Context) -> Iterator[Finding]:
         label = project.function_label(function)
         message = (f"{names} keep{'s' if len(holds) == 1 else ''} {what} in a local of {label}: its traceback "
                    f"holds this frame and the frame holds {names}, a cycle that keeps every local of "
-                   f"{label} and of the frames it passed through until a full garbage collection; "
+                   f"{label} and of the frames it passed through until the cyclic garbage collector runs; "
                    f"del {', '.join(h.local for h in holds)} (or traceback.clear_frames(tb)) once handled")
         yield Finding("RL404", message, path, holds[0].span, confidence)
 
@@ -51,9 +51,10 @@ def loop_keeps_last_item(ctx: Context) -> Iterator[Finding]:
                 continue
             label = project.function_label(hold.function)
             fact = project.functions.get(hold.function)
-            # a thread that blocks on a queue is the classic idle worker; a coroutine or a generator
-            # streaming items is usually cancelled or finished when its stream ends
-            worker = hold.what == "item" and fact is not None and not fact.generator
+            # a thread that blocks on a queue and runs what it takes is the classic idle worker (it
+            # pins the job's arguments and result); a coroutine or a generator streaming items is
+            # usually cancelled or finished when its stream ends
+            worker = hold.what == "job" and fact is not None and not fact.generator
             message = (f"{hold.local} keeps the last item {label} took alive while it waits for the next one: an "
                        f"idle worker pins its last job — arguments, result or exception — indefinitely; "
                        f"del {hold.local} (or {hold.local} = None) once it is handled")

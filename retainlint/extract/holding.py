@@ -9,7 +9,7 @@ and helpers (``frame``, ``function_frame``, ``qualify``, ``ref_of``, ``span`` â€
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -18,6 +18,7 @@ from retainlint.facts import BackReference, FrameHold, Ref, Span, StoredExceptio
 # Methods whose call blocks for the next item of work: ``item = queue.get()``, ``conn.recv()``.
 # ``get`` counts only as a queue's (no key argument, or ``block=``/``timeout=``) or when awaited.
 _BLOCKING_TAKES = {"recv", "receive", "accept", "read_message", "get_message", "next_event"}
+_RUN_METHODS = {"run", "execute", "process", "handle", "__call__", "send", "apply"}
 _EXC_INFO_NAMES = {"exc_info", "excinfo", "exc_info_tuple"}
 
 
@@ -29,6 +30,7 @@ class HoldState:
     exception_locals: Dict[str, Tuple[str, Span]] = field(default_factory=dict)
     endless_loops: List[int] = field(default_factory=list)
     loop_items: Dict[str, Tuple[int, Span, bool]] = field(default_factory=dict)  # loop, where, awaited
+    jobs: Set[str] = field(default_factory=set)  # loop items the loop runs: ``item()``, ``item.run()``
 
 
 class HoldingMixin:
@@ -91,6 +93,7 @@ class HoldingMixin:
             state.exception_locals.pop(name, None)
         if state.endless_loops and _blocking_take(value):
             state.loop_items[name] = (state.endless_loops[-1], span, isinstance(value, cst.Await))
+            state.jobs.discard(name)
         elif name in state.loop_items and _is_none(value):
             state.loop_items.pop(name)
 
@@ -99,9 +102,10 @@ class HoldingMixin:
         whose traceback runs through this frame (an exception handed in does not)."""
         if isinstance(value, cst.Subscript):
             value = value.value
-        if isinstance(value, cst.Call):
-            return self.qualify(value.func) == "sys.exc_info"
         frame = self.function_frame()
+        if isinstance(value, cst.Call):  # in a handler of this function: a helper the caller's
+            # handler calls reads the caller's exception, whose traceback never reaches it
+            return self.qualify(value.func) == "sys.exc_info" and frame is not None and frame.handler_depth > 0
         return isinstance(value, cst.Name) and frame is not None and value.value in frame.handler_names
 
     def note_unpacked_exc_info(self, targets: Sequence[cst.BaseExpression], value: cst.BaseExpression,
@@ -113,8 +117,8 @@ class HoldingMixin:
             call, start = value.value, int(lower.value) if isinstance(lower, cst.Integer) else 0
         if not (isinstance(call, cst.Call) and self.qualify(call.func) == "sys.exc_info"):
             return False
-        state = self.hold_state()
         frame = self.function_frame()
+        state = self.hold_state() if frame is not None and frame.handler_depth > 0 else None
         kinds = ("type", "exception", "traceback")[start:]
         for target, what in zip(targets, kinds):
             if isinstance(target, cst.Name) and frame is not None:
@@ -124,6 +128,16 @@ class HoldingMixin:
                     if state is not None:
                         state.exception_locals[target.value] = (what, span)
         return True
+
+    def note_item_run(self, func: cst.BaseExpression) -> None:
+        """``work_item.run()`` / ``callback()`` on a loop's item: the loop is a worker running jobs."""
+        state = self.hold_state()
+        if state is None or not state.loop_items:
+            return
+        if isinstance(func, cst.Attribute) and func.attr.value in _RUN_METHODS:
+            func = func.value
+        if isinstance(func, cst.Name) and func.value in state.loop_items:
+            state.jobs.add(func.value)
 
     def note_released_local(self, name: str) -> None:
         """``del tb`` / ``traceback.clear_frames(tb)``."""
@@ -145,9 +159,9 @@ class HoldingMixin:
         for name, (loop, span, awaited) in list(state.loop_items.items()):
             if loop == id(node):
                 del state.loop_items[name]
+                what = "awaited item" if awaited else "job" if name in state.jobs else "item"
                 self.facts.frame_holds.append(FrameHold(function=self.current_function() or "", local=name,
-                                                        what="awaited item" if awaited else "item",
-                                                        kind="last-item", span=span))
+                                                        what=what, kind="last-item", span=span))
 
     def flush_frame_holds(self, state: HoldState, function: str) -> None:
         for name, (what, span) in state.exception_locals.items():

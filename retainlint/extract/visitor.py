@@ -107,6 +107,7 @@ class Frame:
     hold: HoldState = field(default_factory=HoldState)  # locals that keep this frame or an item alive
     handler_names: Set[str] = field(default_factory=set)  # ``except … as e`` names seen so far
     generator: bool = False  # the body yields
+    handler_depth: int = 0  # inside ``except`` handlers
     fact_index: int = -1  # where its FunctionFact is in facts.functions
     methods: Set[str] = field(default_factory=set)  # class frame: the names its body defines
     # Records about bare names that are globals unless the function binds them later.
@@ -649,7 +650,15 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         if node.asname is not None:
             self._bind_targets(node.asname.name)
 
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        frame = self.function_frame()
+        if frame is not None:
+            frame.handler_depth -= 1
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        frame = self.function_frame()
+        if frame is not None:
+            frame.handler_depth += 1
         if node.name is not None:
             self._bind_targets(node.name.name)
             frame = self.function_frame()
@@ -933,6 +942,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         released = released_name(node, self.qualify)
         if released:
             self.note_released_local(released)
+        self.note_item_run(func)
         target = self._call_target(func)
         if target:
             self._record_call(target, node)
