@@ -291,7 +291,8 @@ class FlowEvent:
     key: str  # the key's or element's source ("" for the whole container)
     roots: Tuple[str, ...]  # names the key is computed from
     target: str  # calls: the Call target; listeners: the registration's identity; container events:
-    # "element" (on an entry: ``c[k].add(x)``), "update" (``c[k] += 1``: creates only in a defaultdict) or ""
+    # "element" (on an entry: ``c[k].add(x)``), "update" (``c[k] += 1``: creates only in a defaultdict),
+    # "rebind" (``self.c = []``: a clear by binding a new container) or ""
     line: int
 
 

@@ -35,6 +35,11 @@ class Project:
         self._ancestors: Dict[str, List[str]] = {}
         for facts in self.modules:
             self._index(facts)
+        for index in (self.mutations, self.lookups):
+            for ref in [r for r in index if r.kind == "attr"]:
+                owner = self.attribute_owner(ref)
+                if owner is not None:
+                    index[owner].extend(index[ref])
 
     def _index(self, facts: ModuleFacts) -> None:
         self.module_paths[facts.module] = facts.path
@@ -140,10 +145,29 @@ class Project:
         return None
 
     def canonical_ref(self, ref: Ref) -> Ref:
-        """``self.x`` of a subclass or a base, as the slot of the class that defines the container."""
+        """``self.x`` of a subclass or a base, as the slot of the class that defines the container;
+        ``scope._counts`` as the one class's ``_counts`` (see :meth:`attribute_owner`)."""
+        if ref.kind == "attr":
+            return self.attribute_owner(ref) or ref
         if ref.kind != "self" or ref in self.containers:
             return ref
         return self._canonical_refs.get(ref, ref)
+
+    def attribute_owner(self, ref: Ref) -> Optional[Ref]:
+        """``scope._gen_ai_counts[k] = v`` on an object whose class this file cannot see: the
+        container of that name, when exactly one class defines one and the name is private to it
+        (a leading underscore: code outside the class reaching in, not a common attribute name)."""
+        if not ref.name.startswith("_") or ref.name.startswith("__"):
+            return None
+        return self._private_containers.get(ref.name)
+
+    @cached_property
+    def _private_containers(self) -> Dict[str, Ref]:
+        owners: Dict[str, Set[Ref]] = defaultdict(set)
+        for ref in self.containers:
+            if ref.kind == "self" and ref.name.startswith("_"):
+                owners[ref.name].add(self._canonical_refs.get(ref, ref))
+        return {name: next(iter(refs)) for name, refs in owners.items() if len(refs) == 1}
 
     @cached_property
     def _canonical_refs(self) -> Dict[Ref, Ref]:

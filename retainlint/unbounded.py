@@ -171,15 +171,16 @@ def _counter(project, mutation: Mutation) -> bool:
 
 
 def _registration_api(project, mutation: Mutation) -> bool:
-    """A public one-statement function that stores what it is given and is named as configuration
-    (``add_hook(fn)``, ``watch(path)``): its callers decide how often it runs — typically once —
-    so only its name speaks, and the finding is rated low rather than silenced."""
+    """A public function that stores what it is given and is named as configuration
+    (``add_hook(fn)``, ``add_error_processor(func)``, ``watch(path)``), with no caller in the
+    project: its users decide how often it runs — typically once, at setup — so only its name
+    speaks, and the finding is rated low rather than silenced."""
     function = project.functions.get(mutation.function or "")
-    if function is None or function.body_statements > 1 or mutation.value != "param":
+    if function is None or mutation.value != "param":
         return False
     if function.name.startswith("_") or not project.kb.is_configuration_api(function.name):
         return False
-    return not project.callgraph.callers(function.qualname)
+    return project.frequency(function.qualname).assumed
 
 
 def _shadowed(project, ref: Ref, owners) -> bool:

@@ -28,9 +28,11 @@ REGISTRY_PROJECT = {
         class Output:
             def __init__(self):
                 self._chunks = []
+                self._sizes = []
 
             def emit(self, chunk):
                 self._chunks.append(chunk)
+                self._sizes.append(len(chunk))
     """,
     "pkg/run.py": """
         from .output import Output

@@ -42,13 +42,13 @@ def test_full_format_shows_excerpt_chain_links_and_fix(project, invoke):
 
 def test_concise_format_is_one_line_each(project, invoke):
     lines = report(invoke, "concise").splitlines()
-    assert len(lines) == 3 + 1  # three findings and the summary
-    assert all(re.match(r"^pkg/\w+\.py:\d+:\d+: RL\d{3} \[(high|medium|low)\] ", line) for line in lines[:3])
+    assert len(lines) == 4 + 1  # four findings and the summary
+    assert all(re.match(r"^pkg/\w+\.py:\d+:\d+: RL\d{3} \[(high|medium|low)\] ", line) for line in lines[:4])
 
 
 def test_json_lines(project, invoke):
     rows = [json.loads(line) for line in report(invoke, "json-lines").splitlines()]
-    assert [r["code"] for r in rows] == ["RL301", "RL401", "RL101"]
+    assert [r["code"] for r in rows] == ["RL301", "RL401", "RL101", "RL101"]
     assert all(len(r["fingerprint"]) == 32 for r in rows)
 
 
@@ -58,7 +58,7 @@ GITHUB = re.compile(r"^::warning file=(?P<file>[^,]+),line=\d+,col=\d+,endLine=\
 
 def test_github_workflow_commands(project, invoke):
     lines = report(invoke, "github").splitlines()
-    assert len(lines) == 3 and all(GITHUB.match(line) for line in lines), lines
+    assert len(lines) == 4 and all(GITHUB.match(line) for line in lines), lines
     assert lines[0].startswith("::warning file=pkg/api.py,line=6,col=5,endLine=6,endColumn=23,title=retainlint (RL301)::")
 
 
@@ -134,15 +134,15 @@ GITLAB_SCHEMA = {
 def test_gitlab_code_quality(project, invoke):
     issues = json.loads(report(invoke, "gitlab"))
     jsonschema.validate(issues, GITLAB_SCHEMA)
-    assert len({i["fingerprint"] for i in issues}) == len(issues) == 3, "fingerprints must be unique"
+    assert len({i["fingerprint"] for i in issues}) == len(issues) == 4, "fingerprints must be unique"
     assert issues[0]["location"] == {"path": "pkg/api.py", "lines": {"begin": 6, "end": 6}}
 
 
 def test_junit(project, invoke):
     root = ET.fromstring(report(invoke, "junit"))
-    assert root.tag == "testsuites" and root.get("failures") == "3"
+    assert root.tag == "testsuites" and root.get("failures") == "4"
     cases = root.findall("./testsuite/testcase")
-    assert len(cases) == 3
+    assert len(cases) == 4
     failure = cases[0].find("failure")
     assert failure.get("type") == "RL301" and "keeps every entry" in failure.get("message")
 

@@ -19,19 +19,37 @@ def by_code(findings, code):
     return [f for f in findings if f.code == code]
 
 
-def test_multi_module_registry_gives_exactly_one_chain(tmp_path):
+def test_one_buffer_behind_a_root_is_one_finding_at_the_buffer(tmp_path):
+    """One cause, one finding: the chain is the buffer's RL101 message, not an RL401 of its own."""
+    project = dict(REGISTRY_PROJECT)
+    project["pkg/output.py"] = """
+        class Output:
+            def __init__(self):
+                self._chunks = []
+
+            def emit(self, chunk):
+                self._chunks.append(chunk)
+    """
+    findings = check_files(tmp_path, project)
+    assert by_code(findings, "RL401") == []
+    (buffer,) = by_code(findings, "RL101")
+    assert "retained by RUNS (module global, never shrinks) → Run.output → Output" in buffer.message
+
+
+def test_a_root_retaining_several_buffers_gives_exactly_one_chain(tmp_path):
     findings = check_files(tmp_path, REGISTRY_PROJECT)
     chains = by_code(findings, "RL401")
     assert len(chains) == 1
     chain = chains[0]
     assert chain.message.startswith(CHAIN), chain.message
+    assert "it also retains Output._sizes" in chain.message
     assert chain.path.endswith("api.py") and chain.span.line == 6, "reported where the root is filled"
     assert [r.path.rsplit("/", 1)[-1] for r in chain.related] == ["run.py", "output.py"]
 
 
 def test_growth_findings_in_a_chain_say_so(tmp_path):
     findings = check_files(tmp_path, REGISTRY_PROJECT)
-    (buffer,) = by_code(findings, "RL101")
+    buffer = next(f for f in by_code(findings, "RL101") if "_chunks" in f.message)
     assert buffer.confidence == "high"
     assert "retained by RUNS (module global, never shrinks) → Run.output → Output" in buffer.message
     (registry,) = by_code(findings, "RL301")

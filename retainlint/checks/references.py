@@ -20,7 +20,9 @@ def retention_chain(ctx: Context) -> Iterator[Finding]:
         links = graph.links(chains[0])
         others = sorted({graph.graph.nodes[chain[-1]]["label"] for chain in chains[1:]} -
                         {graph.graph.nodes[chains[0][-1]]["label"]})
-        more = f"; it also retains {', '.join(others)}" if others else ""
+        if not others:
+            continue  # one buffer: its own finding carries this chain (one cause, one finding)
+        more = f"; it also retains {', '.join(others)}"
         message = f"{render_chain(links)}{more}: everything these hold lives as long as the process"
         filled = links[0]  # the root's link carries the place where the root is filled
         related = tuple(Related(link.path, link.span, link.label) for link in links[1:] if link.path)

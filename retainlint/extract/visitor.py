@@ -54,6 +54,9 @@ _MODULE_DUNDERS = {"__name__", "__qualname__", "__module__", "__file__", "__pack
 
 
 _BUILTINS = frozenset(dir(builtins))
+_TYPING_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
+_TYPING_NAMES = frozenset({"Any", "Callable", "Union", "Optional", "Type", "TypeVar", "Generic", "Protocol", "Self",
+                           "List", "Dict", "Set", "Tuple", "Iterable", "Iterator", "Mapping", "Sequence", "Awaitable"})
 _SAFE_BUILTINS = frozenset({"len", "isinstance", "issubclass", "id", "hasattr", "callable", "type", "bool", "repr",
                             "list", "tuple", "set", "frozenset", "dict", "sorted", "reversed", "min", "max", "any",
                             "all", "enumerate", "zip", "range", "iter", "super", "getattr", "print"})
@@ -718,11 +721,13 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             return ""
         if isinstance(expr, cst.SimpleString):
             text = expr.evaluated_value if isinstance(expr.evaluated_value, str) else ""
-            return self.imports.qualify(text) if text.replace(".", "").isidentifier() else ""
-        name = self.qualify(expr)
-        if name and name.rsplit(".", 1)[-1][:1].isupper():
-            return name
-        return ""
+            name = self.imports.qualify(text) if text.replace(".", "").isidentifier() else ""
+        else:
+            name = self.qualify(expr)
+        last = name.rsplit(".", 1)[-1]
+        if not last[:1].isupper() or last in _TYPING_NAMES or name.startswith(_TYPING_MODULES):
+            return ""  # ``Any``, ``Callable``: says nothing of the class
+        return name
 
     def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -759,7 +764,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
                                              text_value=False, key=NO_KEY, value="other", span=span,
                                              guarded=self.guarded()))
         if function is not None and self.lambda_depth == 0:
-            self.flow.event("clear", ref, line=span.line)
+            self.flow.event("clear", ref, target="rebind", line=span.line)
         if ref.kind in ("self", "attr") or (ref.kind == "global" and function is not None):
             value_class = self.class_of_value(value)
             from_param = isinstance(value, cst.Name) and value.value in frame.params

@@ -214,8 +214,15 @@ class CallGraph:
                     if callee not in caps and callee not in pending:
                         pending.add(callee)
                         work.append(callee)
-        return {name: frequency or self._fallback(self.project.functions[name])
-                for name, frequency in result.items()}
+        return {name: self._by_name(frequency, self.project.functions[name]) for name, frequency in result.items()}
+
+    def _by_name(self, frequency: Optional[Frequency], fact: FunctionFact) -> Frequency:
+        """Where only an assumption says a function repeats, its name may say it is setup."""
+        if frequency is None:
+            return self._fallback(fact)
+        if frequency.assumed and self.project.kb.runs_once(fact.name):
+            return Frequency(ONCE, f"its name ({fact.name}) is that of setup code", by_name=True)
+        return frequency
 
     def _from_callers(self, function: str, known: Dict[str, Optional[Frequency]]) -> Optional[Frequency]:
         best: Optional[Frequency] = None
@@ -260,10 +267,14 @@ class CallGraph:
         if fact.qualname in self._import_time or fact.qualname in self.project.import_time_functions:
             floor = _IMPORT
         for reference, _call in self._references.get(fact.qualname, ()):
+            receiver = reference.split(":", 1)[-1]
+            method = receiver.replace("|", ".").rsplit(".", 1)[-1]
             if reference.endswith("atexit.register"):
                 floor = _higher(floor, Frequency(ONCE, "it runs once, at exit"))
-            else:
-                floor = _higher(floor, Frequency(PER_CALL, f"it is a callback handed to {reference.split(':', 1)[-1]}"))
+            elif method in self.project.kb.listeners:  # ``emitter.on("chunk", self.on_chunk)``: per event
+                floor = _higher(floor, Frequency(PER_CALL, f"it is a listener registered with {method}()"))
+            else:  # handed to ``partial``, a thread, a framework: as often as the receiver calls it
+                floor = _higher(floor, Frequency(PER_CALL, f"it is handed to {method}()", assumed=True))
         if fact.nested:  # as often as whoever gets the closure calls it: not shown here
             floor = _higher(floor, Frequency(PER_CALL, "it is a closure made per call", assumed=True))
         if fact.name in self.project.kb.per_object_functions and fact.class_qualname:

@@ -460,6 +460,8 @@ class ReleaseAnalysis:
         if holds_self and self._reached_from_del(function):
             return "__del__"
         if event.kind == "clear":
+            if event.target == "rebind" and event.ref is not None and event.ref.kind == "attr":
+                return "definition"  # ``rv._items = self._items.copy()``: another object's slot, being built
             if self._is_teardown(function) or self._after_yield(site):
                 return "teardown"
             public = not name.startswith("_") and name not in project.kb.per_object_functions
