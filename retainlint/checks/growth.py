@@ -24,6 +24,10 @@ def holder_confidence(ctx: Context, item: Unbounded):
         return confidence(item.first, "process"), holder, ()
     lifetime = object_lifetime(project, ctx.graph, item.ref.owner, [g.mutation.function for g in item.growth])
     level = confidence(item.first, lifetime.level)
+    if item.verdict.closed_by and lifetime.level != "process":
+        # a session or a client its users close, which empties the container: its entries last
+        # one object's life, which nothing here shows to be the process's
+        level = "low"
     return level, lifetime.reason, lifetime.related
 
 

@@ -66,6 +66,7 @@ class Verdict:
     releases: Tuple[Tuple[str, int], ...] = ()  # (function, line) of the releases seen
     leaks: Tuple[Leak, ...] = ()
     note: str = ""  # why teardown-only releases do not count, or what ends the entry's life
+    closed_by: Optional[str] = None  # a close()-like method of the holder that empties the container
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,8 @@ class ReleaseAnalysis:
                         f"never, while the container holds the object")
             elif teardown:
                 note = f"it is emptied only at teardown, in {self._label(teardown[0].flow.function)}"
-            return Verdict(NEVER, note=note)
+            closed = next((s.flow.function for s in teardown if self._is_teardown(s.flow.function)), None)
+            return Verdict(NEVER, note=note, closed_by=closed)
         inserts = [s for s in sites if s.flow.events[s.event].kind == "insert"]
         if self.project.creates_on_read(ref):
             if not inserts:  # nothing adds explicitly: the reads are what create the entries
