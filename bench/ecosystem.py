@@ -56,7 +56,7 @@ def install(revision: str) -> Path:
             archive = subprocess.run(["git", "-C", str(REPO), "archive", key], check=True, capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
             source = Path(tmp)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                         "--target", str(target), str(source)], check=True)
     return target
 

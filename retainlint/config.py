@@ -90,12 +90,32 @@ def _api(value: Any, where: str) -> Dict[str, Any]:
             if not isinstance(item, list):
                 raise ConfigError(f"{here}: expected a list")
             api[key] = [_bounded_entry(e, f"{here}[{i}]") for i, e in enumerate(item)]
-        elif key in ("weak-constructors", "runs-once", "long-lived-bases"):
+        elif key == "lifecycles":
+            if not isinstance(item, list):
+                raise ConfigError(f"{here}: expected an array of tables")
+            api[key] = [_lifecycle_entry(e, f"{here}[{i}]") for i, e in enumerate(item)]
+        elif key in ("weak-constructors", "runs-once", "long-lived-bases", "teardown", "uncollectable"):
             api[key] = _string_list(item, here)
         else:
-            raise ConfigError(f"{here}: unknown key (known: bounded-constructors, listeners, long-lived-bases, "
-                              f"runs-once, weak-constructors)")
+            raise ConfigError(f"{here}: unknown key (known: bounded-constructors, lifecycles, listeners, "
+                              f"long-lived-bases, runs-once, teardown, uncollectable, weak-constructors)")
     return api
+
+
+def _lifecycle_entry(entry: Any, where: str) -> Dict[str, Any]:
+    """``{ name = "job", start = ["begin"], end = ["done", "failed"] }``: a family of methods."""
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: each lifecycle must be a table")
+    unknown = set(entry) - {"name", "start", "end"}
+    if unknown:
+        raise ConfigError(f"{where}.{sorted(unknown)[0]}: unknown key (known: end, name, start)")
+    if not isinstance(entry.get("name"), str):
+        raise ConfigError(f"{where}.name: expected a string naming the lifecycle")
+    for key in ("start", "end"):
+        if key not in entry:
+            raise ConfigError(f"{where}: a lifecycle needs '{key}' (a list of method names)")
+        _string_list(entry[key], f"{where}.{key}")
+    return entry
 
 
 def apply_table(settings: Settings, table: Mapping[str, Any], where: str) -> Settings:

@@ -116,6 +116,40 @@ def test_api_extension_weak_and_bounded_constructors_and_runs_once(tmp_path, inv
     assert json.loads(invoke("check", tmp_path, "--output-format", "json").stdout) == []
 
 
+def test_api_extension_lifecycle_family(tmp_path, invoke):
+    """A family of one's own library: an entry added in ``begin`` must go in every end method."""
+    write_files(tmp_path, {"jobs.py": """
+        class Jobs:
+            def __init__(self):
+                self._active = {}
+
+            def begin(self, job_id, job):
+                self._active[job_id] = job
+
+            def done(self, job_id):
+                self._active.pop(job_id, None)
+
+            def failed(self, job_id):
+                self.errors = job_id
+
+        JOBS = Jobs()
+    """})
+    assert json.loads(invoke("check", tmp_path, "--output-format", "json").stdout) == []
+    (tmp_path / "pyproject.toml").write_text(
+        '[[tool.retainlint.api.lifecycles]]\nname = "job"\nstart = ["begin"]\nend = ["done", "failed"]\n')
+    findings = json.loads(invoke("check", tmp_path, "--output-format", "json").stdout)
+    assert [f["code"] for f in findings] == ["RL104"]
+    assert "Jobs.failed() does not release it" in findings[0]["message"]
+
+
+def test_bad_lifecycle_entry(tmp_path, invoke):
+    write_files(tmp_path, HAZARDS)
+    (tmp_path / "pyproject.toml").write_text('[[tool.retainlint.api.lifecycles]]\nname = "job"\nstart = ["begin"]\n')
+    result = invoke("check", tmp_path)
+    assert result.exit_code == 2
+    assert "needs 'end'" in result.stderr
+
+
 def test_bad_api_table(tmp_path, invoke):
     write_files(tmp_path, HAZARDS)
     (tmp_path / "pyproject.toml").write_text('[[tool.retainlint.api.listeners]]\nremove = ["off"]\n')
