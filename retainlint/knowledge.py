@@ -36,6 +36,7 @@ class ListenerApi:
     one_shot: bool = False
     receiver: Optional[str] = None
     idempotent: bool = False  # adding the same callback object again does not add it twice
+    callback_keywords: Tuple[str, ...] = ()  # keyword arguments that take a callback (``after_in_child=``)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def _parse_listener(entry: Mapping) -> ListenerApi:
         one_shot=bool(entry.get("one-shot", False)),
         receiver=entry.get("receiver"),
         idempotent=bool(entry.get("idempotent", False)),
+        callback_keywords=tuple(entry.get("callback-keywords", ())),
     )
 
 

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import check_files, write_files
 
 REPO = Path(__file__).resolve().parent.parent
-HAZARD = "_SEEN = set()\n\ndef handle(request):\n    _SEEN.add(request.key)\n"
+HAZARD = "_SEEN = set()\n\ndef handle(request):\n    _SEEN.add(request.id)\n"
 
 
 def codes(findings):
@@ -28,7 +28,7 @@ def test_suppression_on_first_line_of_a_multi_line_statement(tmp_path):
 
         def handle(request):
             _SEEN[  # noqa: RL301
-                request.key
+                request.id
             ] = request.body
     """})
     assert findings == []
@@ -42,7 +42,7 @@ def test_file_level_suppression(tmp_path):
 
 
 def test_unused_suppressions_only_with_the_flag(tmp_path):
-    source = HAZARD.replace("request.key)", "request.key)  # noqa: RL301, RL202") + "x = 1  # noqa: RL101\n"
+    source = HAZARD.replace("request.id)", "request.id)  # noqa: RL301, RL202") + "x = 1  # noqa: RL101\n"
     assert check_files(tmp_path, {"a.py": source}) == []
     found = check_files(tmp_path, {"a.py": source}, warn_unused_ignores=True)
     assert [(f.span.line, f.code, f.message.split(" suppresses")[0]) for f in found] == [

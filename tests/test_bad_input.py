@@ -9,7 +9,7 @@ import pytest
 from retainlint.extract import MAX_FILE_BYTES
 from tests.conftest import write_files
 
-HAZARD = "_SEEN = set()\ndef handle(request):\n    _SEEN.add(request.key)\n"
+HAZARD = "_SEEN = set()\ndef handle(request):\n    _SEEN.add(request.id)\n"
 
 
 def run_with(tmp_path, invoke, setup):

@@ -20,7 +20,7 @@ LINES = [
     "",
     "def handle(request):",
     '    """Docstring with \u2029 and \x0c."""',
-    "    _SEEN.add(request.key){comment}",
+    "    _SEEN.add(request.id){comment}",
 ]
 ENDINGS = {"lf": "\n", "crlf": "\r\n", "cr": "\r", "cr-crlf": "\r\r\n", "mixed": None}
 
@@ -51,7 +51,7 @@ def test_rows_agree_with_cpython(tmp_path, ending):
     source = _source(ending)
     [finding] = _check(tmp_path, source).findings
     assert (finding.span.line, finding.span.col) == _cpython_position(source)
-    assert finding.statement == "_SEEN.add(request.key)"
+    assert finding.statement == "_SEEN.add(request.id)"
 
 
 @pytest.mark.parametrize("ending", sorted(ENDINGS))
@@ -70,7 +70,7 @@ def test_fingerprints_do_not_depend_on_line_endings(tmp_path):
 def test_report_excerpt_shows_the_reported_line(tmp_path, invoke):
     (tmp_path / "mod.py").write_bytes(_source("cr").encode("utf-8"))
     result = invoke("check", tmp_path, "--no-cache")
-    assert "| _SEEN.add(request.key)" in result.stdout.replace("    _SEEN", "_SEEN")
+    assert "| _SEEN.add(request.id)" in result.stdout.replace("    _SEEN", "_SEEN")
 
 
 @pytest.mark.parametrize("text", ["", "a", "a\n", "a\r\rb", "a\r\r\nb\n", "x\x0cy\u2028z\x85\n", "\n\n"])

@@ -20,7 +20,7 @@ from retainlint.findings import Finding
 from retainlint.report import ReportContext, render
 from tests.conftest import write_files
 
-HAZARD = "_SEEN = set()\n\ndef handle(request):\n    _SEEN.add(request.key)\n"
+HAZARD = "_SEEN = set()\n\ndef handle(request):\n    _SEEN.add(request.id)\n"
 
 
 def test_empty_select_is_a_usage_error(tmp_path, invoke):

@@ -27,7 +27,7 @@ def test_retainlint_ignore_and_noqa(tmp_path):
 
 
 def test_skips_venvs_build_and_gitignored(tmp_path, invoke):
-    hazard = "_SEEN = set()\ndef handle(request):\n    _SEEN.add(request.key)\n"
+    hazard = "_SEEN = set()\ndef handle(request):\n    _SEEN.add(request.id)\n"
     write_files(tmp_path, {
         "src/app.py": hazard,
         "build/lib/app.py": hazard,
@@ -47,7 +47,7 @@ def test_skips_venvs_build_and_gitignored(tmp_path, invoke):
 
 
 def test_gitignore_negation(tmp_path, invoke):
-    hazard = "_SEEN = set()\ndef handle(request):\n    _SEEN.add(request.key)\n"
+    hazard = "_SEEN = set()\ndef handle(request):\n    _SEEN.add(request.id)\n"
     write_files(tmp_path, {"gen/a.py": hazard, "gen/keep.py": hazard})
     (tmp_path / ".gitignore").write_text("gen/*\n!gen/keep.py\n")
     result = invoke("check", tmp_path, "--output-format", "json")
@@ -82,7 +82,7 @@ def test_named_files_are_linked_against_their_project(tmp_path, invoke):
         "pkg/registry.py": "RUNS = {}\n",
         "pkg/api.py": "from pkg.registry import RUNS\n\ndef start(run):\n    RUNS[run.id] = run\n    run.go()\n",
         "pkg/cleanup.py": "from pkg.registry import RUNS\n\ndef done(run):\n    RUNS.pop(run.id, None)\n",
-        "pkg/other.py": "_SEEN = set()\n\ndef handle(request):\n    _SEEN.add(request.key)\n",
+        "pkg/other.py": "_SEEN = set()\n\ndef handle(request):\n    _SEEN.add(request.id)\n",
     })
     (tmp_path / ".git").mkdir()
     result = invoke("check", tmp_path / "pkg" / "api.py", "--output-format", "json")
@@ -101,8 +101,8 @@ def test_suppression_text_inside_strings_is_not_a_comment(tmp_path):
         _B = set()
 
         def handle(request):
-            _A.add(request.key); note = "# noqa"
-            _B.add(request.key); note = "# retainlint: ignore[RL301]"  # a real comment without a marker
+            _A.add(request.id); note = "# noqa"
+            _B.add(request.id); note = "# retainlint: ignore[RL301]"  # a real comment without a marker
     '''})
     assert [(f.span.line, f.code) for f in findings] == [(9, "RL301"), (10, "RL301")]
 
@@ -112,12 +112,12 @@ def test_suppression_comment_after_a_string_with_a_hash(tmp_path):
         _A = set()
 
         def handle(request):
-            _A.add(request.key); note = "#"  # noqa: RL301
+            _A.add(request.id); note = "#"  # noqa: RL301
     '''})
     assert findings == []
 
 
-HAZARD = "_SEEN = set()\ndef handle(request):\n    _SEEN.add(request.key)\n"
+HAZARD = "_SEEN = set()\ndef handle(request):\n    _SEEN.add(request.id)\n"
 
 
 def _check_in_subprocess(*args, cwd):

@@ -150,8 +150,8 @@ class KeyMixin:
         if attribute in ("hex", "int", "urn", "bytes") and isinstance(expression.value, cst.Call):
             return self._call(expression.value, text)  # ``uuid4().hex``
         inner = self.classify_key(expression.value)
-        if inner.domain in (EVENT, CREATED) and attribute not in _NAME_ATTRIBUTES:
-            return _key(inner.domain, f"{inner.what}.{attribute}", text, roots)
+        if inner.domain == CREATED and attribute not in _NAME_ATTRIBUTES:
+            return _key(inner.domain, f"{inner.what}.{attribute}", text, roots)  # a new object's own field
         if inner.domain == PARAM:
             return _key(PARAM, f"{inner.what}.{attribute}", text, roots)
         return _key(UNKNOWN, text, text, roots)

@@ -54,6 +54,8 @@ _MODULE_DUNDERS = {"__name__", "__qualname__", "__module__", "__file__", "__pack
 
 
 _BUILTINS = frozenset(dir(builtins))
+_FIELD_FACTORIES = frozenset({"dataclasses.field", "field", "attr.ib", "attrs.field", "attr.field",
+                              "pydantic.Field", "Field", "pydantic.fields.Field", "msgspec.field"})
 _TYPING_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
 _TYPING_NAMES = frozenset({"Any", "Callable", "Union", "Optional", "Type", "TypeVar", "Generic", "Protocol", "Self",
                            "List", "Dict", "Set", "Tuple", "Iterable", "Iterator", "Mapping", "Sequence", "Awaitable"})
@@ -317,7 +319,8 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         if op == "grow" and self._on_fresh_object(target):
             return
         ref = self.ref_of(target)
-        if ref is None and op == "shrink":
+        if ref is None and op in ("shrink", "grow"):
+            # ``entry = REGISTRY.setdefault(k, []); entry.append(x)``: the entry is the registry's
             ref = self._element_container(target)
             element = ref is not None or element
         if ref is None:
@@ -401,7 +404,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
                 return ContainerKind(name, bounded, False, False)
             if name in self.kb.growable or name in self.kb.text:
                 return ContainerKind(name, False, False, name in self.kb.text)
-            if name in ("dataclasses.field", "field", "attr.ib", "attrs.field"):
+            if name in _FIELD_FACTORIES:  # a model field: ``field(default_factory=list)``
                 factory = argument(value.args, -1, "default_factory") or argument(value.args, -1, "factory")
                 if factory is not None and self.qualify(factory.value) in self.kb.growable:
                     return ContainerKind(self.qualify(factory.value), False, False, False)
@@ -784,7 +787,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         if ref.kind == "global":
             return "module"
         if self.frame.kind == "class":
-            is_factory = isinstance(value, cst.Call) and self.qualify(value.func).rsplit(".", 1)[-1] in ("field", "ib")
+            is_factory = isinstance(value, cst.Call) and self.qualify(value.func).rsplit(".", 1)[-1] in ("field", "ib", "Field")
             return "instance" if is_factory else "class"
         self_name, _ = self._self_context()
         receiver = target.value if isinstance(target, cst.Attribute) else None
@@ -820,8 +823,8 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         entry_of = self._entry_read(value)
         if entry_of is not None:
             self.flow.bind_entry_local(name, entry_of)
-        if isinstance(value, cst.Subscript):
-            element_of = self.ref_of(value.value)
+        if isinstance(value, cst.Subscript) or entry_of is not None:
+            element_of = self.ref_of(value.value) if isinstance(value, cst.Subscript) else entry_of
             if element_of is not None and element_of.kind in ("self", "global"):
                 local.element_of = element_of
         elif isinstance(value, cst.Attribute) or (isinstance(value, cst.Name) and value.value != name):
@@ -1192,25 +1195,36 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         span = self.span(node)
         if adds:
             api = adds[0]
-            callback_arg = argument(node.args, api.callback)
-            if callback_arg is None:
+            callback_args = [a for a in [argument(node.args, api.callback)] if a is not None] + [
+                a for a in node.args if a.keyword is not None and a.keyword.value in api.callback_keywords]
+            if not callback_args:
                 return  # decorator-style ``@emitter.on("x")``: registers at definition time
-            event_arg = argument(node.args, api.event) if api.event >= 0 else None
-            callback = callback_arg.value
-            strong = not api.weak
-            if api.weak and api.strong_when is not None:
-                strong = keyword_source(node.args, api.strong_when[0]) == api.strong_when[1]
-            if self.qualify(callback.func if isinstance(callback, cst.Call) else callback) in self.kb.weak:
-                strong = False
-            fresh = isinstance(callback, (cst.Call, cst.Lambda)) or bool(
-                isinstance(callback, cst.Name) and self.function_frame() is not None
-                and self.frame.locals.get(callback.value) is not None and self.frame.locals[callback.value].created)
-            self._listener(action="add", api=api.add, method=method, target=target, target_kind=target_kind,
-                           target_ref=target_ref, event=source_of(event_arg.value) if event_arg is not None else "",
-                           callback=source_of(callback), callback_self=self._callback_holds_self(callback),
-                           strong=strong, one_shot=api.one_shot, result_kept=id(node) not in self.statement_calls,
-                           function=function, span=span, same_object=api.idempotent and not fresh)
+            for callback_arg in callback_args:
+                self._registration(api, callback_arg.value, node, method, target, target_kind, target_ref,
+                                   function, span)
             return
+        self._removals(node, method, target, target_kind, target_ref, function, span, removes, removes_all)
+
+    def _registration(self, api, callback: cst.BaseExpression, node: cst.Call, method: str, target: str,
+                      target_kind: str, target_ref: Optional[Ref], function: Optional[str], span: Span) -> None:
+        """One callback handed to a registering call (a call can hand several: ``register_at_fork``)."""
+        event_arg = argument(node.args, api.event) if api.event >= 0 else None
+        strong = not api.weak
+        if api.weak and api.strong_when is not None:
+            strong = keyword_source(node.args, api.strong_when[0]) == api.strong_when[1]
+        if self.qualify(callback.func if isinstance(callback, cst.Call) else callback) in self.kb.weak:
+            strong = False
+        fresh = isinstance(callback, (cst.Call, cst.Lambda)) or bool(
+            isinstance(callback, cst.Name) and self.function_frame() is not None
+            and self.frame.locals.get(callback.value) is not None and self.frame.locals[callback.value].created)
+        self._listener(action="add", api=api.add, method=method, target=target, target_kind=target_kind,
+                       target_ref=target_ref, event=source_of(event_arg.value) if event_arg is not None else "",
+                       callback=source_of(callback), callback_self=self._callback_holds_self(callback),
+                       strong=strong, one_shot=api.one_shot, result_kept=id(node) not in self.statement_calls,
+                       function=function, span=span, same_object=api.idempotent and not fresh)
+
+    def _removals(self, node: cst.Call, method: str, target: str, target_kind: str, target_ref: Optional[Ref],
+                  function: Optional[str], span: Span, removes, removes_all) -> None:
         for api in removes:
             event_arg = argument(node.args, api.event) if api.event >= 0 else None
             callback_arg = argument(node.args, api.callback)

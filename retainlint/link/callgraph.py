@@ -287,7 +287,7 @@ class CallGraph:
             return Frequency(ONCE, f"its name ({fact.name}) is that of setup code", by_name=True)
         handled = next((p for p in fact.params if per_event_object(p)), None)
         if handled:  # ``def handle(request)``: a handler runs once per what it handles
-            return Frequency(PER_CALL, f"it handles a {handled}: it runs once per {handled}")
+            return Frequency(PER_CALL, f"it handles {_article(handled)} {handled}: it runs once per {handled}")
         if fact.name.startswith("_") and not fact.name.startswith("__"):
             return Frequency(PER_CALL, "its callers are not visible", assumed=True)
         return _PUBLIC
@@ -323,3 +323,9 @@ def _cached_once(decorator: str, fact: FunctionFact) -> bool:
 
 def _explain(frequency: Frequency) -> str:
     return frequency.reason.removeprefix("it ") if frequency.reason.startswith("it ") else frequency.reason
+
+
+def _article(noun: str) -> str:
+    """'an event', 'a request': the message reads as a sentence."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
