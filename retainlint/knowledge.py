@@ -83,6 +83,7 @@ class Knowledge:
     per_class_functions: FrozenSet[str]
     teardown_functions: FrozenSet[str]
     context_vars: FrozenSet[str]
+    value_types: FrozenSet[str]
     uncollectable: FrozenSet[str]
     link_breakers: FrozenSet[str]
     families: Tuple[Family, ...]
@@ -198,6 +199,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         per_class_functions=frozenset(runs_once.get("per-class", [])),
         teardown_functions=frozenset(list(lifecycles.get("teardown", [])) + list(ext.get("teardown", []))),
         context_vars=frozenset(containers.get("context-vars", [])),
+        value_types=frozenset(list(base.get("keys", {}).get("value-types", [])) + list(ext.get("value-types", []))),
         uncollectable=frozenset(list(base.get("cycles", {}).get("uncollectable", [])) + list(ext.get("uncollectable", []))),
         link_breakers=frozenset(base.get("cycles", {}).get("link-breakers", [])),
         families=tuple(_parse_family(e) for e in list(lifecycles.get("family", [])) + list(ext.get("lifecycles", []))),

@@ -74,6 +74,10 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
         return Verdict("RL202", "high", chain)
     if per_call and target == "self_attr":
         return Verdict("RL202", "medium", chain)
+    if _module_function(project, listener):
+        return None  # it lives as long as its module anyway: registering it once keeps nothing new alive
+    if not listener.callback_self and _local_function(project, listener):
+        return Verdict("RL201", "low", chain)  # a small closure that does not reach the registering object
     if target == "global":
         return Verdict("RL201", "high", chain)
     if target in ("param", "self_attr") and not per_call and listener.callback_self and _in_constructor(listener):
@@ -89,6 +93,12 @@ def _module_function(project: Project, listener: Listener) -> bool:
     modules = [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1) if ".".join(parts[:i]) in project.module_paths]
     fact = project.functions.get(f"{modules[0]}.{listener.callback}") if modules else None
     return fact is not None and not fact.nested and not fact.class_qualname
+
+
+def _local_function(project: Project, listener: Listener) -> bool:
+    """The callback is a function defined inside the registering function."""
+    fact = project.functions.get(f"{listener.function}.{listener.callback}") if listener.function else None
+    return fact is not None and fact.nested
 
 
 def _in_constructor(listener: Listener) -> bool:

@@ -76,7 +76,7 @@ def combine(parts: Sequence[Key], text: str) -> Key:
 class KeyMixin:
     """Classifies key expressions in the scope the extractor is visiting.  A mixin of the visitor
     (not an object it keeps, which would tie the two in a cycle): it uses the visitor's
-    ``qualify``, ``_local_key`` (the key of what a local was assigned, None when the name is not a
+    ``kb`` (the library knowledge), ``qualify``, ``_local_key`` (the key of what a local was assigned, None when the name is not a
     local), ``_is_param``, ``_is_class_name`` and ``_self_context``."""
 
     def classify_key(self, expression: Optional[cst.BaseExpression]) -> Key:
@@ -181,9 +181,9 @@ class KeyMixin:
                 _IDENTITY_CALL_NAME.search(last):
             what = "a counter" if name in ("len", "next") else f"{last}()"
             return _key(EVENT, what, text, roots)
-        if name in _CONVERSIONS and call.args:
-            inner = self.classify_key(call.args[0].value)
-            return Key(inner.domain, inner.what, text, inner.roots)
+        if (name in _CONVERSIONS or name in self.kb.value_types) and call.args:
+            inner = combine([self.classify_key(a.value) for a in call.args if not a.keyword], text)
+            return Key(inner.domain, inner.what, text, inner.roots)  # as many values as its arguments
         if name in _PER_CALL_OBJECTS or last in ("create_task", "ensure_future", "create_future", "start_soon"):
             return _key(EVENT, f"a task made by {last}()", text, roots)
         if last[:1].isupper() and not last.isupper():

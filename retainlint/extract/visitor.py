@@ -104,7 +104,7 @@ class Frame:
     locals: Dict[str, Local] = field(default_factory=dict)
     assigned: Set[str] = field(default_factory=set)
     declared_global: Set[str] = field(default_factory=set)
-    local_functions: Set[str] = field(default_factory=set)
+    local_functions: Dict[str, bool] = field(default_factory=dict)  # name → its body names the method's self
     exceptions: Dict[str, str] = field(default_factory=dict)  # local → exception | exc_info | traceback
     loop_depth: int = 0
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
@@ -523,7 +523,9 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         qualname = f"{parent.qualname}.{name}"
         if parent.kind == "function":
             parent.assigned.add(name)
-            parent.local_functions.add(name)
+            self_name = self._self_context()[0]
+            parent.local_functions[name] = bool(self_name) and re.search(
+                rf"\b{re.escape(self_name)}\b", source_of(node.body)) is not None
         decorator_names = self._decorator_names(node.decorators)
         self._note_decorators(node.decorators)
         params = node.params
@@ -1280,7 +1282,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             return False
         if isinstance(callback, cst.Name):
             frame = self.function_frame()
-            return callback.value == self_name or (frame is not None and callback.value in frame.local_functions)
+            return callback.value == self_name or (frame is not None and frame.local_functions.get(callback.value, False))
         return re.search(rf"\b{re.escape(self_name)}\b", source_of(callback)) is not None
 
     def _target_kind(self, node: Optional[cst.BaseExpression], receiver: str) -> str:
