@@ -130,6 +130,8 @@ class Mutation:
     element: bool = False  # on an entry of the container (``c[k].add(x)``), not the container itself
     deferred: bool = False  # runs later, if ever: inside a lambda, or a bound method handed over
     dedup: bool = False  # under ``if x not in c:``: a list that grows by one per distinct x, like a set
+    holds_key: bool = False  # the value refers to its own key (``d[obj] = Wrapper(obj)``): weak keys stay
+    bound: str = ""  # the value is ``self.<bound>``: a bound method, if that attribute is a method
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,19 @@ class StoredException:
     what: str  # exception | exc_info | traceback
     via: str  # attribute | element | set (``var.set(exc)`` on a ContextVar: one kept per context)
     function: Optional[str]
+    span: Span
+
+
+@dataclass(frozen=True)
+class WeakBound:
+    """``weakref.ref(self.<attribute>)`` (or ``proxy``): when the attribute is a method, the bound
+    method is a new object that nothing else holds, so the reference is dead at once.  (The same
+    in a weak container is a Mutation with ``bound`` set.)"""
+
+    function: str
+    class_qualname: str
+    attribute: str
+    via: str  # the weak reference's constructor: ``weakref.ref``, ``weakref.proxy``
     span: Span
 
 
@@ -366,6 +381,7 @@ class ModuleFacts:
     stored_exceptions: List[StoredException] = field(default_factory=list)
     calls: List[Call] = field(default_factory=list)
     frame_holds: List[FrameHold] = field(default_factory=list)
+    weak_bounds: List[WeakBound] = field(default_factory=list)
     back_references: List[BackReference] = field(default_factory=list)
     lookups: List[Mutation] = field(default_factory=list)  # records with op "lookup": reads of an entry
     flows: List[FunctionFlow] = field(default_factory=list)

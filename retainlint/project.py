@@ -299,6 +299,39 @@ class Project:
             return None
         return self.resolve_class(function.rsplit(".", 2)[0])
 
+    def receiver_class(self, listener: Listener) -> Optional[str]:
+        """The project class of a registration's receiver, when the facts show it: a module-level
+        instance (``BUS``), or a slot whose type is known (``self._bus``)."""
+        ref = listener.target_ref
+        if ref is None:
+            return None
+        if ref.kind == "global":
+            return self.global_instance_class(f"{ref.owner}.{ref.name}")
+        if ref.kind == "self":
+            return self.slot_type(ref.owner, ref.name)
+        return None
+
+    def holds_weakly(self, listener: Listener) -> bool:
+        """The receiver is a project class whose add-method keeps the callback it is given only
+        in a weak container (``def subscribe(self, cb): self._subscribers.add(cb)`` on a WeakSet)."""
+        cls = self.receiver_class(listener)
+        method = next((f"{owner}.{listener.method}" for owner in ([cls] + self.ancestors(cls) if cls else [])
+                       if f"{owner}.{listener.method}" in self.functions), None)
+        if method is None:
+            return False
+        stores = [m for m in self.mutations_by_function.get(method, []) if m.op == "grow" and m.value == "param"]
+        return bool(stores) and all(
+            any(d.weak for d in self.containers.get(self.canonical_ref(m.ref), [])) for m in stores)
+
+    @cached_property
+    def mutations_by_function(self) -> Dict[str, List[Mutation]]:
+        found: Dict[str, List[Mutation]] = defaultdict(list)
+        for facts in self.modules:
+            for mutation in facts.mutations:
+                if mutation.function:
+                    found[mutation.function].append(mutation)
+        return found
+
     def owns_target(self, listener: Listener) -> bool:
         """``self._emitter.on(...)`` where this class builds ``self._emitter``: it dies with the object."""
         if listener.target_kind != "self_attr" or not listener.function:

@@ -11,7 +11,7 @@ leave, or leave on some paths only (RL104).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import List, Optional, Tuple
 
 from retainlint.facts import ContainerDef, Mutation, Ref
@@ -78,7 +78,10 @@ def _sorted(growth) -> Tuple[Growth, ...]:
 def find_unbounded(project) -> List[Unbounded]:
     found: List[Unbounded] = []
     for ref, defs in list(project.containers.items()):
-        if ref.kind not in ("self", "global") or any(d.bounded or d.weak for d in defs):
+        if ref.kind not in ("self", "global") or any(d.bounded for d in defs):
+            continue
+        weak = any(d.weak for d in defs)
+        if weak and not _keys_held_by_values(project, ref, defs):
             continue
         kind = _kind(project, ref, defs)
         if kind is None:
@@ -92,9 +95,19 @@ def find_unbounded(project) -> List[Unbounded]:
         verdict = project.release.verdict(ref, holds_self, entries)
         if verdict.status not in (NEVER, LEAKS):
             continue
+        if weak:
+            note = "its values refer to their keys, so a WeakKeyDictionary never lets a key go"
+            verdict = replace(verdict, note=f"{verdict.note}; {note}" if verdict.note else note)
         best = max(growth, key=lambda g: (_EVIDENCE_ORDER.index(g.evidence), not g.by_name))
         found.append(Unbounded(ref, kind, tuple(defs), growth, best, verdict))
     return found
+
+
+def _keys_held_by_values(project, ref: Ref, defs) -> bool:
+    """A WeakKeyDictionary whose values refer to their keys (``d[obj] = Wrapper(obj)``): the
+    dictionary holds each value strongly, the value holds the key, so no key ever dies."""
+    return all(d.constructor.endswith("WeakKeyDictionary") for d in defs if d.weak) and any(
+        m.op == "grow" and m.holds_key for m in project.mutations.get(ref, []))
 
 
 def _kind(project, ref: Ref, defs) -> Optional[str]:

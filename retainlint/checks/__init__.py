@@ -4,4 +4,4 @@ Each check takes a :class:`Context` and yields :class:`~retainlint.findings.Find
 Importing this package registers them all.
 """
 
-from retainlint.checks import frames, growth, listeners, references, registries  # noqa: F401
+from retainlint.checks import frames, growth, listeners, references, registries, weakrefs  # noqa: F401

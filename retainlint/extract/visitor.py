@@ -46,6 +46,7 @@ from retainlint.facts import (
     Ref,
     Span,
     StoredException,
+    WeakBound,
 )
 from retainlint.knowledge import Knowledge
 
@@ -330,7 +331,8 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded(), element=element, deferred=deferred or self.lambda_depth > 0,
-                            dedup=dedup)
+                            dedup=dedup, holds_key=op == "grow" and _refers_to_key(value, key),
+                            bound=self.self_attribute(value) if op == "grow" else "")
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
 
@@ -442,6 +444,14 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         if frame is not None and value.value in frame.params:
             return "param"
         return "other"
+
+    def self_attribute(self, value: Optional[cst.BaseExpression]) -> str:
+        """``x`` when the value is ``self.x`` (a bound method, if ``x`` is a method), else ""."""
+        self_name = self._self_context()[0]
+        if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and self_name and \
+                value.value.value == self_name:
+            return value.attr.value
+        return ""
 
     def is_text_value(self, value: cst.BaseExpression) -> bool:
         if string_literal(value):
@@ -960,6 +970,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         self._handed_over_removals(node)
         if isinstance(func, cst.Attribute) and func.attr.value == "cache_clear" and isinstance(func.value, cst.Attribute):
             self.facts.cache_clears.add(func.value.attr.value)
+        self._weak_reference(node)
         if self.function_frame() is None:
             name = dotted(func)
             if name:
@@ -983,6 +994,17 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             self._container_call(receiver_node, method, node)
         self._listener_call(receiver_node, receiver, method, node)
         self._logger_call(receiver_node, method, node)
+
+    def _weak_reference(self, node: cst.Call) -> None:
+        """``weakref.ref(self.on_x)``: a weak reference to what may be a fresh bound method."""
+        constructor = self.qualify(node.func)
+        if constructor not in _WEAK_REFERENCES or not node.args:
+            return
+        attribute = self.self_attribute(node.args[0].value)
+        function, (_, class_qualname) = self.current_function(), self._self_context()
+        if attribute and function and class_qualname:
+            self.facts.weak_bounds.append(WeakBound(function=function, class_qualname=class_qualname,
+                                                    attribute=attribute, via=constructor, span=self.span(node)))
 
     def _cannot_fail(self, func: cst.BaseExpression) -> bool:
         """Calls the flow graph does not count as ways to raise: container bookkeeping
@@ -1508,3 +1530,25 @@ class _NameParts(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.chains.append(node.value)
+
+
+_WEAK_REFERENCES = {"weakref.ref", "weakref.proxy"}  # not WeakMethod: made for bound methods
+
+
+def _refers_to_key(value: Optional[cst.BaseExpression], key: Optional[cst.BaseExpression]) -> bool:
+    """The value keeps its own key alive: the key itself, or a tuple, a call or a lambda that
+    takes it (``d[obj] = Wrapper(obj)``, ``d[obj] = (obj, time())``).  An attribute of the key
+    (``obj.name``) is a value read from it, not a reference to it."""
+    if not isinstance(key, cst.Name) or value is None:
+        return False
+    name = key.value
+    if isinstance(value, cst.Name):
+        return value.value == name
+    if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
+        return any(_refers_to_key(element.value, key) for element in value.elements)
+    if isinstance(value, cst.Call):
+        return any(_refers_to_key(arg.value, key) for arg in value.args)
+    if isinstance(value, cst.Lambda):
+        return re.search(rf"\b{re.escape(name)}\b", source_of(value.body)) is not None
+    return False
+

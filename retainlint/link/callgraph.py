@@ -277,7 +277,9 @@ class CallGraph:
                 floor = _higher(floor, Frequency(PER_CALL, f"it is handed to {method}()", assumed=True))
         if fact.nested:  # as often as whoever gets the closure calls it: not shown here
             floor = _higher(floor, Frequency(PER_CALL, "it is a closure made per call", assumed=True))
-        if fact.name in self.project.kb.per_object_functions and fact.class_qualname:
+        if fact.name in self.project.kb.per_object_functions and fact.class_qualname and (
+                fact.name.startswith("__") or not any(per_event_object(p) for p in fact.params)):
+            # ``start(self)`` runs once per object; ``start(self, run)`` once per run it is given
             floor = _higher(floor, self._construction(fact))
         return floor
 
