@@ -288,6 +288,8 @@ class Call:
     guarded: bool  # inside a once-guard
     argument_of: str = ""  # the call is an argument handed to this callee (a callback registration)
     use: str = ""  # what becomes of the value: local | argument | receiver | statement | with | return | store | other
+    fresh: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, constructor) of fresh containers passed
+    exceptions: Tuple[str, ...] = ()  # ``#position`` or keyword of arguments that are an exception or traceback
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ class Knowledge:
     teardown_functions: FrozenSet[str]
     context_vars: FrozenSet[str]
     value_types: FrozenSet[str]
+    hook_attributes: FrozenSet[str]
     uncollectable: FrozenSet[str]
     link_breakers: FrozenSet[str]
     families: Tuple[Family, ...]
@@ -200,6 +201,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         teardown_functions=frozenset(list(lifecycles.get("teardown", [])) + list(ext.get("teardown", []))),
         context_vars=frozenset(containers.get("context-vars", [])),
         value_types=frozenset(list(base.get("keys", {}).get("value-types", [])) + list(ext.get("value-types", []))),
+        hook_attributes=frozenset(base.get("hooks", {}).get("attributes", [])),
         uncollectable=frozenset(list(base.get("cycles", {}).get("uncollectable", [])) + list(ext.get("uncollectable", []))),
         link_breakers=frozenset(base.get("cycles", {}).get("link-breakers", [])),
         families=tuple(_parse_family(e) for e in list(lifecycles.get("family", [])) + list(ext.get("lifecycles", []))),

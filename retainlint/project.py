@@ -14,6 +14,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 from retainlint.facts import ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
 from retainlint.link.callgraph import MODULE, ONCE, PER_CALL, PER_OBJECT, CallGraph, Frequency  # noqa: F401
+from retainlint.link.handed import handed_in_containers
 from retainlint.link.release import ReleaseAnalysis
 
 
@@ -35,6 +36,9 @@ class Project:
         self._ancestors: Dict[str, List[str]] = {}
         for facts in self.modules:
             self._index(facts)
+        for definition in list(handed_in_containers(self)):  # the call graph reads no container
+            if not self.containers.get(definition.ref):
+                self.containers[definition.ref].append(definition)
         for index in (self.mutations, self.lookups):
             for ref in [r for r in index if r.kind == "attr"]:
                 owner = self.attribute_owner(ref)

@@ -128,6 +128,10 @@ def _message(project: Project, listener: Listener, verdict: Verdict) -> str:
         lives = f"is retained by {render_chain(verdict.chain)}"
     event = f" for {listener.event}" if listener.event else ""
     pinned = " and, through it, this object" if listener.callback_self else ""
+    if listener.api == "hook" and verdict.code != "RL203":
+        return (f"{where} installs {listener.callback} as {target} and keeps the hook it replaces, to chain to "
+                f"it: each object that does so is kept alive by the next one's hook, and the last by {target}, for "
+                f"the life of the process; restore the previous hook when done")
     if verdict.code == "RL203":
         return (f"{listener.callback} is registered on {target}{event} with {listener.method}() in {where} and removed "
                 f"on some paths only: {'; '.join(leak.text for leak in verdict.leaks)}; {target} {lives} and keeps "

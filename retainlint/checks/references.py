@@ -9,6 +9,7 @@ from retainlint.facts import Ref
 from retainlint.findings import Finding, Related
 from retainlint.graph import render_chain, short
 from retainlint.lifetime import object_lifetime
+from retainlint.link.handed import handed_in_exceptions
 from retainlint.project import MODULE, ONCE, PER_CALL
 from retainlint.registry import check
 
@@ -132,31 +133,32 @@ _WHAT = {"exception": "an exception (its __traceback__ keeps every frame and loc
 @check("RL403")
 def stored_exception(ctx: Context) -> Iterator[Finding]:
     project = ctx.project
-    for facts in project.modules:
-        for stored in facts.stored_exceptions:
-            if project.function_kind(stored.function) in (MODULE, ONCE):
-                continue  # kept once (setup, test code): one exception, not one per failure
-            if stored.via == "set":
-                finding = _context_var_finding(ctx, facts.path, stored)
-                if finding is not None:
-                    yield finding
-                continue
-            ref = stored.ref
-            cleared = [m for m in project.mutations.get(ref, ()) if m.op in ("reset", "shrink")
-                       and m.span != stored.span and project.function_kind(m.function) == PER_CALL]
-            if cleared:
-                continue
-            if ref.kind == "global":
-                # a list of them grows; a single slot pins the last one (and its frames) until the next
-                confidence = "high" if stored.via == "element" else "low"
-                holder = f"module global {ref.name} lives as long as the process"
-            else:
-                lifetime = object_lifetime(project, ctx.graph, ref.owner, [])
-                confidence, holder = lifetime.confidence, lifetime.reason
-            into = f"appended to {ref.display()}" if stored.via == "element" else f"stored in {ref.display()}"
-            message = (f"{_WHAT[stored.what]} is {into} and never cleared; {holder}. Keep the message "
-                       f"(str(e), traceback.format_exc()) instead, or clear it when handled")
-            yield Finding("RL403", message, facts.path, stored.span, confidence)
+    kept = [(facts.path, stored) for facts in project.modules for stored in facts.stored_exceptions]
+    kept += [(project.path_of_function[s.function], s) for s in handed_in_exceptions(project)]
+    for path, stored in kept:
+        if project.function_kind(stored.function) in (MODULE, ONCE):
+            continue  # kept once (setup, test code): one exception, not one per failure
+        if stored.via == "set":
+            finding = _context_var_finding(ctx, path, stored)
+            if finding is not None:
+                yield finding
+            continue
+        ref = stored.ref
+        cleared = [m for m in project.mutations.get(ref, ()) if m.op in ("reset", "shrink")
+                   and m.span != stored.span and project.function_kind(m.function) == PER_CALL]
+        if cleared:
+            continue
+        if ref.kind == "global":
+            # a list of them grows; a single slot pins the last one (and its frames) until the next
+            confidence = "high" if stored.via == "element" else "low"
+            holder = f"module global {ref.name} lives as long as the process"
+        else:
+            lifetime = object_lifetime(project, ctx.graph, ref.owner, [])
+            confidence, holder = lifetime.confidence, lifetime.reason
+        into = f"appended to {ref.display()}" if stored.via == "element" else f"stored in {ref.display()}"
+        message = (f"{_WHAT[stored.what]} is {into} and never cleared; {holder}. Keep the message "
+                   f"(str(e), traceback.format_exc()) instead, or clear it when handled")
+        yield Finding("RL403", message, path, stored.span, confidence)
 
 
 def _context_var_finding(ctx: Context, path: str, stored) -> Optional[Finding]:

@@ -107,6 +107,7 @@ class Frame:
     declared_global: Set[str] = field(default_factory=set)
     local_functions: Dict[str, bool] = field(default_factory=dict)  # name → its body names the method's self
     exceptions: Dict[str, str] = field(default_factory=dict)  # local → exception | exc_info | traceback
+    hooks_saved: Set[str] = field(default_factory=set)  # process-wide hooks whose current value it keeps
     loop_depth: int = 0
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
@@ -711,6 +712,30 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             self._escapes(node.value, "store")
         for target in node.targets:
             self._assign(target.target, node.value, node)
+            self._hook_assignment(target.target, node.value, node)
+
+    def _hook_assignment(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
+        """``self._previous = sys.excepthook; sys.excepthook = self._hook``: a hook installed
+        that chains to the one before it.  Each object that does so keeps the previous hook — the
+        previous object's bound method — so every such object stays alive for good.  Assigning
+        anything but a method of ``self`` (``sys.excepthook = self._previous``) restores it."""
+        frame = self.function_frame()
+        if frame is None:
+            return
+        if self.qualify(value) in self.kb.hook_attributes:
+            frame.hooks_saved.add(self.qualify(value))
+            return
+        hook = self.qualify(target)
+        if hook not in self.kb.hook_attributes:
+            return
+        attribute = hook.rpartition(".")[2]
+        installs = hook in frame.hooks_saved and bool(self.self_attribute(value))
+        if not installs and self.self_attribute(value) and hook not in frame.hooks_saved and \
+                self.self_attribute(value) in self._class_methods():
+            return  # a method installed without keeping the previous hook: it replaces, nothing chains
+        self._listener("add" if installs else "remove_all", "hook", attribute, hook, "global", None,
+                       self.current_function(), self.span(node), callback=source_of(value) if installs else "",
+                       callback_self=installs)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -995,6 +1020,23 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         self._listener_call(receiver_node, receiver, method, node)
         self._logger_call(receiver_node, method, node)
 
+    def _fresh_arguments(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
+        """Growable containers made for this call (``Exporter(spans={})``): whoever keeps the
+        parameter keeps a container of its own, as if it had built it."""
+        found = []
+        for position, arg in enumerate(node.args):
+            if arg.star:
+                break
+            kind = self.container_kind(arg.value)
+            if kind is not None and not (kind.bounded or kind.weak or kind.text):
+                found.append((arg.keyword.value if arg.keyword else f"#{position}", kind.constructor))
+        return tuple(found)
+
+    def _exception_arguments(self, node: cst.Call) -> Tuple[str, ...]:
+        """Arguments that are the exception (or traceback) being handled: the callee may keep it."""
+        return tuple(arg.keyword.value if arg.keyword else f"#{position}"
+                     for position, arg in enumerate(node.args) if not arg.star and self.exception_kind(arg.value))
+
     def _weak_reference(self, node: cst.Call) -> None:
         """``weakref.ref(self.on_x)``: a weak reference to what may be a fresh bound method."""
         constructor = self.qualify(node.func)
@@ -1061,7 +1103,8 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         line = self.span(node).line if self.function_frame() is not None else 0
         use = self.call_uses.pop(id(node), "other")
         self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
-                                     guarded=self.guarded(), use=use))
+                                     guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
+                                     exceptions=self._exception_arguments(node)))
         frame = self.function_frame()
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
