@@ -192,6 +192,17 @@ class StoredException:
 
 
 @dataclass(frozen=True)
+class ParamGrowth:
+    """A function grows a container it was handed (``def _add_to(callbacks, cb): callbacks.append(cb)``):
+    a caller that passes its own container grows it through the call."""
+
+    function: str
+    param: str
+    method: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class WeakBound:
     """``weakref.ref(self.<attribute>)`` (or ``proxy``): when the attribute is a method, the bound
     method is a new object that nothing else holds, so the reference is dead at once.  (The same
@@ -290,6 +301,7 @@ class Call:
     use: str = ""  # what becomes of the value: local | argument | receiver | statement | with | return | store | other
     fresh: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, constructor) of fresh containers passed
     exceptions: Tuple[str, ...] = ()  # ``#position`` or keyword of arguments that are an exception or traceback
+    containers: Tuple[Tuple[str, Ref], ...] = ()  # (``#position`` or keyword, container) of containers passed
 
 
 @dataclass(frozen=True)
@@ -384,6 +396,7 @@ class ModuleFacts:
     calls: List[Call] = field(default_factory=list)
     frame_holds: List[FrameHold] = field(default_factory=list)
     weak_bounds: List[WeakBound] = field(default_factory=list)
+    param_growths: List[ParamGrowth] = field(default_factory=list)
     back_references: List[BackReference] = field(default_factory=list)
     lookups: List[Mutation] = field(default_factory=list)  # records with op "lookup": reads of an entry
     flows: List[FunctionFlow] = field(default_factory=list)

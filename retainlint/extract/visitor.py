@@ -45,6 +45,7 @@ from retainlint.facts import (
     Mutation,
     Ref,
     Span,
+    ParamGrowth,
     StoredException,
     WeakBound,
 )
@@ -264,6 +265,16 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             return None
         return self._global_ref(name)
 
+    def _param_growth(self, target: cst.BaseExpression, op: str, method: str, node: cst.CSTNode,
+                      element: bool) -> None:
+        """``callbacks.append(cb)`` on a parameter the function never rebinds: the caller's container."""
+        frame = self.function_frame()
+        if op != "grow" or element or not isinstance(target, cst.Name) or frame is None or \
+                target.value not in frame.params or target.value in frame.assigned or self.lambda_depth:
+            return
+        self.facts.param_growths.append(ParamGrowth(function=frame.qualname, param=target.value, method=method,
+                                                    span=self.span(node)))
+
     def _enclosing_binds(self, name: str) -> bool:
         """A name bound in an enclosing function is a closure variable, not a global."""
         return any(f.kind == "function" and (name in f.params or name in f.assigned) for f in self.stack[:-1])
@@ -326,6 +337,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             ref = self._element_container(target)
             element = ref is not None or element
         if ref is None:
+            self._param_growth(target, op, method, node, element)
             return
         key_info = self.classify_key(key) if key is not None else NO_KEY
         dedup = op == "grow" and f"dedup:{key_info.text}|{source_of(target)}" in {g for _, g in self.active_guards}
@@ -1032,6 +1044,17 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
                 found.append((arg.keyword.value if arg.keyword else f"#{position}", kind.constructor))
         return tuple(found)
 
+    def _container_arguments(self, node: cst.Call) -> Tuple[Tuple[str, Ref], ...]:
+        """Arguments that name a module-level or ``self`` slot (the link stage keeps the containers)."""
+        found = []
+        for position, arg in enumerate(node.args):
+            if arg.star:
+                break
+            ref = self.ref_of(arg.value) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
+            if ref is not None and ref.kind in ("global", "self"):
+                found.append((arg.keyword.value if arg.keyword else f"#{position}", ref))
+        return tuple(found)
+
     def _exception_arguments(self, node: cst.Call) -> Tuple[str, ...]:
         """Arguments that are the exception (or traceback) being handled: the callee may keep it."""
         return tuple(arg.keyword.value if arg.keyword else f"#{position}"
@@ -1104,7 +1127,8 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         use = self.call_uses.pop(id(node), "other")
         self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
-                                     exceptions=self._exception_arguments(node)))
+                                     exceptions=self._exception_arguments(node),
+                                     containers=self._container_arguments(node)))
         frame = self.function_frame()
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1

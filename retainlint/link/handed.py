@@ -6,13 +6,15 @@
   one, defined where the constructor stores it.
 * Exceptions: a handler passes the exception it caught (``collector.set_exception(e)``) to a
   method that keeps the parameter (``self._exc = exc``): the object now pins its traceback.
+* Growth through helpers: ``_add_to(_CALLBACKS, cb)`` where ``_add_to`` appends to the list it
+  is given grows ``_CALLBACKS``, at the call, as often as the caller runs.
 """
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List
 
-from retainlint.facts import AttrAssign, ContainerDef, StoredException
+from retainlint.facts import NO_KEY, AttrAssign, ContainerDef, FunctionFact, Mutation, Span, StoredException
 
 
 def handed_in_containers(project) -> Iterator[ContainerDef]:
@@ -25,7 +27,7 @@ def handed_in_containers(project) -> Iterator[ContainerDef]:
             continue
         for call in project.callgraph.instantiated_at(cls):
             for slot, constructor in call.fresh:
-                parameter = _parameter(init.params, slot)
+                parameter = _parameter(init, slot)
                 for assign in stored[init.qualname].get(parameter, ()):
                     if (assign.ref, constructor) not in seen:
                         seen.add((assign.ref, constructor))
@@ -45,7 +47,7 @@ def handed_in_exceptions(project) -> Iterator[StoredException]:
                 if function is None or callee not in stored:
                     continue
                 for slot in call.exceptions:
-                    for assign in stored[callee].get(_parameter(function.params, slot), ()):
+                    for assign in stored[callee].get(_parameter(function, slot), ()):
                         yield StoredException(assign.ref, "exception", "attribute", callee, assign.span)
 
 
@@ -67,9 +69,32 @@ def _constructor(project, cls: str):
     return None
 
 
-def _parameter(params: Tuple[str, ...], slot: str) -> str:
-    """``#0`` is the first argument after ``self``; a keyword names its parameter."""
+def handed_in_growth(project) -> Iterator[Mutation]:
+    """A growth of the caller's container at each call of a function that grows what it is given."""
+    growers: Dict[str, List] = {}
+    for facts in project.modules:
+        for growth in facts.param_growths:
+            growers.setdefault(growth.function, []).append(growth)
+    if not growers:
+        return
+    for facts in project.modules:
+        for call in facts.calls:
+            if not call.containers or call.caller is None:
+                continue
+            for callee in project.callgraph.resolve(call.caller, call.target):
+                function = project.functions.get(callee)
+                for growth in growers.get(callee, ()) if function is not None else ():
+                    for slot, ref in call.containers:
+                        if _parameter(function, slot) == growth.param:
+                            yield Mutation(ref=ref, op="grow", method=growth.method, function=call.caller,
+                                           in_loop=call.in_loop, text_value=False, key=NO_KEY, value="other",
+                                           span=Span(call.line, 1, call.line, 1), guarded=call.guarded)
+
+
+def _parameter(function: FunctionFact, slot: str) -> str:
+    """``#0`` is the first argument (after ``self`` for a method); a keyword names its parameter."""
     if not slot.startswith("#"):
         return slot
-    position = int(slot[1:]) + 1
-    return params[position] if position < len(params) else ""
+    bound = function.class_qualname and not any(d.endswith("staticmethod") for d in function.decorators)
+    position = int(slot[1:]) + (1 if bound else 0)
+    return function.params[position] if position < len(function.params) else ""
