@@ -185,7 +185,7 @@ class StoredException:
     """An exception, ``sys.exc_info()`` or a traceback kept in a slot that outlives the handler."""
 
     ref: Ref
-    what: str  # exception | exc_info | traceback
+    what: str  # exception | exc_info | traceback | frame
     via: str  # attribute | element | set (``var.set(exc)`` on a ContextVar: one kept per context)
     function: Optional[str]
     span: Span

@@ -127,7 +127,8 @@ def _keeps_argument(project, cls: str, argument: str) -> bool:
 
 _WHAT = {"exception": "an exception (its __traceback__ keeps every frame and local alive)",
          "exc_info": "sys.exc_info() (the traceback keeps every frame and local alive)",
-         "traceback": "a traceback (it keeps every frame and local alive)"}
+         "traceback": "a traceback (it keeps every frame and local alive)",
+         "frame": "a frame (it keeps every local of it and of its callers alive)"}
 
 
 @check("RL403")
@@ -156,8 +157,9 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
             lifetime = object_lifetime(project, ctx.graph, ref.owner, [])
             confidence, holder = lifetime.confidence, lifetime.reason
         into = f"appended to {ref.display()}" if stored.via == "element" else f"stored in {ref.display()}"
-        message = (f"{_WHAT[stored.what]} is {into} and never cleared; {holder}. Keep the message "
-                   f"(str(e), traceback.format_exc()) instead, or clear it when handled")
+        instead = ("Keep what you need of it (f_code.co_name, f_lineno) instead" if stored.what == "frame" else
+                   "Keep the message (str(e), traceback.format_exc()) instead, or clear it when handled")
+        message = f"{_WHAT[stored.what]} is {into} and never cleared; {holder}. {instead}"
         yield Finding("RL403", message, path, stored.span, confidence)
 
 

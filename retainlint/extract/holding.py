@@ -20,6 +20,7 @@ from retainlint.facts import BackReference, FrameHold, Ref, Span, StoredExceptio
 _BLOCKING_TAKES = {"recv", "receive", "accept", "read_message", "get_message", "next_event"}
 _RUN_METHODS = {"run", "execute", "process", "handle", "__call__", "send", "apply"}
 _EXC_INFO_NAMES = {"exc_info", "excinfo", "exc_info_tuple"}
+_FRAME_CALLS = {"sys._getframe", "inspect.currentframe", "inspect.stack"}
 
 
 @dataclass
@@ -62,9 +63,26 @@ class HoldingMixin:
         return {"1": "exception", "2": "traceback"}.get(position, "")
 
     def _stored_exception(self, ref: Ref, value: cst.BaseExpression, via: str, span: Span) -> None:
-        what = self.exception_kind(value) or self._exception_in_tuple(value)
+        what = self.exception_kind(value) or self._exception_in_tuple(value) or self._exception_in_record(value) or \
+            self._frame(value)
         if what and (ref.kind in ("self", "global") or via == "set"):
             self.facts.stored_exceptions.append(StoredException(ref, what, via, self.current_function(), span))
+
+    def _exception_in_record(self, value: cst.BaseExpression) -> str:
+        """``Event(exception=e, traceback=tb)``: an object built around the exception keeps it.
+        A call to a function (``str(e)``, ``format_exc()``) makes a summary instead."""
+        if isinstance(value, cst.Call) and self.qualify(value.func).rsplit(".", 1)[-1][:1].isupper():
+            for arg in value.args:
+                what = self.exception_kind(arg.value)
+                if what:
+                    return what
+        return ""
+
+    def _frame(self, value: cst.BaseExpression) -> str:
+        """``sys._getframe()``, ``inspect.currentframe()``: a live frame, with every local it holds."""
+        if isinstance(value, cst.Call) and self.qualify(value.func) in _FRAME_CALLS:
+            return "frame"
+        return ""
 
     def _exception_in_tuple(self, value: cst.BaseExpression) -> str:
         """``(time.time(), exc)``: a tuple or list that carries an exception keeps it as well."""
