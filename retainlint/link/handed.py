@@ -38,6 +38,7 @@ def handed_in_containers(project) -> Iterator[ContainerDef]:
 def handed_in_exceptions(project) -> Iterator[StoredException]:
     """Where a method keeps, on ``self``, an exception some caller hands it."""
     stored = _stored_parameters(project, constructors=False)
+    seen = set()
     for facts in project.modules:
         for call in facts.calls:
             if not call.exceptions:
@@ -48,7 +49,9 @@ def handed_in_exceptions(project) -> Iterator[StoredException]:
                     continue
                 for slot in call.exceptions:
                     for assign in stored[callee].get(_parameter(function, slot), ()):
-                        yield StoredException(assign.ref, "exception", "attribute", callee, assign.span)
+                        if assign.ref.owner == project.owner_class(callee) and (assign.ref, callee) not in seen:
+                            seen.add((assign.ref, callee))  # on its own object, however many callers hand it
+                            yield StoredException(assign.ref, "exception", "attribute", callee, assign.span)
 
 
 def _stored_parameters(project, constructors: bool = True) -> Dict[str, Dict[str, List[AttrAssign]]]:
