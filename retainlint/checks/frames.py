@@ -17,7 +17,8 @@ from retainlint.findings import Finding
 from retainlint.registry import check
 
 _KEPT = {"exception": "the exception being handled", "traceback": "the traceback being handled",
-         "exc_info": "sys.exc_info()"}
+         "exc_info": "sys.exc_info()",
+         "raised": "the exception it raises"}
 
 
 @check("RL404")
@@ -35,10 +36,12 @@ def exception_frame_cycle(ctx: Context) -> Iterator[Finding]:
         names = " and ".join(h.local for h in holds)
         what = _KEPT[holds[0].what]
         label = project.function_label(function)
+        locals_ = ", ".join(h.local for h in holds)
+        fix = (f"raise inside try and set {locals_} to None in finally" if holds[0].what == "raised" else
+               f"del {locals_} (or traceback.clear_frames(tb)) once handled")
         message = (f"{names} keep{'s' if len(holds) == 1 else ''} {what} in a local of {label}: its traceback "
                    f"holds this frame and the frame holds {names}, a cycle that keeps every local of "
-                   f"{label} and of the frames it passed through until the cyclic garbage collector runs; "
-                   f"del {', '.join(h.local for h in holds)} (or traceback.clear_frames(tb)) once handled")
+                   f"{label} and of the frames it passed through until the cyclic garbage collector runs; {fix}")
         yield Finding("RL404", message, path, holds[0].span, confidence)
 
 

@@ -126,6 +126,18 @@ class HoldingMixin:
             return self.qualify(value.func) == "sys.exc_info" and frame is not None and frame.handler_depth > 0
         return isinstance(value, cst.Name) and frame is not None and value.value in frame.handler_names
 
+    def note_raised_local(self, node: cst.Raise) -> None:
+        """``error = StorageError(…); raise error``: the raised exception's traceback holds this
+        frame, and the frame's local still holds the exception — unlike an ``except … as e`` name,
+        which Python deletes as the handler is left."""
+        state, frame = self.hold_state(), self.function_frame()
+        raised = node.exc
+        if state is None or frame is None or not isinstance(raised, cst.Name):
+            return
+        name = raised.value
+        if (name in frame.params or name in frame.assigned) and name not in frame.handler_names:
+            state.exception_locals[name] = ("raised", self.span(node))
+
     def note_unpacked_exc_info(self, targets: Sequence[cst.BaseExpression], value: cst.BaseExpression,
                                span: Span) -> bool:
         """``exc, tb = sys.exc_info()[1:]`` / ``t, v, tb = sys.exc_info()``; True when handled."""

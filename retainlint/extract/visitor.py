@@ -714,6 +714,9 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             self._bind_targets(target.value)
 
     # ------------------------------------------------------------------ assignments
+    def visit_Raise(self, node: cst.Raise) -> None:
+        self.note_raised_local(node)
+
     def visit_Assign(self, node: cst.Assign) -> None:
         self.store_targets.update(id(t.target) for t in node.targets)
         only = node.targets[0].target if len(node.targets) == 1 else None
