@@ -124,6 +124,17 @@ def _payloads(marker: Path, real: bytes):
     }
 
 
+def _run_traced(root):
+    """A cached run and the peak of the memory Python allocated for it (tracemalloc: the same on
+    every machine, unlike the process's resident size)."""
+    tracemalloc.start()
+    try:
+        result = _run(root)
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("name", ["pickle that runs code", "pickle after a valid header", "random bytes", "truncated", "flipped bytes",
                                   "deep nesting", "wrong types", "old format version", "extra keys",
                                   "a string where a record goes", "big within the file limit"])
@@ -136,12 +147,7 @@ def test_planted_entries_are_misses_that_run_nothing(tmp_path, name):
     payload = _payloads(marker, entries[-1].read_bytes())[name]
     for entry in entries:
         entry.write_bytes(payload)
-    tracemalloc.start()
-    try:
-        result = _run(tmp_path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = _run_traced(tmp_path)
     assert not marker.exists(), "an entry's content must never run"
     assert result.findings == expected and not result.errors
     assert peak < 40 * 1024 * 1024, f"{peak:,} bytes traced for three tiny files"
@@ -154,12 +160,7 @@ def test_huge_entry_is_not_read(tmp_path, monkeypatch):
     for entry in _entries(tmp_path):
         with open(entry, "wb") as handle:  # sparse: costs no disk, would cost memory if read
             handle.truncate(4 * MAX_ENTRY_BYTES)
-    tracemalloc.start()
-    try:
-        result = _run(tmp_path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = _run_traced(tmp_path)
     assert result.findings == expected
     assert peak < 40 * 1024 * 1024
 

@@ -22,6 +22,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
+from retainlint.extract.names import dotted
 from retainlint.facts import ENTRY, ERROR_EXIT, EXIT, FlowNode
 
 # Handler types that catch everything an ordinary call raises, and those that also catch a
@@ -359,13 +360,7 @@ def _caught(handler) -> Optional[Set[str]]:
     types = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
     names: Set[str] = set()
     for element in types:
-        expression = element.value if isinstance(element, cst.Element) else element
-        parts = []
-        while isinstance(expression, cst.Attribute):
-            parts.append(expression.attr.value)
-            expression = expression.value
-        if isinstance(expression, cst.Name):
-            parts.append(expression.value)
-            dotted = ".".join(reversed(parts))
-            names.update({dotted, dotted.rsplit(".", 1)[-1]})
+        name = dotted(element.value if isinstance(element, cst.Element) else element)
+        if name is not None:
+            names.update({name, name.rsplit(".", 1)[-1]})
     return names
