@@ -98,7 +98,7 @@ class HoldingMixin:
         frame = self.function_frame()
         return frame.hold if frame is not None else None
 
-    def note_local_binding(self, name: str, value: cst.BaseExpression, span: Span) -> None:
+    def note_local_binding(self, name: str, value: cst.BaseExpression) -> None:
         """A local bound to an exception of this frame, or to an item taken in an endless loop;
         rebinding it to anything else (``err = None``) lets go."""
         state = self.hold_state()
@@ -106,11 +106,11 @@ class HoldingMixin:
             return
         what = self.exception_kind(value)
         if what and self._of_this_frame(value):
-            state.exception_locals[name] = (what, span)
+            state.exception_locals[name] = (what, self.span(value))
         else:
             state.exception_locals.pop(name, None)
         if state.endless_loops and _blocking_take(value):
-            state.loop_items[name] = (state.endless_loops[-1], span, isinstance(value, cst.Await))
+            state.loop_items[name] = (state.endless_loops[-1], self.span(value), isinstance(value, cst.Await))
             state.jobs.discard(name)
         elif name in state.loop_items and _is_none(value):
             state.loop_items.pop(name)

@@ -124,6 +124,13 @@ class StatementLocator:
             return self._offsets.span(start, start)
         return self._offsets.span(found, found + len(code))
 
+    def line(self, node: cst.CSTNode) -> int:
+        """The line a node starts on, without generating the code of all of it: a call is found
+        by its callee (``self._runs.pop``), which starts where the call starts."""
+        if isinstance(node, cst.Call) and not node.lpar:
+            node = node.func
+        return self.span(node).line
+
 
 class MetadataLocator:
     """Exact positions from libcst's PositionProvider (one extra pass over the tree)."""
@@ -144,3 +151,6 @@ class MetadataLocator:
     def span(self, node: cst.CSTNode) -> Span:
         position = self._positions[node]
         return Span(position.start.line, position.start.column + 1, position.end.line, position.end.column + 1)
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self._positions[node].start.line

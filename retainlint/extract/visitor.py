@@ -868,7 +868,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             frame.exceptions[name] = what
         else:
             frame.exceptions.pop(name, None)
-        self.note_local_binding(name, value, self.span(value))
+        self.note_local_binding(name, value)
         local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "", value=value)
         if isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.process_lifetime_factories:
             local.process_lifetime = True
@@ -1126,7 +1126,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
     def _record_call(self, target: str, node: cst.Call) -> None:
         """A Call fact for the call graph; a flow event where the call may run a release."""
         function = self.current_function()
-        line = self.span(node).line if self.function_frame() is not None else 0
+        line = self.locator.line(node) if self.function_frame() is not None else 0
         use = self.call_uses.pop(id(node), "other")
         self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
