@@ -132,6 +132,7 @@ class Mutation:
     dedup: bool = False  # under ``if x not in c:``: a list that grows by one per distinct x, like a set
     holds_key: bool = False  # the value refers to its own key (``d[obj] = Wrapper(obj)``): weak keys stay
     bound: str = ""  # the value is ``self.<bound>``: a bound method, if that attribute is a method
+    trickle: bool = False  # a number added once every N calls (``if not count % N: samples.append(dt)``)
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,8 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text or 'values'} (its domain is not known)",
                       by_name)
     # a list grows whatever it adds
+    if mutation.trickle:  # bytes per thousand events: a hazard to know of, not one that takes a service down
+        return Growth(mutation, UNKNOWN, "one number every N calls (a sample)", by_name)
     return Growth(mutation, CALL, "one more on every call", by_name, frequency.assumed)
 
 

@@ -58,7 +58,20 @@ def loop_keeps_last_item(ctx: Context) -> Iterator[Finding]:
             # pins the job's arguments and result); a coroutine or a generator streaming items is
             # usually cancelled or finished when its stream ends
             worker = hold.what == "job" and fact is not None and not fact.generator
+            single = worker and _one_thread_per_object(project, hold.function)
             message = (f"{hold.local} keeps the last item {label} took alive while it waits for the next one: an "
                        f"idle worker pins its last job — arguments, result or exception — indefinitely; "
                        f"del {hold.local} (or {hold.local} = None) once it is handled")
-            yield Finding("RL405", message, facts.path, hold.span, "medium" if worker else "low")
+            if single:
+                message += "; its thread is kept in a single slot of its object, so one item per object"
+            yield Finding("RL405", message, facts.path, hold.span, "medium" if worker and not single else "low")
+
+
+def _one_thread_per_object(project, function: str) -> bool:
+    """Every thread that runs the function is stored in one slot (``self._thread = Thread(
+    target=self._target)``): one idle worker, one pinned item — unlike a pool that adds a thread
+    per submission (``t = Thread(target=_worker); self._threads.add(t)``)."""
+    calls = {(c.caller, c.target, c.line): c for facts in project.modules for c in facts.calls if not c.argument_of}
+    threads = [calls.get((reference.caller, receiver, reference.line))
+               for receiver, reference in project.callgraph.handed_to(function) if receiver.endswith("Thread")]
+    return bool(threads) and all(t is not None and t.use == "store" for t in threads)

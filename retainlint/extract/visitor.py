@@ -345,6 +345,8 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded(), element=element, deferred=deferred or self.lambda_depth > 0,
                             dedup=dedup, holds_key=op == "grow" and _refers_to_key(value, key),
+                            trickle=op == "grow" and self._number(value) and
+                            any(g == "sampled" for _, g in self.active_guards),
                             bound=self.self_attribute(value) if op == "grow" else "")
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
@@ -457,6 +459,21 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         if frame is not None and value.value in frame.params:
             return "param"
         return "other"
+
+    def _number(self, value: Optional[cst.BaseExpression], depth: int = 0) -> bool:
+        """The value is visibly a number: a numeric literal, a difference or quotient, a clock
+        reading or a length, or a local bound to one."""
+        if isinstance(value, (cst.Integer, cst.Float)):
+            return True
+        if isinstance(value, cst.BinaryOperation):
+            return isinstance(value.operator, (cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power))
+        if isinstance(value, cst.Call):
+            return self.qualify(value.func) in _NUMBER_CALLS
+        frame = self.function_frame()
+        if isinstance(value, cst.Name) and frame is not None and depth == 0:
+            local = frame.locals.get(value.value)
+            return local is not None and local.value is not None and self._number(local.value, depth + 1)
+        return False
 
     def self_attribute(self, value: Optional[cst.BaseExpression]) -> str:
         """``x`` when the value is ``self.x`` (a bound method, if ``x`` is a method), else ""."""
@@ -659,6 +676,8 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         if self.function_frame() is not None and _once_guard(node):
             self.guarded_blocks[id(node.body)] = "once"
         test = node.test
+        if _sampling_test(test):
+            self.guarded_blocks[id(node.body)] = "sampled"
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.NotIn):
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
@@ -1600,6 +1619,22 @@ class _NameParts(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.chains.append(node.value)
+
+
+
+_NUMBER_CALLS = {"len", "int", "float", "round", "abs", "time.time", "time.monotonic", "time.perf_counter",
+                 "time.time_ns", "time.monotonic_ns", "time.perf_counter_ns"}
+
+
+def _sampling_test(test: cst.BaseExpression) -> bool:
+    """``if not count % N:`` / ``if count % N == 0:``: the body runs once every N times."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+        return isinstance(test, cst.BinaryOperation) and isinstance(test.operator, cst.Modulo)
+    return isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+        isinstance(test.comparisons[0].operator, cst.Equal) and isinstance(test.left, cst.BinaryOperation) and \
+        isinstance(test.left.operator, cst.Modulo) and isinstance(test.comparisons[0].comparator, cst.Integer) and \
+        test.comparisons[0].comparator.value == "0"
 
 
 _WEAK_REFERENCES = {"weakref.ref", "weakref.proxy"}  # not WeakMethod: made for bound methods

@@ -173,6 +173,11 @@ class CallGraph:
         """Handed over as a callable somewhere (a callback, a done-callback, a hook)."""
         return bool(self._references.get(function))
 
+    def handed_to(self, function: str) -> List[Tuple[str, Call]]:
+        """Where the function is handed over as a callable: (the receiving call's target, the
+        reference), e.g. ``("name:threading.Thread", …)`` for ``Thread(target=self._run)``."""
+        return self._references.get(function, [])
+
     def instantiated_at(self, cls: str) -> List[Call]:
         return self._instantiations.get(cls, [])
 
