@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Optional, Tuple
 
 from retainlint.checks.context import Context
+from retainlint.checks.growth import holder_confidence
 from retainlint.facts import Ref
 from retainlint.findings import Finding, Related
 from retainlint.graph import render_chain, short
@@ -33,14 +34,17 @@ def retention_chain(ctx: Context) -> Iterator[Finding]:
 @check("RL402")
 def reference_cycle(ctx: Context) -> Iterator[Finding]:
     project = ctx.project
-    unbounded_owners = {item.ref.owner for item in project.unbounded if item.ref.kind == "self"}
+    # a buffer whose own growth is reported (not one only the low level shows) makes a cycle costly
+    unbounded_owners = {item.ref.owner for item in project.unbounded
+                        if item.ref.kind == "self" and holder_confidence(ctx, item)[0] != "low"}
     for cycle in ctx.graph.cycles():
         members = cycle.classes
         names = " → ".join(link.label for link in cycle.links) + f" → {short(members[0])}"
         if any(m in unbounded_owners for m in members):
             confidence, why = "medium", "and a member holds a buffer that only grows"
         elif any(f"{m}.__del__" in project.functions for m in members):
-            confidence, why = "medium", "and a member defines __del__"
+            # collected since Python 3.4 (PEP 442): what waits for the collector is the finalizer
+            confidence, why = "low", "and a member defines __del__, which waits for the cyclic garbage collector"
         else:
             confidence, why = "low", "so only the cyclic garbage collector can free it"
         message = (f"reference cycle {names} {why}: make {cycle.back.label} a weakref.ref "
@@ -88,7 +92,8 @@ def _constructor_cycle(project, back) -> Optional[Tuple[str, str, str]]:
     if cls is None or not _keeps_argument(project, cls, back.argument):
         return None
     if any(f"{m}.__del__" in project.functions for m in project.family(owner) | project.family(cls)):
-        return ("medium", "only the cyclic collector frees it, late, and a class in it defines __del__", fix)
+        return ("low", "only the cyclic collector frees it, late, and the __del__ of a class in it (closing a socket, "
+                       "say) waits until then", fix)
     return ("low", "only the cyclic collector frees it", fix)
 
 
