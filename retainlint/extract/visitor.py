@@ -939,16 +939,17 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         if id(node) not in self.store_targets and self.function_frame() is not None:
             key = _subscript_key(node)
             if key is not None:
-                self._lookup(node.value, key)
+                self._lookup(node.value, key, node)
 
-    def _lookup(self, container: cst.BaseExpression, key: cst.BaseExpression) -> None:
+    def _lookup(self, container: cst.BaseExpression, key: cst.BaseExpression, where: cst.CSTNode) -> None:
+        """``where`` is a node of the tree (``key`` may be a tuple built for ``c[a, b]``)."""
         ref = self.ref_of(container)
         if ref is not None and ref.kind in ("self", "global"):
             info = self.classify_key(key)
             self.flow.event("lookup", ref, info.text, info.roots)
             self.facts.lookups.append(Mutation(ref=ref, op="lookup", method="[]", function=self.current_function(),
                                                in_loop=self.in_loop(), text_value=False, key=info, value="other",
-                                               span=self.span(key), guarded=self.guarded(),
+                                               span=self.span(where), guarded=self.guarded(),
                                                deferred=self.lambda_depth > 0))
 
     def _element_holds(self, container: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
@@ -1275,7 +1276,7 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
             if ref is not None:
                 self._stored_exception(ref, node.args[0].value, "set", self.span(node))
         if method == "get" and node.args:
-            self._lookup(receiver, node.args[0].value)
+            self._lookup(receiver, node.args[0].value, node.args[0].value)
             return
         if method in self.kb.grow_methods:
             op = "grow"
