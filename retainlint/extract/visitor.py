@@ -762,11 +762,10 @@ class FactVisitor(HoldingMixin, KeyMixin, cst.CSTVisitor):
         hook = self.qualify(target)
         if hook not in self.kb.hook_attributes:
             return
-        attribute = hook.rpartition(".")[2]
-        installs = hook in frame.hooks_saved and bool(self.self_attribute(value))
-        if not installs and self.self_attribute(value) and hook not in frame.hooks_saved and \
-                self.self_attribute(value) in self._class_methods():
+        attribute, method, saved = hook.rpartition(".")[2], self.self_attribute(value), hook in frame.hooks_saved
+        if method and not saved and method in self._class_methods():
             return  # a method installed without keeping the previous hook: it replaces, nothing chains
+        installs = bool(method) and saved
         self._listener("add" if installs else "remove_all", "hook", attribute, hook, "global", None,
                        self.current_function(), self.span(node), callback=source_of(value) if installs else "",
                        callback_self=installs)
