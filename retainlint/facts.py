@@ -133,6 +133,7 @@ class Mutation:
     holds_key: bool = False  # the value refers to its own key (``d[obj] = Wrapper(obj)``): weak keys stay
     bound: str = ""  # the value is ``self.<bound>``: a bound method, if that attribute is a method
     trickle: bool = False  # a number added once every N calls (``if not count % N: samples.append(dt)``)
+    counter: bool = False  # the value is computed from the entry's previous value (``d[k] = d.get(k, 0) + 1``)
 
 
 @dataclass(frozen=True)

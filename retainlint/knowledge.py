@@ -71,6 +71,7 @@ class Knowledge:
     removals: Dict[str, List[ListenerApi]]  # remove-method name → APIs
     removal_all: Dict[str, List[ListenerApi]]
     long_lived_bases: FrozenSet[str]
+    registered_bases: FrozenSet[str]  # long-lived by registration, not by running: see knowledge.toml
     process_lifetime_factories: FrozenSet[str]
     process_lifetime_modules: FrozenSet[str]
     runs_once_patterns: Tuple[str, ...]
@@ -187,7 +188,9 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         listeners=listeners,
         removals=removals,
         removal_all=removal_all,
-        long_lived_bases=frozenset(list(lifetime.get("long-lived-bases", [])) + list(ext.get("long-lived-bases", []))),
+        long_lived_bases=frozenset(list(lifetime.get("long-lived-bases", [])) + list(ext.get("long-lived-bases", []))
+                                   + list(lifetime.get("registered-bases", []))),
+        registered_bases=frozenset(lifetime.get("registered-bases", [])),
         process_lifetime_factories=frozenset(lifetime.get("process-lifetime-factories", [])),
         process_lifetime_modules=frozenset(lifetime.get("process-lifetime-modules", [])),
         runs_once_patterns=tuple(list(runs_once.get("functions", [])) + list(ext.get("runs-once", []))),

@@ -8,7 +8,8 @@ findings are rated by the strongest evidence found:
             growing method is a listener on a process-lifetime emitter;
 * long    — a growing method is a listener on an emitter that is not proven long-lived (it grows
             once per event for as long as that emitter lives);
-* short   — every instance the project makes is made by code that runs per call and kept in a
+* short   — an iterator (consumed once, it holds one stream), or every instance the project
+            makes is made by code that runs per call and kept in a
             local, handed to a call or used in a ``with``: it dies with that call;
 * internal — the project makes every instance and keeps them on objects no root is shown to
             hold: bookkeeping of a run, a request, a parse — not evidence of long life;
@@ -48,6 +49,10 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
                     growing_functions: Iterable[Optional[str]]) -> Lifetime:
     name = short(class_qualname)
     chain = graph.retention_chain(class_qualname)
+    if chain and len(chain) == 1 and _registered_base(project, class_qualname):
+        made = _from_instantiations(project, class_qualname, name)
+        if made.level == SHORT:  # a handler the project makes for one call is no registered singleton
+            return made
     if chain:
         related = tuple(Related(link.path, link.span, link.label) for link in chain[:-1] if link.path)
         return Lifetime(PROCESS, f"{name} instances are retained by {render_chain(chain)}", related)
@@ -70,13 +75,26 @@ def _from_instantiations(project: Project, class_qualname: str, name: str) -> Li
     bookkeeping of something that is not shown to live long."""
     sites = instantiations(project, class_qualname)
     if not sites or any(site.use == "return" for site in sites):
+        if _iterator(project, class_qualname):
+            return Lifetime(SHORT, f"{name} is an iterator: it lives while its stream is consumed")
         return Lifetime(UNKNOWN, f"nothing here shows how long {name} instances live")
-    if all(site.use in _DIES_WITH_THE_CALL and project.function_kind(site.caller) not in (MODULE, ONCE)
+    if all(site.use.split(":", 1)[0] in _DIES_WITH_THE_CALL and project.function_kind(site.caller) not in (MODULE, ONCE)
            for site in sites):
         where = project.function_label(sites[0].caller)
         return Lifetime(SHORT, f"every {name} is made per call (in {where}) and dropped when the call ends")
     return Lifetime(INTERNAL, f"{name} instances are made inside the project and nothing long-lived is shown "
                               f"to hold them")
+
+
+def _iterator(project: Project, class_qualname: str) -> bool:
+    """The class implements the iterator protocol (``__next__``/``__anext__``): its instances
+    are consumed once, and hold what one stream produced."""
+    return any(f"{owner}.{method}" in project.functions for owner in [class_qualname] + project.ancestors(class_qualname)
+               for method in ("__next__", "__anext__"))
+
+
+def _registered_base(project: Project, class_qualname: str) -> bool:
+    return any(base in project.kb.registered_bases for base in project.ancestors(class_qualname))
 
 
 def instantiations(project: Project, class_qualname: str):

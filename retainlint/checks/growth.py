@@ -80,6 +80,8 @@ def entry_not_released_on_all_paths(ctx: Context) -> Iterator[Finding]:
         function, line = verdict.insertion
         site = next((g.mutation for g in item.growth if g.mutation.function == function
                      and g.mutation.span.line == line), item.first.mutation)
+        if site.counter:
+            continue  # a count carried from call to call (d[k] = d.get(k, 0) + 1): no per-call entry to release
         path = project.path_of(function, "")
         level, reason, related = holder_confidence(ctx, _within_calls(item))
         released = sorted({project.function_label(f) for f, _ in verdict.releases})

@@ -150,6 +150,8 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
                 yield finding
             continue
         ref = stored.ref
+        if any(d.weak for d in project.containers.get(project.canonical_ref(ref), ())):
+            continue  # a WeakSet of exceptions keeps none of them
         cleared = [m for m in project.mutations.get(ref, ()) if m.op in ("reset", "shrink")
                    and m.span != stored.span and project.function_kind(m.function) == PER_CALL]
         if cleared:

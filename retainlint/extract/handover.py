@@ -98,6 +98,17 @@ class HandoverMixin:
                        self.current_function(), self.span(node), callback=source_of(value) if installs else "",
                        callback_self=installs)
 
+    def _reads_entry(self, value: Optional[cst.BaseExpression], container: cst.BaseExpression) -> bool:
+        """The stored value is computed from the container's own entry (``d.get(k, 0) + 1``, or a
+        local bound to that): a count kept across calls, not state of the current one."""
+        frame = self.function_frame()
+        if isinstance(value, cst.Name) and frame is not None and value.value in frame.locals:
+            value = frame.locals[value.value].value
+        if value is None:
+            return False
+        text, name = source_of(value), source_of(container)
+        return f"{name}.get(" in text or f"{name}[" in text
+
     def self_attribute(self, value: Optional[cst.BaseExpression]) -> str:
         """``x`` when the value is ``self.x`` (a bound method, if ``x`` is a method), else ""."""
         self_name = self._self_context()[0]

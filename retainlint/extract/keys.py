@@ -177,6 +177,8 @@ class KeyMixin:
         if name == "id" and call.args and isinstance(call.args[0].value, cst.Name) and \
                 _CALLABLE_NAMES.match(call.args[0].value.value):
             return _key(BOUNDED, "the identity of a function or class", text, roots)  # ``id(endpoint)``
+        if name == "id" and call.args and self.classify_key(call.args[0].value).domain == BOUNDED:
+            return _key(BOUNDED, "the identity of a class", text, roots)  # ``id(type(cb))``
         if name in _IDENTITY_CALLS or last in ("uuid4", "uuid1", "monotonic", "perf_counter") or \
                 _IDENTITY_CALL_NAME.search(last):
             what = "a counter" if name in ("len", "next") else f"{last}()"

@@ -335,6 +335,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             dedup=dedup, holds_key=op == "grow" and refers_to_key(value, key),
                             trickle=op == "grow" and self._number(value) and
                             any(g == "sampled" for _, g in self.active_guards),
+                            counter=op == "grow" and method == "[]=" and self._reads_entry(value, target),
                             bound=self.self_attribute(value) if op == "grow" else "")
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
@@ -921,8 +922,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return
         if isinstance(target, cst.Name) and self.function_frame() is not None:
             frame = self.frame
+            local = frame.locals.get(target.value)
             if (target.value not in frame.declared_global and target.value not in frame.mutable_defaults
-                    and (frame.locals.get(target.value) is None or frame.locals[target.value].alias is None)):
+                    and (local is None or local.alias is None or self.is_text_value(node.value))):
+                # a plain local; or text added to a local alias (``msg = self.message; msg += "…"``):
+                # str ``+=`` rebinds the local to a new string, the attribute is untouched
                 frame.assigned.add(target.value)
                 return
         self.emit_mutation(target, op, method, node, text_value=self.is_text_value(node.value))
@@ -1081,9 +1085,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if frame is None or not isinstance(value, cst.Name) or value.value not in frame.constructed:
             return
         index = frame.constructed.pop(value.value)
-        call = self.facts.calls[index]
-        self.facts.calls[index] = Call(caller=call.caller, target=call.target, line=call.line, in_loop=call.in_loop,
-                                       guarded=call.guarded, argument_of=call.argument_of, use=how)
+        self.facts.calls[index] = replace(self.facts.calls[index], use=how)
 
     def visit_Return(self, node: cst.Return) -> None:
         self._mark_use(node.value, "return")
