@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from retainlint import __version__
-from retainlint.codec import DecodeError, decode, encode
+from retainlint.codec import decode, encode
 from retainlint.facts import ModuleFacts
 from retainlint.knowledge import shipped_tables
 from retainlint.readfile import read_regular_file

@@ -10,7 +10,7 @@ scope) and saying in words what the key is, for messages ("one entry per run_id"
 from __future__ import annotations
 
 import re
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import libcst as cst
 
