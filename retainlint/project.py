@@ -159,19 +159,22 @@ class Project:
             return ref
         return self._canonical_refs.get(ref, ref)
 
-    def attribute_owner(self, ref: Ref) -> Optional[Ref]:
+    def attribute_owner(self, ref: Ref, release: bool = False) -> Optional[Ref]:
         """``scope._gen_ai_counts[k] = v`` on an object whose class this file cannot see: the
         container of that name, when exactly one class defines one and the name is private to it
-        (a leading underscore: code outside the class reaching in, not a common attribute name)."""
-        if not ref.name.startswith("_") or ref.name.startswith("__"):
+        (a leading underscore: code outside the class reaching in, not a common attribute name).
+        With ``release``, a public name defined by exactly one class counts too
+        (``server.handler_threads.discard(t)``): taking a release for another class's container
+        can only silence a finding, while taking growth for it could invent one."""
+        if ref.name.startswith("__") or not (release or ref.name.startswith("_")):
             return None
-        return self._private_containers.get(ref.name)
+        return self._unique_containers.get(ref.name)
 
     @cached_property
-    def _private_containers(self) -> Dict[str, Ref]:
+    def _unique_containers(self) -> Dict[str, Ref]:
         owners: Dict[str, Set[Ref]] = defaultdict(set)
         for ref in self.containers:
-            if ref.kind == "self" and ref.name.startswith("_"):
+            if ref.kind == "self":
                 owners[ref.name].add(self._canonical_refs.get(ref, ref))
         return {name: next(iter(refs)) for name, refs in owners.items() if len(refs) == 1}
 

@@ -110,7 +110,10 @@ class ReleaseAnalysis:
             nodes = self._nodes(flow)
             for number, event in enumerate(flow.events):
                 if event.ref is not None and number in nodes:
-                    index[self._canonical(event.ref)].append(_Site(flow, number, nodes[number]))
+                    ref = self._canonical(event.ref)
+                    if ref.kind == "attr" and event.kind in ("release", "clear"):
+                        ref = self.project.attribute_owner(ref, release=True) or ref
+                    index[ref].append(_Site(flow, number, nodes[number]))
         return index
 
     def _canonical(self, ref: Ref) -> Ref:
