@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
+import libcst.matchers as matchers
 
 from retainlint.extract.handover import HandoverMixin, refers_to_key, sampling_test
 from retainlint.extract.holding import HoldingMixin, HoldState, released_name
@@ -647,6 +648,17 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.NotIn):
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
+            if self.function_frame() is not None and self._makes_tested_logger(test.left, node.body):
+                self.guarded_blocks[id(node.body)] = "once"
+
+    def _makes_tested_logger(self, name: cst.BaseExpression, body: cst.BaseSuite) -> bool:
+        """``if "push" not in logging.root.manager.loggerDict: logging.getLogger("push")…``: the
+        body makes the very logger the test looks for, so it runs once."""
+        if not string_literal(name):
+            return False
+        wanted = source_of(name)
+        return any(isinstance(call, cst.Call) and call.args and self.qualify(call.func) in self.kb.logger_factories
+                   and source_of(call.args[0].value) == wanted for call in matchers.findall(body, matchers.Call()))
 
     leave_For = _leave_loop
 
