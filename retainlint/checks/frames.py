@@ -71,7 +71,7 @@ def _one_thread_per_object(project, function: str) -> bool:
     """Every thread that runs the function is stored in one slot (``self._thread = Thread(
     target=self._target)``): one idle worker, one pinned item — unlike a pool that adds a thread
     per submission (``t = Thread(target=_worker); self._threads.add(t)``)."""
-    calls = {(c.caller, c.target, c.line): c for facts in project.modules for c in facts.calls if not c.argument_of}
-    threads = [calls.get((reference.caller, receiver, reference.line))
-               for receiver, reference in project.callgraph.handed_to(function) if receiver.endswith("Thread")]
+    graph = project.callgraph
+    threads = [graph.call_at(reference.caller, receiver, reference.line)
+               for receiver, reference in graph.handed_to(function) if receiver.endswith("Thread")]
     return bool(threads) and all(t is not None and t.use == "store" for t in threads)

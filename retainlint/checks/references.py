@@ -10,7 +10,7 @@ from retainlint.facts import Ref
 from retainlint.findings import Finding, Related
 from retainlint.graph import render_chain, short
 from retainlint.lifetime import object_lifetime
-from retainlint.link.handed import handed_in_exceptions
+from retainlint.link.handed import constructor, handed_in_exceptions, parameter
 from retainlint.project import MODULE, ONCE, PER_CALL
 from retainlint.registry import check
 
@@ -119,15 +119,12 @@ def _link_breaker(project, ref) -> Optional[str]:
 
 def _keeps_argument(project, cls: str, argument: str) -> bool:
     """The project class stores the parameter it is given on itself."""
-    init = next((f"{m}.__init__" for m in [cls] + project.ancestors(cls) if f"{m}.__init__" in project.functions), None)
+    init = constructor(project, cls)
     if init is None:
         return False
-    params = project.functions[init].params
-    name = argument
-    if argument.startswith("#"):
-        position = int(argument[1:]) + 1
-        name = params[position] if position < len(params) else ""
-    return any(a.param == name for a in project.assignments_by_owner.get(init.rsplit(".", 1)[0], ()) if a.function == init)
+    name = parameter(init, argument)
+    return any(a.param == name and a.function == init.qualname
+               for a in project.assignments_by_owner.get(init.class_qualname or "", ()))
 
 
 _WHAT = {"exception": "an exception (its __traceback__ keeps every frame and local alive)",

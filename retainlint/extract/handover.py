@@ -84,8 +84,9 @@ class HandoverMixin:
         frame = self.function_frame()
         if frame is None:
             return
-        if self.qualify(value) in self.kb.hook_attributes:
-            frame.hooks_saved.add(self.qualify(value))
+        saved = self.qualify(value)
+        if saved in self.kb.hook_attributes:
+            frame.hooks_saved.add(saved)
             return
         hook = self.qualify(target)
         if hook not in self.kb.hook_attributes:

@@ -63,34 +63,26 @@ class HoldingMixin:
         return {"1": "exception", "2": "traceback"}.get(position, "")
 
     def _stored_exception(self, ref: Ref, value: cst.BaseExpression, via: str, span: Span) -> None:
-        what = self.exception_kind(value) or self._exception_in_tuple(value) or self._exception_in_record(value) or \
-            self._frame(value)
+        what = self.exception_kind(value) or self._exception_inside(value) or self._frame(value)
         if what and (ref.kind in ("self", "global") or via == "set"):
             self.facts.stored_exceptions.append(StoredException(ref, what, via, self.current_function(), span))
 
-    def _exception_in_record(self, value: cst.BaseExpression) -> str:
-        """``Event(exception=e, traceback=tb)``: an object built around the exception keeps it.
-        A call to a function (``str(e)``, ``format_exc()``) makes a summary instead."""
-        if isinstance(value, cst.Call) and self.qualify(value.func).rsplit(".", 1)[-1][:1].isupper():
-            for arg in value.args:
-                what = self.exception_kind(arg.value)
-                if what:
-                    return what
-        return ""
+    def _exception_inside(self, value: cst.BaseExpression) -> str:
+        """``(time.time(), exc)``, ``Event(exception=e)``: a tuple, a list or an object built around
+        the exception keeps it as well.  A call to a function (``str(e)``, ``format_exc()``) makes
+        a summary instead."""
+        if isinstance(value, (cst.Tuple, cst.List)):
+            parts = [element.value for element in value.elements]
+        elif isinstance(value, cst.Call) and self.qualify(value.func).rsplit(".", 1)[-1][:1].isupper():
+            parts = [arg.value for arg in value.args]
+        else:
+            return ""
+        return next((what for what in map(self.exception_kind, parts) if what), "")
 
     def _frame(self, value: cst.BaseExpression) -> str:
         """``sys._getframe()``, ``inspect.currentframe()``: a live frame, with every local it holds."""
         if isinstance(value, cst.Call) and self.qualify(value.func) in _FRAME_CALLS:
             return "frame"
-        return ""
-
-    def _exception_in_tuple(self, value: cst.BaseExpression) -> str:
-        """``(time.time(), exc)``: a tuple or list that carries an exception keeps it as well."""
-        if isinstance(value, (cst.Tuple, cst.List)):
-            for element in value.elements:
-                what = self.exception_kind(element.value)
-                if what:
-                    return what
         return ""
 
     # ------------------------------------------------------------------ locals that keep frames

@@ -75,9 +75,9 @@ def combine(parts: Sequence[Key], text: str) -> Key:
 
 class KeyMixin:
     """Classifies key expressions in the scope the extractor is visiting.  A mixin of the visitor
-    (not an object it keeps, which would tie the two in a cycle): it uses the visitor's
-    ``kb`` (the library knowledge), ``qualify``, ``_local_key`` (the key of what a local was assigned, None when the name is not a
-    local), ``_is_param``, ``_is_class_name`` and ``_self_context``."""
+    (not an object it keeps, which would tie the two in a cycle): it uses the visitor's ``kb``
+    (the library knowledge), ``qualify``, ``_local_key`` (the key of what a local was assigned,
+    None when the name is not a local), ``_is_param``, ``_is_class_name`` and ``_self_context``."""
 
     def classify_key(self, expression: Optional[cst.BaseExpression]) -> Key:
         if expression is None:

@@ -55,8 +55,8 @@ _MODULE_DUNDERS = {"__name__", "__qualname__", "__module__", "__file__", "__pack
 
 
 _BUILTINS = frozenset(dir(builtins))
-_FIELD_FACTORIES = frozenset({"dataclasses.field", "field", "attr.ib", "attrs.field", "attr.field",
-                              "pydantic.Field", "Field", "pydantic.fields.Field", "msgspec.field"})
+# model fields (dataclasses.field, attr.ib, attrs.field, pydantic.Field, msgspec.field) by their last name
+_FIELD_FACTORY_NAMES = frozenset({"field", "ib", "Field"})
 _TYPING_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
 _TYPING_NAMES = frozenset({"Any", "Callable", "Union", "Optional", "Type", "TypeVar", "Generic", "Protocol", "Self",
                            "List", "Dict", "Set", "Tuple", "Iterable", "Iterator", "Mapping", "Sequence", "Awaitable"})
@@ -105,7 +105,7 @@ class Frame:
     locals: Dict[str, Local] = field(default_factory=dict)
     assigned: Set[str] = field(default_factory=set)
     declared_global: Set[str] = field(default_factory=set)
-    local_functions: Dict[str, bool] = field(default_factory=dict)  # name → its body names the method's self
+    local_functions: Dict[str, cst.BaseSuite] = field(default_factory=dict)  # name → its body (while visited)
     exceptions: Dict[str, str] = field(default_factory=dict)  # local → exception | exc_info | traceback
     hooks_saved: Set[str] = field(default_factory=set)  # process-wide hooks whose current value it keeps
     loop_depth: int = 0
@@ -411,7 +411,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 return ContainerKind(name, bounded, False, False)
             if name in self.kb.growable or name in self.kb.text:
                 return ContainerKind(name, False, False, name in self.kb.text)
-            if name in _FIELD_FACTORIES:  # a model field: ``field(default_factory=list)``
+            if name.rsplit(".", 1)[-1] in _FIELD_FACTORY_NAMES:  # a model field: ``field(default_factory=list)``
                 factory = argument(value.args, -1, "default_factory") or argument(value.args, -1, "factory")
                 if factory is not None and self.qualify(factory.value) in self.kb.growable:
                     return ContainerKind(self.qualify(factory.value), False, False, False)
@@ -530,9 +530,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         qualname = f"{parent.qualname}.{name}"
         if parent.kind == "function":
             parent.assigned.add(name)
-            self_name = self._self_context()[0]
-            parent.local_functions[name] = bool(self_name) and re.search(
-                rf"\b{re.escape(self_name)}\b", source_of(node.body)) is not None
+            parent.local_functions[name] = node.body
         decorator_names = self._decorator_names(node.decorators)
         self._note_decorators(node.decorators)
         params = node.params
@@ -813,7 +811,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if ref.kind == "global":
             return "module"
         if self.frame.kind == "class":
-            is_factory = isinstance(value, cst.Call) and self.qualify(value.func).rsplit(".", 1)[-1] in ("field", "ib", "Field")
+            is_factory = isinstance(value, cst.Call) and self.qualify(value.func).rsplit(".", 1)[-1] in _FIELD_FACTORY_NAMES
             return "instance" if is_factory else "class"
         self_name, _ = self._self_context()
         receiver = target.value if isinstance(target, cst.Attribute) else None
@@ -1311,7 +1309,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return False
         if isinstance(callback, cst.Name):
             frame = self.function_frame()
-            return callback.value == self_name or (frame is not None and frame.local_functions.get(callback.value, False))
+            body = frame.local_functions.get(callback.value) if frame is not None else None
+            return callback.value == self_name or (
+                body is not None and re.search(rf"\b{re.escape(self_name)}\b", source_of(body)) is not None)
         return re.search(rf"\b{re.escape(self_name)}\b", source_of(callback)) is not None
 
     def _target_kind(self, node: Optional[cst.BaseExpression], receiver: str) -> str:

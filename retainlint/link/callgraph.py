@@ -178,6 +178,15 @@ class CallGraph:
         reference), e.g. ``("name:threading.Thread", …)`` for ``Thread(target=self._run)``."""
         return self._references.get(function, [])
 
+    def call_at(self, caller: Optional[str], target: str, line: int) -> Optional[Call]:
+        """The call made at a place (the one a reference from :meth:`handed_to` was handed to)."""
+        return self._calls_by_place.get((caller, target, line))
+
+    @cached_property
+    def _calls_by_place(self) -> Dict[Tuple[Optional[str], str, int], Call]:
+        return {(c.caller, c.target, c.line): c for facts in self.project.modules for c in facts.calls
+                if not c.argument_of}
+
     def instantiated_at(self, cls: str) -> List[Call]:
         return self._instantiations.get(cls, [])
 

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 from retainlint.facts import NO_KEY, AttrAssign, ContainerDef, FunctionFact, Mutation, Span, StoredException
 
@@ -22,16 +22,16 @@ def handed_in_containers(project) -> Iterator[ContainerDef]:
     stored = _stored_parameters(project)
     seen = set()
     for cls in project.classes:
-        init = _constructor(project, cls)
+        calls = [call for call in project.callgraph.instantiated_at(cls) if call.fresh]
+        init = constructor(project, cls) if calls else None
         if init is None or init.qualname not in stored:
             continue
-        for call in project.callgraph.instantiated_at(cls):
-            for slot, constructor in call.fresh:
-                parameter = _parameter(init, slot)
-                for assign in stored[init.qualname].get(parameter, ()):
-                    if (assign.ref, constructor) not in seen:
-                        seen.add((assign.ref, constructor))
-                        yield ContainerDef(ref=assign.ref, scope="instance", constructor=constructor, bounded=False,
+        for call in calls:
+            for slot, made in call.fresh:
+                for assign in stored[init.qualname].get(parameter(init, slot), ()):
+                    if (assign.ref, made) not in seen:
+                        seen.add((assign.ref, made))
+                        yield ContainerDef(ref=assign.ref, scope="instance", constructor=made, bounded=False,
                                            weak=False, text=False, function=init.qualname, span=assign.span)
 
 
@@ -48,7 +48,7 @@ def handed_in_exceptions(project) -> Iterator[StoredException]:
                 if function is None or callee not in stored:
                     continue
                 for slot in call.exceptions:
-                    for assign in stored[callee].get(_parameter(function, slot), ()):
+                    for assign in stored[callee].get(parameter(function, slot), ()):
                         if assign.ref.owner == project.owner_class(callee) and (assign.ref, callee) not in seen:
                             seen.add((assign.ref, callee))  # on its own object, however many callers hand it
                             yield StoredException(assign.ref, "exception", "attribute", callee, assign.span)
@@ -64,7 +64,8 @@ def _stored_parameters(project, constructors: bool = True) -> Dict[str, Dict[str
     return found
 
 
-def _constructor(project, cls: str):
+def constructor(project, cls: str) -> Optional[FunctionFact]:
+    """The ``__init__`` that makes instances of the class: its own or the nearest base's."""
     for owner in [cls] + project.ancestors(cls):
         init = project.functions.get(f"{owner}.__init__")
         if init is not None:
@@ -88,13 +89,13 @@ def handed_in_growth(project) -> Iterator[Mutation]:
                 function = project.functions.get(callee)
                 for growth in growers.get(callee, ()) if function is not None else ():
                     for slot, ref in call.containers:
-                        if _parameter(function, slot) == growth.param:
+                        if parameter(function, slot) == growth.param:
                             yield Mutation(ref=ref, op="grow", method=growth.method, function=call.caller,
                                            in_loop=call.in_loop, text_value=False, key=NO_KEY, value="other",
                                            span=Span(call.line, 1, call.line, 1), guarded=call.guarded)
 
 
-def _parameter(function: FunctionFact, slot: str) -> str:
+def parameter(function: FunctionFact, slot: str) -> str:
     """``#0`` is the first argument (after ``self`` for a method); a keyword names its parameter."""
     if not slot.startswith("#"):
         return slot

@@ -247,8 +247,9 @@ class ReleaseAnalysis:
                work_only: bool = False, normal: bool = True) -> List[Leak]:
         """Ways out of ``flow`` from the insertion (or the entry) that pass no release.
 
-        ``normal=False`` looks at failures only (the release is a rollback); ``work_only`` counts only the exceptions of the work a run does — its awaits and calls of
-        its own methods — not those of every small call around it."""
+        ``normal=False`` looks at failures only (the release is a rollback); ``work_only`` counts
+        only the exceptions of the work a run does — its awaits and calls of its own methods — not
+        those of every small call around it."""
         start_nodes = list(flow.nodes[site.node].next) if site is not None else [ENTRY]
         if site is not None and self._covers_after(ref, flow, site):
             return []
