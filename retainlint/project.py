@@ -130,6 +130,18 @@ class Project:
     def methods_of(self, qualname: str) -> List[str]:
         return self._methods.get(qualname, [])
 
+    def inherits(self, cls: str, function: str) -> bool:
+        """Instances of ``cls`` run ``function``, a method (or a closure inside a method) of one
+        of its project ancestors: no class from ``cls`` up to that ancestor defines a method of
+        the same name.  A base's ``flush()`` empties a subclass's own queue only if the subclass
+        does not override ``flush()``."""
+        base = self.owner_class(function)
+        if base is None or base == cls or base not in self.ancestors(cls):
+            return False
+        name = function[len(base) + 1:].split(".", 1)[0]
+        between = {cls} | (set(self.ancestors(cls)) & self.subclasses(base))
+        return not any(f"{member}.{name}" in self.functions for member in between)
+
     @cached_property
     def _slot_types(self) -> Dict[Tuple[Ref, bool], str]:
         found: Dict[Tuple[Ref, bool], str] = {}

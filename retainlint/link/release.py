@@ -187,7 +187,7 @@ class ReleaseAnalysis:
         the entry frees — emptying an entry's own list (``self._queues[k].clear()``) does not;
         otherwise what grows are the elements of entries, which either frees."""
         ref = self._canonical(ref)
-        sites = self._events_by_ref.get(ref, [])
+        sites = self._events_by_ref.get(ref, []) + self._inherited_sites(ref)
         releases = [s for s in sites if s.flow.events[s.event].kind in ("release", "clear")
                     and not (entries and s.flow.events[s.event].target == "element")]
         if any(self._is_sweep(ref, s) and self._cannot_release(ref, s, holds_self) is None for s in releases):
@@ -222,6 +222,23 @@ class ReleaseAnalysis:
                 event = site.flow.events[site.event]
                 return Verdict(LEAKS, (site.flow.function, event.line), released_at, tuple(leaks))
         return Verdict(RELEASED, releases=released_at)
+
+    def _inherited_sites(self, ref: Ref) -> List[_Site]:
+        """Events on a base class's container of the same name in methods the class inherits:
+        a subclass that makes its own ``self.log_queue`` is still emptied by the base's
+        ``flush_queue()`` unless it overrides it."""
+        if ref.kind != "self" or ref.owner not in self.project.classes:
+            return []
+        found: List[_Site] = []
+        seen = {ref}
+        for base in self.project.ancestors(ref.owner):
+            other = self._canonical(Ref("self", base, ref.name))
+            if base not in self.project.classes or other in seen:
+                continue
+            seen.add(other)
+            found.extend(site for site in self._events_by_ref.get(other, ())
+                         if self.project.inherits(ref.owner, site.flow.function))
+        return found
 
     def _leaks_of(self, ref: Ref, site: _Site, counted: List[_Site], stored: Set[Tuple[str, str]]) -> List[Leak]:
         flow = site.flow
