@@ -304,6 +304,7 @@ class Call:
     fresh: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, constructor) of fresh containers passed
     exceptions: Tuple[str, ...] = ()  # ``#position`` or keyword of arguments that are an exception or traceback
     containers: Tuple[Tuple[str, Ref], ...] = ()  # (``#position`` or keyword, container) of containers passed
+    built: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, class) of objects built for the call
 
 
 @dataclass(frozen=True)

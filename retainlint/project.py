@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 from retainlint.facts import ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
 from retainlint.link.callgraph import MODULE, ONCE, PER_CALL, PER_OBJECT, CallGraph, Frequency  # noqa: F401
-from retainlint.link.handed import handed_in_containers, handed_in_growth
+from retainlint.link.handed import handed_in_containers, handed_in_growth, handed_in_objects
 from retainlint.link.release import ReleaseAnalysis
 
 
@@ -360,7 +360,13 @@ class Project:
         attribute = listener.target.split(".")[1] if "." in listener.target else ""
         owner = self.owner_class(listener.function)
         return owner is not None and any(
-            (member, attribute) in self.constructed_attributes for member in self.family(owner))
+            (member, attribute) in self.constructed_attributes or (member, attribute) in self.handed_in_objects
+            for member in self.family(owner))
+
+    @cached_property
+    def handed_in_objects(self) -> Set[tuple]:
+        """(class, attribute) pairs filled from a constructor parameter every caller builds afresh."""
+        return handed_in_objects(self)
 
     # ------------------------------------------------------------------ listeners
     @cached_property

@@ -49,6 +49,22 @@ class HandoverMixin:
                 found.append((arg.keyword.value if arg.keyword else f"#{position}", kind.constructor))
         return tuple(found)
 
+    def _built_arguments(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
+        """Objects built for this call, directly (``Base(Consumer(ch))``) or in a local
+        (``consumer = Consumer(ch); super().__init__(consumer)``): a constructor that keeps the
+        parameter keeps an object of its own, not one shared with others."""
+        found = []
+        frame = self.function_frame()
+        for position, arg in enumerate(node.args):
+            if arg.star:
+                break
+            value = arg.value
+            local = frame.locals.get(value.value) if isinstance(value, cst.Name) and frame is not None else None
+            built = self.class_of_value(value) if isinstance(value, cst.Call) else local.created if local else ""
+            if built:
+                found.append((arg.keyword.value if arg.keyword else f"#{position}", built))
+        return tuple(found)
+
     def _container_arguments(self, node: cst.Call) -> Tuple[Tuple[str, Ref], ...]:
         """Arguments that name a module-level or ``self`` slot (the link stage keeps the containers)."""
         found = []

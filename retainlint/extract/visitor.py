@@ -1068,7 +1068,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
                                      exceptions=self._exception_arguments(node),
-                                     containers=self._container_arguments(node)))
+                                     containers=self._container_arguments(node),
+                                     built=self._built_arguments(node)))
         frame = self.function_frame()
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1

@@ -6,15 +6,20 @@
   one, defined where the constructor stores it.
 * Exceptions: a handler passes the exception it caught (``collector.set_exception(e)``) to a
   method that keeps the parameter (``self._exc = exc``): the object now pins its traceback.
+* Objects: a constructor keeps a parameter (``self.consumer = consumer``) and every call that
+  reaches it — instantiations and subclasses' ``super().__init__(…)`` — passes an object built
+  for it (``consumer = Consumer(channel); super().__init__(channel, consumer)``).  The object is
+  the instance's own, as if ``__init__`` had built it: what it registers on it dies with both.
 * Growth through helpers: ``_add_to(_CALLBACKS, cb)`` where ``_add_to`` appends to the list it
   is given grows ``_CALLBACKS``, at the call, as often as the caller runs.
 """
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional
+from collections import defaultdict
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from retainlint.facts import NO_KEY, AttrAssign, ContainerDef, FunctionFact, Mutation, Span, StoredException
+from retainlint.facts import NO_KEY, AttrAssign, Call, ContainerDef, FunctionFact, Mutation, Span, StoredException
 
 
 def handed_in_containers(project) -> Iterator[ContainerDef]:
@@ -33,6 +38,30 @@ def handed_in_containers(project) -> Iterator[ContainerDef]:
                         seen.add((assign.ref, made))
                         yield ContainerDef(ref=assign.ref, scope="instance", constructor=made, bounded=False,
                                            weak=False, text=False, function=init.qualname, span=assign.span)
+
+
+def handed_in_objects(project) -> Set[Tuple[str, str]]:
+    """(class, attribute) slots a constructor fills from a parameter for which every call that
+    reaches the constructor builds a new object."""
+    stored = _stored_parameters(project)
+    calls: Dict[str, List[Call]] = defaultdict(list)
+    for cls in project.classes:
+        init = constructor(project, cls)
+        if init is not None and init.qualname in stored:
+            calls[init.qualname].extend(project.callgraph.instantiated_at(cls))
+    for facts in project.modules:
+        for call in facts.calls:
+            if call.target == "super:__init__":
+                for callee in project.callgraph.resolve(call.caller, call.target):
+                    if callee in stored:
+                        calls[callee].append(call)
+    found: Set[Tuple[str, str]] = set()
+    for init_name, reaching in calls.items():
+        init = project.functions[init_name]
+        for param, assigns in stored[init_name].items():
+            if all(any(parameter(init, slot) == param for slot, _ in call.built) for call in reaching):
+                found.update((assign.ref.owner, assign.ref.name) for assign in assigns)
+    return found
 
 
 def handed_in_exceptions(project) -> Iterator[StoredException]:
