@@ -94,11 +94,13 @@ def _api(value: Any, where: str) -> Dict[str, Any]:
             if not isinstance(item, list):
                 raise ConfigError(f"{here}: expected an array of tables")
             api[key] = [_lifecycle_entry(e, f"{here}[{i}]") for i, e in enumerate(item)]
-        elif key in ("weak-constructors", "runs-once", "long-lived-bases", "teardown", "uncollectable", "value-types"):
+        elif key in ("weak-constructors", "runs-once", "long-lived-bases", "teardown", "uncollectable", "value-types",
+                     "per-event-identities"):
             api[key] = _string_list(item, here)
         else:
             raise ConfigError(f"{here}: unknown key (known: bounded-constructors, lifecycles, listeners, "
-                              f"long-lived-bases, runs-once, teardown, uncollectable, value-types, weak-constructors)")
+                              f"long-lived-bases, per-event-identities, runs-once, teardown, uncollectable, value-types, "
+                              f"weak-constructors)")
     return api
 
 

@@ -85,6 +85,7 @@ class Knowledge:
     teardown_functions: FrozenSet[str]
     context_vars: FrozenSet[str]
     value_types: FrozenSet[str]
+    per_event_identities: FrozenSet[str]
     hook_attributes: FrozenSet[str]
     uncollectable: FrozenSet[str]
     link_breakers: FrozenSet[str]
@@ -204,6 +205,8 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         teardown_functions=frozenset(list(lifecycles.get("teardown", [])) + list(ext.get("teardown", []))),
         context_vars=frozenset(containers.get("context-vars", [])),
         value_types=frozenset(list(base.get("keys", {}).get("value-types", [])) + list(ext.get("value-types", []))),
+        per_event_identities=frozenset(list(base.get("keys", {}).get("per-event-identities", [])) +
+                                       list(ext.get("per-event-identities", []))),
         hook_attributes=frozenset(base.get("hooks", {}).get("attributes", [])),
         uncollectable=frozenset(list(base.get("cycles", {}).get("uncollectable", [])) + list(ext.get("uncollectable", []))),
         link_breakers=frozenset(base.get("cycles", {}).get("link-breakers", [])),

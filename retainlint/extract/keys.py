@@ -23,6 +23,8 @@ _ORDER = (BOUNDED, UNKNOWN, SLOT, SELF, PARAM, CREATED, EVENT)  # combining part
 
 # Names of identities made per event: run_id, span_id, request_id, sid, uuid, requestId …
 _IDENTITY_NAME = re.compile(r"^(id|sid|uid|uuid|guid|_id)$|_(id|uid|uuid|guid|sid)$|[a-z]Id$")
+_IDENTITY_SUFFIX = re.compile(r"(^|_)(id|sid|uid|uuid|guid)$")
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
 # Called to make an identity or a moment: every call returns a new value.
 _IDENTITY_CALLS = {
     "uuid.uuid1", "uuid.uuid4", "id", "next", "time.time", "time.monotonic", "time.perf_counter",
@@ -53,6 +55,13 @@ def _key(domain: str, what: str, text: str, roots: Sequence[str] = ()) -> Key:
 
 def identity_name(name: str) -> bool:
     return bool(_IDENTITY_NAME.search(name))
+
+
+def identity_stem(name: str) -> str:
+    """What an identity is the identity of: ``parent_run`` for ``parent_run_id`` or
+    ``parentRunId``, "" for a bare ``id``/``uuid``."""
+    snake = _CAMEL_HUMP.sub(r"_\1", name).lower()
+    return _IDENTITY_SUFFIX.sub("", snake).strip("_")
 
 
 def per_event_object(name: str) -> bool:
@@ -113,20 +122,18 @@ class KeyMixin:
             return _key(SELF, "the object itself", text, (name,))  # one per instance: as often as they are made
         local = self._local_key(name)
         if local is not None:
-            if identity_name(name) and local.domain in (UNKNOWN, PARAM, SLOT, EVENT):
+            if self._per_event_identity(name) and local.domain in (UNKNOWN, PARAM, SLOT, EVENT):
                 return _key(EVENT, name, text, (name,) + local.roots)
             return Key(local.domain, local.what or name, text, (name,) + tuple(local.roots))
         if name in _CLASS_NAMES or self._is_class_name(name):
             return _key(BOUNDED, "a class", text, (name,))
         if self._is_param(name):
-            if identity_name(name) or _PER_EVENT_OBJECTS.match(name):
+            if self._per_event_identity(name) or _PER_EVENT_OBJECTS.match(name):
                 return _key(EVENT, name, text, (name,))
             return _key(PARAM, f"parameter '{name}'", text, (name,))
         if name.isupper() and len(name) > 1:
             return _key(BOUNDED, "a constant", text)
-        if identity_name(name):
-            return _key(EVENT, name, text, (name,))
-        return _key(UNKNOWN, name, text, (name,))
+        return self._identity(name, name, text, (name,))
 
     def _attribute(self, expression: cst.Attribute, text: str) -> Key:
         attribute = expression.attr.value
@@ -141,12 +148,12 @@ class KeyMixin:
             qualified = self.qualify(expression)
             if qualified.startswith(("os.environ", "settings.", "django.conf.settings")):
                 return _key(BOUNDED, "a configuration value", text)
-        if base is not None and base == self._self_context()[0] and not identity_name(attribute):
+        if base is not None and base == self._self_context()[0] and not self._per_event_identity(attribute):
             return _key(SLOT, text, text, roots)  # a counter if something increments it: the link stage knows
         if identity_name(attribute):
             owner = base.rsplit(".", 1)[-1] if base else ""
             what = f"{owner}.{attribute}" if owner and owner != self._self_context()[0] else attribute
-            return _key(EVENT, what, text, roots)
+            return self._identity(attribute, what, text, roots)
         if attribute in ("hex", "int", "urn", "bytes") and isinstance(expression.value, cst.Call):
             return self._call(expression.value, text)  # ``uuid4().hex``
         inner = self.classify_key(expression.value)
@@ -156,11 +163,22 @@ class KeyMixin:
             return _key(PARAM, f"{inner.what}.{attribute}", text, roots)
         return _key(UNKNOWN, text, text, roots)
 
-    @staticmethod
-    def _named_entry(name: Optional[str], text: str, roots: Tuple[str, ...]) -> Key:
+    def _named_entry(self, name: Optional[str], text: str, roots: Tuple[str, ...]) -> Key:
         if name and identity_name(name):
-            return _key(EVENT, name, text, roots)
+            return self._identity(name, name, text, roots)
         return _key(UNKNOWN, text, text, roots)
+
+    def _per_event_identity(self, name: str) -> bool:
+        """An identity of something made per event (``run_id``, ``request.id``, a bare ``uuid``),
+        not of something a deployment configures (``server_id``, ``prompt_id``)."""
+        if not identity_name(name):
+            return False
+        stem = identity_stem(name)
+        return not stem or any(stem == word or stem.endswith(f"_{word}") for word in self.kb.per_event_identities)
+
+    def _identity(self, name: str, what: str, text: str, roots: Sequence[str]) -> Key:
+        """A key named as an identity: per event, or of a domain the name does not tell."""
+        return _key(EVENT if self._per_event_identity(name) else UNKNOWN, what, text, roots)
 
     def _call(self, call: cst.Call, text: str) -> Key:
         name = self.qualify(call.func)
