@@ -253,7 +253,7 @@ class ReleaseAnalysis:
                     and s.flow.events[s.event].kind == "release"
                     and self._keys_match(flow.events[site.event], s.flow.events[s.event])]
         if rollback:  # released only when the work fails: every failure must reach the release
-            leaks += self._paths(ref, flow, site, exceptions=True, normal=False)
+            leaks += self._paths(ref, flow, site, exceptions=True, normal=False, work_only=True)
         leaks += self._family_leaks(ref, flow.function)
         if stored:
             leaks += self._object_leaks(ref, stored)
@@ -282,8 +282,8 @@ class ReleaseAnalysis:
             node = flow.nodes[index]
             if index in (EXIT, ERROR_EXIT):
                 leak = self._leak_at_exit(flow, index, origin, exceptions)
-                if leak is not None and not normal and origin[0] not in ("exception", "cancel"):
-                    leak = None  # a rollback: the entry is meant to live on when the work succeeds
+                if leak is not None and not normal and (index == EXIT or origin[0] not in ("exception", "cancel")):
+                    leak = None  # a rollback: the entry lives on when the work succeeds, retried or not
                 if leak is not None:
                     leaks.setdefault((leak.text, leak.line), leak)
                 continue
