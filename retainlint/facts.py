@@ -107,6 +107,7 @@ class Key:
     what: str  # for messages: "run id", "uuid4()", "a class", "parameter 'run'" …
     text: str = ""  # the key's source with whitespace folded ("" when there is none)
     roots: Tuple[str, ...] = ()  # local and parameter names it is computed from
+    made: str = ""  # for ``created``: the dotted class built (a class that hashes by value bounds nothing)
 
 
 NO_KEY = Key("unknown", "", "", ())

@@ -149,6 +149,9 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         any(d.constructor in _KEYED_CONSTRUCTORS for d in defs))
     if keyed:
         domain = key.domain
+        if domain == "created" and project.hashes_by_value(key.made, mutation.function):
+            return Growth(mutation, UNKNOWN, f"keyed by {key.what}, which compares by value: one entry per "
+                                             f"distinct value (its domain is not known)", by_name)
         if domain == "created":
             domain = "event" if frequency.kind == PER_CALL else "bounded"
         elif domain == "slot":

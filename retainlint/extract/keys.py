@@ -77,9 +77,7 @@ def combine(parts: Sequence[Key], text: str) -> Key:
         return _key(BOUNDED, "a literal", text)
     best = max(meaningful, key=lambda p: _ORDER.index(p.domain))
     roots = [r for p in parts for r in p.roots]
-    if best.domain == BOUNDED:
-        return _key(BOUNDED, best.what, text, roots)
-    return _key(best.domain, best.what, text, roots)
+    return Key(best.domain, best.what, text, tuple(dict.fromkeys(roots)), best.made)
 
 
 class KeyMixin:
@@ -124,7 +122,7 @@ class KeyMixin:
         if local is not None:
             if self._per_event_identity(name) and local.domain in (UNKNOWN, PARAM, SLOT, EVENT):
                 return _key(EVENT, name, text, (name,) + local.roots)
-            return Key(local.domain, local.what or name, text, (name,) + tuple(local.roots))
+            return Key(local.domain, local.what or name, text, (name,) + tuple(local.roots), local.made)
         if name in _CLASS_NAMES or self._is_class_name(name):
             return _key(BOUNDED, "a class", text, (name,))
         if self._is_param(name):
@@ -207,7 +205,7 @@ class KeyMixin:
         if name in _PER_CALL_OBJECTS or last in ("create_task", "ensure_future", "create_future", "start_soon"):
             return _key(EVENT, f"a task made by {last}()", text, roots)
         if last[:1].isupper() and not last.isupper():
-            return _key(CREATED, f"a new {last}", text, roots)
+            return Key(CREATED, f"a new {last}", text, tuple(dict.fromkeys(roots)), name)
         if last in ("getLogger", "get_logger"):
             return _key(BOUNDED, "a logger name", text, roots)
         return _key(UNKNOWN, f"{last}()", text, roots)
