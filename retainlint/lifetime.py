@@ -25,7 +25,7 @@ from typing import Iterable, Optional, Tuple
 
 from retainlint.findings import Related
 from retainlint.graph import ReferenceGraph, render_chain, short
-from retainlint.link.callgraph import MODULE, ONCE
+from retainlint.link.callgraph import MODULE, ONCE, PER_CALL
 from retainlint.project import Project
 
 PROCESS, LONG, SHORT, INTERNAL, UNKNOWN = "process", "long", "short", "internal", "unknown"
@@ -53,6 +53,11 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
         made = _from_instantiations(project, class_qualname, name)
         if made.level == SHORT:  # a handler the project makes for one call is no registered singleton
             return made
+        factories = instantiations(project, class_qualname)
+        if factories and all(project.function_kind(site.caller) == PER_CALL for site in factories):
+            where = project.function_label(factories[0].caller)
+            return Lifetime(UNKNOWN, f"every {name} is made anew per call (in {where}) and handed to its caller: "
+                                     f"nothing here shows it registered for longer than that")
     if chain:
         related = tuple(Related(link.path, link.span, link.label) for link in chain[:-1] if link.path)
         return Lifetime(PROCESS, f"{name} instances are retained by {render_chain(chain)}", related)
