@@ -51,10 +51,11 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
     chain = graph.retention_chain(class_qualname)
     if chain and len(chain) == 1 and _registered_base(project, class_qualname):
         made = _from_instantiations(project, class_qualname, name)
-        if made.level == SHORT:  # a handler the project makes for one call is no registered singleton
-            return made
         factories = instantiations(project, class_qualname)
-        if factories and all(project.function_kind(site.caller) == PER_CALL for site in factories):
+        per_call = bool(factories) and all(project.function_kind(site.caller) == PER_CALL for site in factories)
+        if made.level == SHORT or (per_call and made.level == INTERNAL):
+            return made  # a handler the project makes for one call is no registered singleton
+        if per_call:
             where = project.function_label(factories[0].caller)
             return Lifetime(UNKNOWN, f"every {name} is made anew per call (in {where}) and handed to its caller: "
                                      f"nothing here shows it registered for longer than that")

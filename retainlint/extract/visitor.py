@@ -90,6 +90,7 @@ class Local:
     element_of: Optional[Ref] = None  # ``x = self._engines[k]``: shrinking x shrinks that container
     value: Optional[cst.BaseExpression] = None  # what it was assigned (lives only while the function is visited)
     fixed_collection: bool = False  # a loop variable over a literal or a constant collection
+    classes: Tuple[str, ...] = ()  # ``cls = A if c else B``: the classes a call of it may instantiate
 
 
 @dataclass
@@ -376,6 +377,22 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         frame = self.function_frame()
         return frame is not None and name in frame.params and name != frame.self_name
 
+    def _class_references(self, value: cst.BaseExpression) -> Tuple[str, ...]:
+        """The dotted classes an expression names (``A``, ``mod.A``, ``A if c else B``), not calls."""
+        if isinstance(value, cst.IfExp):
+            body, orelse = self._class_references(value.body), self._class_references(value.orelse)
+            return body + orelse if body and orelse else ()
+        if isinstance(value, cst.Name) and (self._is_class_name(value.value) or _capitalised(value.value)
+                                            and not self._is_local(value.value)):
+            qualified = self.qualify(value)
+            return (qualified if "." in qualified else f"{self.facts.module}.{qualified}",)
+        if isinstance(value, cst.Attribute):
+            qualified = self.qualify(value)
+            head = qualified.split(".", 1)[0]
+            if _capitalised(qualified.rsplit(".", 1)[-1]) and (head in self.imports.modules or head != qualified):
+                return (qualified,) if not self._is_local(head) else ()
+        return ()
+
     def _is_class_name(self, name: str) -> bool:
         if self._is_local(name):
             return False
@@ -494,7 +511,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         qualname = f"{parent.qualname}.{node.name.value}"
         if parent.kind == "module":
             self.module_classes[node.name.value] = qualname
-        bases = tuple(self.qualify(b.value) or source_of(b.value) for b in node.bases if b.keyword is None)
+        # ``Processor[DepsT, T]``: a generic base is the class it parametrises
+        bases = tuple(self.qualify(_unsubscripted(b.value)) or source_of(b.value) for b in node.bases
+                      if b.keyword is None)
         metaclass = tuple(self.qualify(b.value) for b in node.bases
                           if b.keyword is not None and b.keyword.value == "metaclass")
         self._note_decorators(node.decorators)
@@ -842,6 +861,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             frame.exceptions.pop(name, None)
         self.note_local_binding(name, value)
         local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "", value=value)
+        classes = self._class_references(value)
+        if classes:  # every binding counts: ``cls = A`` in one branch, ``cls = B`` in another
+            earlier = frame.locals.get(name)
+            local.classes = tuple(dict.fromkeys((earlier.classes if earlier else ()) + classes))
         if isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.process_lifetime_factories:
             local.process_lifetime = True
         entry_of = self._entry_read(value)
@@ -1065,12 +1088,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         function = self.current_function()
         line = self.locator.line(node) if self.function_frame() is not None else 0
         use = self.call_uses.pop(id(node), "other")
+        frame = self.function_frame()
+        called = frame.locals.get(target[len("local:"):]) if target.startswith("local:") and frame else None
+        for cls in called.classes if called is not None else ():  # ``processor_class(...)``: one of these
+            self.facts.calls.append(Call(caller=function, target=f"name:{cls}", line=line, in_loop=self.in_loop(),
+                                         guarded=self.guarded(), use=use))
         self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
                                      exceptions=self._exception_arguments(node),
                                      containers=self._container_arguments(node),
                                      built=self._built_arguments(node)))
-        frame = self.function_frame()
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
         for arg in node.args:
@@ -1538,3 +1565,13 @@ class _NameParts(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.chains.append(node.value)
+
+
+def _capitalised(name: str) -> bool:
+    """``Handler``, ``_Processor``: named as a class (not ``CONSTANT``, not ``function``)."""
+    bare = name.lstrip("_")
+    return bare[:1].isupper() and not bare.isupper()
+
+
+def _unsubscripted(expression: cst.BaseExpression) -> cst.BaseExpression:
+    return expression.value if isinstance(expression, cst.Subscript) else expression
