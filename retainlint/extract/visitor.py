@@ -812,7 +812,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if function is not None and self.lambda_depth == 0:
             self.flow.event("clear", ref, target="rebind", line=span.line)
         if ref.kind in ("self", "attr") or (ref.kind == "global" and function is not None):
-            value_class = self.class_of_value(value)
+            value_class = self.class_of_value(value) or _factory_made(value)
             from_param = isinstance(value, cst.Name) and value.value in frame.params
             self.facts.attr_assigns.append(AttrAssign(ref, function, value_class, from_param, span,
                                                       param=value.value if from_param else ""))
@@ -1575,3 +1575,11 @@ def _capitalised(name: str) -> bool:
 
 def _unsubscripted(expression: cst.BaseExpression) -> cst.BaseExpression:
     return expression.value if isinstance(expression, cst.Subscript) else expression
+
+
+def _factory_made(value: cst.BaseExpression) -> str:
+    """``self._server_class()(**options)``: a class handed back by a call, instantiated at once —
+    an object built here, whatever its class ("" for anything else)."""
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Call):
+        return f"{source_of(value.func.func)}()"
+    return ""
