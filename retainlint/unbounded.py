@@ -160,13 +160,15 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
             domain = "event" if _made_per_call(project, project.owner_class(mutation.function)) else "unknown"
         if domain == "bounded":
             return None
-        if domain == "event":
+        if domain == "event":  # ``start(run)`` storing by run id and returning it is no decorator
             return Growth(mutation, EVENT, f"one entry per {key.what or key.text}", by_name)
         return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text or 'values'} (its domain is not known)",
                       by_name)
     # a list grows whatever it adds
     if mutation.trickle:  # bytes per thousand events: a hazard to know of, not one that takes a service down
         return Growth(mutation, UNKNOWN, "one number every N calls (a sample)", by_name)
+    if _decorator_api(project, mutation):
+        return Growth(mutation, CALL, "one more for every function it decorates", True)
     return Growth(mutation, CALL, "one more on every call", by_name, frequency.assumed)
 
 
@@ -199,6 +201,17 @@ def _registration_api(project, mutation: Mutation) -> bool:
     if function.name.startswith("_") or not project.kb.is_configuration_api(function.name):
         return False
     return project.frequency(function.qualname).assumed
+
+
+def _decorator_api(project, mutation: Mutation) -> bool:
+    """``def output_validator(self, func): self._validators.append(Validator(func)); return func``
+    with no caller in the project: shaped as a decorator, it runs once per function it decorates,
+    when that is defined — so only its shape speaks, and the finding is rated low."""
+    function = project.functions.get(mutation.function or "")
+    if function is None or not project.frequency(function.qualname).assumed:
+        return False
+    returned = set(function.returns) & set(function.params[1 if function.class_qualname else 0:])
+    return bool(returned & set(mutation.key.roots))  # it keeps what it hands back: the decorated function
 
 
 def _shadowed(project, ref: Ref, owners) -> bool:

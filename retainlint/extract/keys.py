@@ -146,7 +146,9 @@ class KeyMixin:
             qualified = self.qualify(expression)
             if qualified.startswith(("os.environ", "settings.", "django.conf.settings")):
                 return _key(BOUNDED, "a configuration value", text)
-        if base is not None and base == self._self_context()[0] and not self._per_event_identity(attribute):
+        if base is not None and base == self._self_context()[0] and identity_name(attribute):
+            return _key(SELF, f"its own {attribute}", text, roots)  # one per instance: as often as they are made
+        if base is not None and base == self._self_context()[0]:
             return _key(SLOT, text, text, roots)  # a counter if something increments it: the link stage knows
         if identity_name(attribute):
             owner = base.rsplit(".", 1)[-1] if base else ""

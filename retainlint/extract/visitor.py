@@ -1537,12 +1537,22 @@ def _body_shape(node: cst.FunctionDef) -> Tuple[int, Tuple[str, ...]]:
     count = 0
     returns = []
     for index, statement in enumerate(statements):
-        if isinstance(statement, cst.Return) and isinstance(statement.value, cst.Name):
-            returns.append(statement.value.value)
+        if isinstance(statement, cst.Return) and statement.value is not None:
+            returns.extend(_returned_names(statement.value))
         is_docstring = index == 0 and isinstance(statement, cst.Expr) and string_literal(statement.value)
         if not (is_docstring or isinstance(statement, _NOT_COUNTED)):
             count += 1
     return count, tuple(returns)
+
+
+def _returned_names(value: cst.BaseExpression) -> List[str]:
+    """``return fn``; ``return decorator if func is None else decorator(func)`` returns the
+    decorator either way (a name, or what calling it gives back)."""
+    if isinstance(value, cst.Name):
+        return [value.value]
+    if isinstance(value, cst.IfExp):
+        return _returned_names(value.body) + _returned_names(value.orelse)
+    return []
 
 
 class _NameParts(cst.CSTVisitor):
