@@ -86,6 +86,7 @@ class Knowledge:
     context_vars: FrozenSet[str]
     value_types: FrozenSet[str]
     per_event_identities: FrozenSet[str]
+    once_per_handover: FrozenSet[str]
     hook_attributes: FrozenSet[str]
     uncollectable: FrozenSet[str]
     link_breakers: FrozenSet[str]
@@ -205,6 +206,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         teardown_functions=frozenset(list(lifecycles.get("teardown", [])) + list(ext.get("teardown", []))),
         context_vars=frozenset(containers.get("context-vars", [])),
         value_types=frozenset(list(base.get("keys", {}).get("value-types", [])) + list(ext.get("value-types", []))),
+        once_per_handover=frozenset(runs_once.get("once-per-handover", [])),
         per_event_identities=frozenset(list(base.get("keys", {}).get("per-event-identities", [])) +
                                        list(ext.get("per-event-identities", []))),
         hook_attributes=frozenset(base.get("hooks", {}).get("attributes", [])),

@@ -83,8 +83,9 @@ def combine(parts: Sequence[Key], text: str) -> Key:
 class KeyMixin:
     """Classifies key expressions in the scope the extractor is visiting.  A mixin of the visitor
     (not an object it keeps, which would tie the two in a cycle): it uses the visitor's ``kb``
-    (the library knowledge), ``qualify``, ``_local_key`` (the key of what a local was assigned,
-    None when the name is not a local), ``_is_param``, ``_is_class_name`` and ``_self_context``."""
+    (the library knowledge), ``qualify``, ``_local_key`` and ``_attribute_key`` (the key of what a
+    local or ``self.x`` was assigned, None when nothing here assigned it), ``_is_param``,
+    ``_is_class_name`` and ``_self_context``."""
 
     def classify_key(self, expression: Optional[cst.BaseExpression]) -> Key:
         if expression is None:
@@ -109,6 +110,8 @@ class KeyMixin:
             return self._call(expression, text)
         if isinstance(expression, cst.Await):
             return self.classify_key(expression.expression)
+        if isinstance(expression, cst.IfExp):
+            return combine([self.classify_key(expression.body), self.classify_key(expression.orelse)], text)
         if isinstance(expression, cst.Subscript):  # ``data["span_id"]``: named by its literal key
             return self._named_entry(_literal_key(expression), text, _roots(expression))
         return _key(UNKNOWN, text, text, _roots(expression))
@@ -146,10 +149,12 @@ class KeyMixin:
             qualified = self.qualify(expression)
             if qualified.startswith(("os.environ", "settings.", "django.conf.settings")):
                 return _key(BOUNDED, "a configuration value", text)
-        if base is not None and base == self._self_context()[0] and identity_name(attribute):
-            return _key(SELF, f"its own {attribute}", text, roots)  # one per instance: as often as they are made
         if base is not None and base == self._self_context()[0]:
-            return _key(SLOT, text, text, roots)  # a counter if something increments it: the link stage knows
+            assigned = self._attribute_key(attribute)  # ``self._id = f"{namespace}.{name}"`` just before
+            if assigned is not None and not (self._per_event_identity(attribute) and assigned.domain in (UNKNOWN, SLOT)):
+                return Key(assigned.domain, assigned.what, text, roots, assigned.made)
+            if not self._per_event_identity(attribute):
+                return _key(SLOT, text, text, roots)  # a counter if something increments it: the link stage knows
         if identity_name(attribute):
             owner = base.rsplit(".", 1)[-1] if base else ""
             what = f"{owner}.{attribute}" if owner and owner != self._self_context()[0] else attribute

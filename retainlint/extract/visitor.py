@@ -112,6 +112,7 @@ class Frame:
     loop_depth: int = 0
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
+    attribute_values: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # ``self.x = …`` here (while visited)
     hold: HoldState = field(default_factory=HoldState)  # locals that keep this frame or an item alive
     handler_names: Set[str] = field(default_factory=set)  # ``except … as e`` names seen so far
     generator: bool = False  # the body yields
@@ -356,6 +357,19 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def guarded(self) -> bool:
         """Inside a once-guard of the current function."""
         return self.frame.once_depth > 0
+
+    def _attribute_key(self, attribute: str) -> Optional[Key]:
+        """The key domain of what this function assigned to ``self.<attribute>`` before reading it."""
+        frame = self.function_frame()
+        value = frame.attribute_values.get(attribute) if frame is not None else None
+        marker = f"self.{attribute}"
+        if value is None or marker in self._classifying:
+            return None
+        self._classifying.add(marker)
+        try:
+            return self.classify_key(value)
+        finally:
+            self._classifying.discard(marker)
 
     def _local_key(self, name: str) -> Optional[Key]:
         """The key domain of what a local holds, classified from its assigned value on demand."""
@@ -797,6 +811,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         ref = self.ref_of(target)
         if ref is None:
             return
+        if ref.kind == "self" and frame.kind == "function":
+            frame.attribute_values[ref.name] = value
         if ref.kind == "self" and isinstance(target, cst.Attribute):
             self.flow.flag(f"{source_of(target.value)}.{ref.name}")
         kind = self.container_kind(value)
@@ -1154,6 +1170,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             qualified = self.qualify(value)
             if value.value in self.imports.names or "." in qualified:
                 return f"name:{qualified}"
+            return f"name:{self.facts.module}.{value.value}"  # a function of this module (the link stage checks)
         return ""
 
     def _class_methods(self) -> Set[str]:

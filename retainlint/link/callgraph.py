@@ -127,7 +127,9 @@ class CallGraph:
             return
         if call.argument_of:
             self._references[callee].append((call.argument_of, call))
-            return
+            receiver = call.argument_of.split(":", 1)[-1].replace("|", ".").rsplit(".", 1)[-1]
+            if receiver not in self.project.kb.once_per_handover:
+                return  # ``Thread(target=f)``, ``pool.submit(f)``: f runs once per handover, like a call
         if call.caller is None:
             self._import_time.add(callee)
             return
@@ -283,6 +285,8 @@ class CallGraph:
         for reference, _call in self._references.get(fact.qualname, ()):
             receiver = reference.split(":", 1)[-1]
             method = receiver.replace("|", ".").rsplit(".", 1)[-1]
+            if method in self.project.kb.once_per_handover:
+                continue  # an edge from the function that hands it over: as often as that runs
             if reference.endswith("atexit.register"):
                 floor = _higher(floor, Frequency(ONCE, "it runs once, at exit"))
             elif method in self.project.kb.listeners:  # ``emitter.on("chunk", self.on_chunk)``: per event
