@@ -158,6 +158,7 @@ class Listener:
     span: Span
     guarded: bool = False  # inside a once-guard (``if not logger.handlers:``)
     same_object: bool = False  # an API that ignores a callback already added, given the same object again
+    in_while: bool = False  # inside a ``while`` loop (a main loop), not only ``for`` loops over a collection
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,8 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
     if listener.guarded or listener.same_object:
         return None  # registered once (``if not logger.handlers:``), or the same object again: no growth
     kind = project.function_kind(listener.function)
-    if kind == MODULE or (kind == ONCE and not listener.in_loop):
-        return None
+    if kind == MODULE or (kind == ONCE and not listener.in_while):
+        return None  # setup, even over a ``for`` loop of its configuration: a fixed number of registrations
     if listener.target_kind in ("local_created",) or project.owns_target(listener):
         return None
     per_call = kind == PER_CALL or listener.in_loop

@@ -110,6 +110,7 @@ class Frame:
     exceptions: Dict[str, str] = field(default_factory=dict)  # local → exception | exc_info | traceback
     hooks_saved: Set[str] = field(default_factory=set)  # process-wide hooks whose current value it keeps
     loop_depth: int = 0
+    while_depth: int = 0  # inside ``while`` loops: a main loop repeats without a fixed bound
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
     attribute_values: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # ``self.x = …`` here (while visited)
@@ -643,9 +644,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     # ------------------------------------------------------------------ loops
     def _enter_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth += 1
+        self.frame.while_depth += isinstance(node, cst.While)
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth -= 1
+        self.frame.while_depth -= isinstance(node, cst.While)
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_targets(node.target)
@@ -1319,7 +1322,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             action=action, api=api, method=method, target=target, target_kind=target_kind, target_ref=target_ref,
             event=event, callback=callback, callback_self=callback_self, strong=strong, one_shot=one_shot,
             result_kept=result_kept, function=function, in_loop=self.in_loop(), span=span, guarded=self.guarded(),
-            same_object=same_object))
+            same_object=same_object, in_while=self.frame.while_depth > 0))
         identity = "|".join((api, target, event, callback))
         self.flow.event("listen" if action == "add" else "unlisten", None, target=identity, line=span.line)
 
