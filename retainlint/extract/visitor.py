@@ -135,7 +135,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.module_classes: Dict[str, str] = {}
         self.statement_calls: Set[int] = set()
         self.flow = FlowRecorder()
-        # id of an if-body → "once" (it runs once) or "dedup:<element>|<container>" (``if x not in c:``)
+        # id of an if-body → "once" (it runs once), "dedup:<element>|<container>" (``if x not in c:``)
+        # or "member:<key>|<container>" (``if k in c:``)
         self.guarded_blocks: Dict[int, str] = {}
         self.active_guards: List[Tuple[int, str]] = []
         self.lambda_depth = 0
@@ -684,6 +685,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
             if self.function_frame() is not None and self._makes_tested_logger(test.left, node.body):
                 self.guarded_blocks[id(node.body)] = "once"
+        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+                isinstance(test.comparisons[0].operator, cst.In) and id(node.body) not in self.guarded_blocks:
+            self.guarded_blocks[id(node.body)] = f"member:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
 
     def _makes_tested_logger(self, name: cst.BaseExpression, body: cst.BaseSuite) -> bool:
         """``if "push" not in logging.root.manager.loggerDict: logging.getLogger("push")…``: the
@@ -941,6 +945,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         ref = self.ref_of(container)
         if ref is not None and ref.kind in ("self", "global"):
             info = self.classify_key(key)
+            if f"member:{info.text}|{source_of(container)}" in {g for _, g in self.active_guards}:
+                return  # ``if k in d: d[k]``: an entry that is there, not one a defaultdict makes
             self.flow.event("lookup", ref, info.text, info.roots)
             self.facts.lookups.append(Mutation(ref=ref, op="lookup", method="[]", function=self.current_function(),
                                                in_loop=self.in_loop(), text_value=False, key=info, value="other",
