@@ -366,6 +366,7 @@ class FunctionFlow:
     nodes: Tuple[FlowNode, ...]
     entry_locals: Tuple[Tuple[str, Ref], ...] = ()  # locals bound to an entry read from a container
     flags: Tuple[str, ...] = ()  # ``self.x`` attributes the function assigns (``self._closed = True``)
+    container_locals: Tuple[Tuple[str, Ref], ...] = ()  # locals that are a container (``c = self._cache``)
 
 
 @dataclass(frozen=True)

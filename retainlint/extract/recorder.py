@@ -29,6 +29,7 @@ class _FunctionState:
     awaiting: Set[int] = field(default_factory=set)
     lines: Dict[int, int] = field(default_factory=dict)
     entry_locals: Dict[str, Ref] = field(default_factory=dict)
+    container_locals: Dict[str, Ref] = field(default_factory=dict)
     flags: Set[str] = field(default_factory=set)
     relevant: bool = False
     statements: List[cst.CSTNode] = field(default_factory=list)
@@ -53,7 +54,8 @@ class FlowRecorder:
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
         nodes = builder.build(list(body))
         return FunctionFlow(function=state.qualname, events=tuple(state.events), nodes=nodes,
-                            entry_locals=tuple(sorted(state.entry_locals.items())), flags=tuple(sorted(state.flags)))
+                            entry_locals=tuple(sorted(state.entry_locals.items())), flags=tuple(sorted(state.flags)),
+                            container_locals=tuple(sorted(state.container_locals.items())))
 
     def enter_lambda(self) -> None:
         self._lambda_depth[-1] += 1
@@ -111,6 +113,11 @@ class FlowRecorder:
     def bind_entry_local(self, name: str, ref: Ref) -> None:
         if self._current is not None:
             self._current.entry_locals[name] = ref
+
+    def bind_container_local(self, name: str, ref: Ref) -> None:
+        """``conversations = self._conversations``: the local is the container under another name."""
+        if self._current is not None:
+            self._current.container_locals[name] = ref
 
     def flag(self, attribute: str) -> None:
         if self._current is not None:

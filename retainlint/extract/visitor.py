@@ -901,6 +901,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             alias = self.ref_of(value)
             if alias is not None and alias.kind in ("self", "global"):
                 local.alias = alias
+                self.flow.bind_container_local(name, alias)
         frame.locals[name] = local
         if name in frame.mutable_defaults:
             self.facts.mutations.append(Mutation(

@@ -538,6 +538,7 @@ class ReleaseAnalysis:
         old), or under a size check (``if len(self._cache) > 1000``)."""
         flow = site.flow
         texts = {f"self.{ref.name}", ref.name}
+        texts.update(local for local, bound in flow.container_locals if self._canonical(bound) == ref)
         for node in flow.nodes:
             if site.event not in node.inside:
                 continue
