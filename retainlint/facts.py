@@ -307,6 +307,7 @@ class Call:
     exceptions: Tuple[str, ...] = ()  # ``#position`` or keyword of arguments that are an exception or traceback
     containers: Tuple[Tuple[str, Ref], ...] = ()  # (``#position`` or keyword, container) of containers passed
     built: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, class) of objects built for the call
+    in_while: bool = False  # inside a ``while`` loop: it repeats as long as the loop runs, not a fixed number of times
 
 
 @dataclass(frozen=True)

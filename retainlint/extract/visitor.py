@@ -1120,6 +1120,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.facts.calls.append(Call(caller=function, target=f"name:{cls}", line=line, in_loop=self.in_loop(),
                                          guarded=self.guarded(), use=use))
         self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
+                                     in_while=self.frame.while_depth > 0,
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
                                      exceptions=self._exception_arguments(node),
                                      containers=self._container_arguments(node),
@@ -1307,6 +1308,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                        strong=strong, one_shot=api.one_shot, result_kept=id(node) not in self.statement_calls,
                        function=function, span=span, same_object=api.idempotent and not fresh)
 
+    def _callback_text(self, callback: cst.BaseExpression) -> str:
+        """How a removal names its callback, through a local that is another name for a slot
+        (``handler = self._atexit_handler; atexit.unregister(handler)``)."""
+        frame = self.function_frame()
+        local = frame.locals.get(callback.value) if isinstance(callback, cst.Name) and frame is not None else None
+        if local is not None and local.alias is not None and local.alias.kind == "self" and self._self_context()[0]:
+            return f"{self._self_context()[0]}.{local.alias.name}"
+        return source_of(callback)
+
     def _removals(self, node: cst.Call, method: str, target: str, target_kind: str, target_ref: Optional[Ref],
                   function: Optional[str], span: Span, removes, removes_all) -> None:
         for api in removes:
@@ -1314,7 +1324,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             callback_arg = argument(node.args, api.callback)
             self._listener(action="remove", api=api.add, method=method, target=target, target_kind=target_kind,
                            target_ref=target_ref, event=source_of(event_arg.value) if event_arg is not None else "",
-                           callback=source_of(callback_arg.value) if callback_arg is not None else "",
+                           callback=self._callback_text(callback_arg.value) if callback_arg is not None else "",
                            function=function, span=span)
         for api in removes_all:
             self._listener(action="remove_all", api=api.add, method=method, target=target, target_kind=target_kind,

@@ -137,9 +137,11 @@ class CallGraph:
             return
         data = self.graph.get_edge_data(call.caller, callee)
         if data is None:
-            self.graph.add_edge(call.caller, callee, line=call.line, in_loop=call.in_loop, guarded=call.guarded)
+            self.graph.add_edge(call.caller, callee, line=call.line, in_loop=call.in_loop, in_while=call.in_while,
+                                guarded=call.guarded)
         else:  # several calls: the most frequent one counts
             data["in_loop"] = data["in_loop"] or call.in_loop
+            data["in_while"] = data["in_while"] or call.in_while
             data["guarded"] = data["guarded"] and call.guarded
 
     def _link_wrappers(self) -> None:
@@ -151,7 +153,8 @@ class CallGraph:
             for decorator in function.decorators:
                 for wrapper in self._wrappers_of(decorator):
                     if not self.graph.has_edge(function.qualname, wrapper):
-                        self.graph.add_edge(function.qualname, wrapper, line=0, in_loop=False, guarded=False)
+                        self.graph.add_edge(function.qualname, wrapper, line=0, in_loop=False, in_while=False,
+                                            guarded=False)
 
     def _wrappers_of(self, decorator: str) -> List[str]:
         """The closures a decorator (or the decorator a factory returns) hands back."""
@@ -252,6 +255,8 @@ class CallGraph:
                 candidate = Frequency(ONCE, f"{label} calls it under a once-guard")
             elif edge["in_loop"] and caller_frequency.kind == PER_CALL:
                 candidate = Frequency(PER_CALL, f"{label} calls it in a loop")
+            elif edge["in_while"]:  # a worker's or a program's main loop: it repeats for as long as it runs
+                candidate = Frequency(PER_CALL, f"{label} calls it in a while loop")
             elif caller_frequency.kind in (MODULE, ONCE):
                 candidate = Frequency(ONCE, f"it is reached only from {label}, which {_explain(caller_frequency)}",
                                       caller_frequency.by_name)

@@ -28,6 +28,7 @@ from functools import cached_property
 from typing import Dict, List, Optional, Set, Tuple
 
 from retainlint.facts import ENTRY, ERROR_EXIT, EXIT, FlowEvent, FunctionFlow, Ref
+from retainlint.link.callgraph import PER_CALL
 
 RELEASED, SWEPT, NEVER, LEAKS = "released", "swept", "never", "leaks"
 LISTENER = "listener"  # the Ref kind that stands for one registration (api|target|event, callback)
@@ -488,18 +489,22 @@ class ReleaseAnalysis:
             if self._is_teardown(function) or self._after_yield(site):
                 return "teardown"
             public = not name.startswith("_") and name not in project.kb.per_object_functions
-            if self.callgraph.frequency(function).kind != "per_call" and not public:
+            if self.callgraph.frequency(function).kind != PER_CALL and not public:
                 return "definition"  # ``self._items = []`` in __init__ or setup makes the container
             if self._never_called(function):
                 return "teardown"
         return None
 
     def _is_teardown(self, function: str, seen: Optional[Set[str]] = None) -> bool:
-        """A teardown method (``close``, ``shutdown`` …), or a helper only teardown calls."""
-        if function.rsplit(".", 1)[-1] in self.project.kb.teardown_functions:
-            return True
+        """A teardown method (``close``, ``shutdown`` …), or a helper only teardown calls — but not
+        a ``reset()`` that a worker's loop calls after every batch it drains: shown to run per call
+        from code that is no teardown, it empties the container in use, not at the end of its life."""
         seen = (seen or set()) | {function}
         callers = [c for c in self.callgraph.callers(function) if c not in seen]
+        if function.rsplit(".", 1)[-1] in self.project.kb.teardown_functions:
+            frequency = self.callgraph.frequency(function)
+            return not (frequency.kind == PER_CALL and not frequency.assumed
+                        and any(not self._is_teardown(c, seen) for c in callers))
         return bool(callers) and all(self._is_teardown(c, seen) for c in callers)
 
     def _reached_from_del(self, function: str) -> bool:
