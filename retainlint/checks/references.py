@@ -98,11 +98,13 @@ def _constructor_cycle(project, back) -> Optional[Tuple[str, str, str]]:
 
 
 def _binds_instance(project, owner: str, method: str) -> bool:
-    """``self.method`` keeps ``self`` unless the method is a classmethod or a staticmethod."""
+    """``self.method`` keeps ``self`` unless the method is a classmethod or a staticmethod — or a
+    property of any kind (``@property``, ``@memoized_property``): ``self.type`` is then its value."""
     for member in project.family(owner):
         fact = project.functions.get(f"{member}.{method}")
         if fact is not None:
-            return not any(d.rsplit(".", 1)[-1] in ("classmethod", "staticmethod") for d in fact.decorators)
+            names = [d.rsplit(".", 1)[-1] for d in fact.decorators]
+            return not any(name in ("classmethod", "staticmethod") or "property" in name for name in names)
     return False
 
 
