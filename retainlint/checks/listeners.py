@@ -88,7 +88,10 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
 
 
 def _module_function(project: Project, listener: Listener) -> bool:
-    """The callback is a function defined at module level, not a bound method or a closure."""
+    """The callback is a function defined at module level, here or in a module it imports, not a
+    bound method or a closure."""
+    if listener.callback_module and not listener.callback_self:
+        return True
     if not listener.callback.isidentifier() or listener.callback_self or not listener.function:
         return False
     parts = listener.function.split(".")

@@ -1306,7 +1306,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                        target_ref=target_ref, event=source_of(event_arg.value) if event_arg is not None else "",
                        callback=source_of(callback), callback_self=self._callback_holds_self(callback),
                        strong=strong, one_shot=api.one_shot, result_kept=id(node) not in self.statement_calls,
-                       function=function, span=span, same_object=api.idempotent and not fresh)
+                       function=function, span=span, same_object=api.idempotent and not fresh,
+                       callback_module=self._imported_function(callback))
 
     def _callback_text(self, callback: cst.BaseExpression) -> str:
         """How a removal names its callback, through a local that is another name for a slot
@@ -1333,13 +1334,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _listener(self, action: str, api: str, method: str, target: str, target_kind: str, target_ref: Optional[Ref],
                   function: Optional[str], span: Span, event: str = "", callback: str = "",
                   callback_self: bool = False, strong: bool = True, one_shot: bool = False,
-                  result_kept: bool = False, same_object: bool = False) -> None:
+                  result_kept: bool = False, same_object: bool = False, callback_module: bool = False) -> None:
         """Record a registration or removal, and its flow event (``listen``/``unlisten``)."""
         self.facts.listeners.append(Listener(
             action=action, api=api, method=method, target=target, target_kind=target_kind, target_ref=target_ref,
             event=event, callback=callback, callback_self=callback_self, strong=strong, one_shot=one_shot,
             result_kept=result_kept, function=function, in_loop=self.in_loop(), span=span, guarded=self.guarded(),
-            same_object=same_object, in_while=self.frame.while_depth > 0))
+            same_object=same_object, in_while=self.frame.while_depth > 0, callback_module=callback_module))
         identity = "|".join((api, target, event, callback))
         self.flow.event("listen" if action == "add" else "unlisten", None, target=identity, line=span.line)
 
@@ -1367,6 +1368,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                target=source_of(value.value), target_kind=self._target_kind(value.value, receiver),
                                target_ref=self.ref_of(value.value), function=self.current_function(),
                                span=self.span(node))
+
+    def _imported_function(self, callback: cst.BaseExpression) -> bool:
+        """``termios.tcsetattr`` or an imported name: a function of another module, which lives as
+        long as that module and keeps no object of this one."""
+        name = dotted(callback)
+        if name is None or self._is_local(name.split(".", 1)[0]):
+            return False
+        head = name.split(".", 1)[0]
+        return ("." in name and head in self.imports.modules) or ("." not in name and name in self.imports.names
+                                                                   and name[:1].islower())
 
     def _callback_holds_self(self, callback: cst.BaseExpression) -> bool:
         self_name, _ = self._self_context()
