@@ -382,10 +382,28 @@ class ReleaseAnalysis:
         for event in flow.events:
             if event.ref is not None and self._canonical(event.ref) == ref:
                 names.update(root for root in event.roots if root != "self")
-        names.update(local for local, bound in flow.entry_locals if self._canonical(bound) == ref)
+        partners = self._partners.get(ref, set()) | {ref}
+        names.update(local for local, bound in flow.entry_locals if self._canonical(bound) in partners)
         names.update(flow.flags)
         names.update(self._teardown_flags(flow.function))
         return names
+
+    @cached_property
+    def _partners(self) -> Dict[Ref, Set[Ref]]:
+        """Containers filled together: one statement after the other in the same function, under
+        the same key (``self._unposted.add(tid)`` then ``self._runs[tid] = run``).  In an end method,
+        ``run = self._runs.pop(tid); if not run: return`` is then about this entry too: no run, and
+        the entry was never added."""
+        found: Dict[Ref, Set[Ref]] = defaultdict(set)
+        for flow in self.flows.values():
+            by_key: Dict[str, Set[Ref]] = defaultdict(set)
+            for event in flow.events:
+                if event.kind == "insert" and event.ref is not None and event.key:
+                    by_key[event.key].add(self._canonical(event.ref))
+            for refs in by_key.values():
+                for ref in refs:
+                    found[ref] |= refs - {ref}
+        return found
 
     def _teardown_flags(self, function: str) -> Set[str]:
         """``self._closed`` and the like: attributes a teardown method of the class sets.  A
