@@ -83,6 +83,7 @@ class Knowledge:
     cache_decorators: FrozenSet[str]
     per_class_functions: FrozenSet[str]
     teardown_functions: FrozenSet[str]
+    reuse_functions: FrozenSet[str]
     context_vars: FrozenSet[str]
     value_types: FrozenSet[str]
     per_event_identities: FrozenSet[str]
@@ -204,6 +205,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         cache_decorators=frozenset(base.get("caches", {}).get("decorators", [])),
         per_class_functions=frozenset(runs_once.get("per-class", [])),
         teardown_functions=frozenset(list(lifecycles.get("teardown", [])) + list(ext.get("teardown", []))),
+        reuse_functions=frozenset(lifecycles.get("reuses", [])),
         context_vars=frozenset(containers.get("context-vars", [])),
         value_types=frozenset(list(base.get("keys", {}).get("value-types", [])) + list(ext.get("value-types", []))),
         once_per_handover=frozenset(runs_once.get("once-per-handover", [])),

@@ -515,14 +515,15 @@ class ReleaseAnalysis:
 
     def _is_teardown(self, function: str, seen: Optional[Set[str]] = None) -> bool:
         """A teardown method (``close``, ``shutdown`` …), or a helper only teardown calls — but not
-        a ``reset()`` that a worker's loop calls after every batch it drains: shown to run per call
-        from code that is no teardown, it empties the container in use, not at the end of its life."""
+        a ``reset()`` (knowledge: ``reuses``) that a worker's loop calls after every batch it drains:
+        shown to run per call from code that is no teardown, it empties the container in use."""
         seen = (seen or set()) | {function}
         callers = [c for c in self.callgraph.callers(function) if c not in seen]
-        if function.rsplit(".", 1)[-1] in self.project.kb.teardown_functions:
+        name = function.rsplit(".", 1)[-1]
+        if name in self.project.kb.teardown_functions:
             frequency = self.callgraph.frequency(function)
-            return not (frequency.kind == PER_CALL and not frequency.assumed
-                        and any(not self._is_teardown(c, seen) for c in callers))
+            return not (name in self.project.kb.reuse_functions and frequency.kind == PER_CALL
+                        and not frequency.assumed and any(not self._is_teardown(c, seen) for c in callers))
         return bool(callers) and all(self._is_teardown(c, seen) for c in callers)
 
     def _reached_from_del(self, function: str) -> bool:
