@@ -61,6 +61,7 @@ class FunctionFact:
     returns: Tuple[str, ...]  # names of nested functions it returns (decorator factories)
     span: Span
     generator: bool = False  # its body yields
+    flag_params: Tuple[str, ...] = ()  # parameters with a literal default (``run=True``): settings, not events
 
 
 @dataclass(frozen=True)

@@ -577,9 +577,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         body_statements, returns = _body_shape(node)
         param_names = tuple(p.name.value for p in list(params.posonly_params) + list(params.params)
                             + list(params.kwonly_params))
+        flags = tuple(p.name.value for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+                      if p.default is not None and _literal(p.default))
         self.facts.functions.append(FunctionFact(
             qualname, name, parent.qualname if in_class else None, decorator_names,
-            first, param_names, parent.kind == "function", body_statements, returns, self.span(node)))
+            first, param_names, parent.kind == "function", body_statements, returns, self.span(node),
+            flag_params=flags))
 
         frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1)
         if in_class and not is_static:
@@ -1641,3 +1644,10 @@ def _factory_made(value: cst.BaseExpression) -> str:
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Call):
         return f"{source_of(value.func.func)}()"
     return ""
+
+
+def _literal(value: cst.BaseExpression) -> bool:
+    """``True``, ``3``, ``"name"``: a default that makes a parameter a setting (None is not: an
+    optional request or message defaults to it)."""
+    return isinstance(value, (cst.Integer, cst.Float, cst.SimpleString)) or (
+        isinstance(value, cst.Name) and value.value in ("True", "False"))

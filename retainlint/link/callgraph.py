@@ -301,7 +301,8 @@ class CallGraph:
         if fact.nested:  # as often as whoever gets the closure calls it: not shown here
             floor = _higher(floor, Frequency(PER_CALL, "it is a closure made per call", assumed=True))
         if fact.name in self.project.kb.per_object_functions and fact.class_qualname and (
-                fact.name.startswith("__") or not any(per_event_object(p) for p in fact.params)):
+                fact.name.startswith("__") or not any(per_event_object(p) and p not in fact.flag_params
+                                                       for p in fact.params)):
             # ``start(self)`` runs once per object; ``start(self, run)`` once per run it is given
             floor = _higher(floor, self._construction(fact))
         return floor
@@ -310,7 +311,7 @@ class CallGraph:
         """Where no caller is visible: the name, then whether the function is public."""
         if self.project.kb.runs_once(fact.name):
             return Frequency(ONCE, f"its name ({fact.name}) is that of setup code", by_name=True)
-        handled = next((p for p in fact.params if per_event_object(p)), None)
+        handled = next((p for p in fact.params if per_event_object(p) and p not in fact.flag_params), None)
         if handled:  # ``def handle(request)``: a handler runs once per what it handles
             return Frequency(PER_CALL, f"it handles {_article(handled)} {handled}: it runs once per {handled}")
         if fact.name.startswith("_") and not fact.name.startswith("__"):
