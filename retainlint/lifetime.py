@@ -8,7 +8,8 @@ findings are rated by the strongest evidence found:
             growing method is a listener on a process-lifetime emitter;
 * long    — a growing method is a listener on an emitter that is not proven long-lived (it grows
             once per event for as long as that emitter lives);
-* short   — an iterator (consumed once, it holds one stream), or every instance the project
+* short   — an iterator (consumed once, it holds one stream), every instance is yielded by a
+            context manager for one with block, or every instance the project
             makes is made by code that runs per call and kept in a
             local, handed to a call or used in a ``with``: it dies with that call;
 * internal — the project makes every instance and keeps them on objects no root is shown to
@@ -80,6 +81,10 @@ def _from_instantiations(project: Project, class_qualname: str, name: str) -> Li
     is short; all of them kept on other objects or in setup code that no root reaches is internal
     bookkeeping of something that is not shown to live long."""
     sites = instantiations(project, class_qualname)
+    if sites and all(site.use == "return" and _context_manager(project, site.caller) for site in sites):
+        where = project.function_label(sites[0].caller)
+        return Lifetime(SHORT, f"every {name} is made for one with block by {where}, a context manager: "
+                               f"it serves that block")
     if not sites or any(site.use == "return" for site in sites):
         if _iterator(project, class_qualname):
             return Lifetime(SHORT, f"{name} is an iterator: it lives while its stream is consumed")
@@ -90,6 +95,13 @@ def _from_instantiations(project: Project, class_qualname: str, name: str) -> Li
         return Lifetime(SHORT, f"every {name} is made per call (in {where}) and dropped when the call ends")
     return Lifetime(INTERNAL, f"{name} instances are made inside the project and nothing long-lived is shown "
                               f"to hold them")
+
+
+def _context_manager(project: Project, function: Optional[str]) -> bool:
+    """``@contextmanager`` / ``@asynccontextmanager``: what it yields lives for the caller's with block."""
+    fact = project.functions.get(function or "")
+    return fact is not None and fact.generator and any(
+        d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager") for d in fact.decorators)
 
 
 def _iterator(project: Project, class_qualname: str) -> bool:
