@@ -678,7 +678,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def visit_If(self, node: cst.If) -> None:
         """A body that runs once however often the function runs: ``if X is None: … X = …``,
         ``if not logger.handlers:``, ``if not _REGISTERED: …; _REGISTERED = True``."""
-        if self.function_frame() is not None and _once_guard(node):
+        if self.function_frame() is not None and _once_guard(node) and not self._tests_a_local(node.test):
             self.guarded_blocks[id(node.body)] = "once"
         test = node.test
         if sampling_test(test):
@@ -691,6 +691,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.In) and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"member:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
+
+    def _tests_a_local(self, test: cst.BaseExpression) -> bool:
+        """``workflow = self._running.get(run_id); if not workflow: workflow = …``: a local is unset
+        again on every call, so the body runs whenever the lookup misses — not once."""
+        if isinstance(test, cst.BooleanOperation):
+            test = test.left
+        subject, _ = _guard_subject(test)
+        frame = self.function_frame()
+        return subject is not None and "." not in subject and frame is not None and \
+            subject not in frame.declared_global and self._is_local(subject)
 
     def _makes_tested_logger(self, name: cst.BaseExpression, body: cst.BaseSuite) -> bool:
         """``if "push" not in logging.root.manager.loggerDict: logging.getLogger("push")…``: the
