@@ -11,8 +11,9 @@ leave, or leave on some paths only (RL104).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from retainlint.facts import ContainerDef, Mutation, Ref
 from retainlint.link.callgraph import ONCE, PER_CALL, PER_OBJECT
@@ -101,6 +102,20 @@ def find_unbounded(project) -> List[Unbounded]:
         best = max(growth, key=lambda g: (_EVIDENCE_ORDER.index(g.evidence), not g.by_name))
         found.append(Unbounded(ref, kind, tuple(defs), growth, best, verdict))
     return found
+
+
+def filled_together(items: List[Unbounded]) -> List[Tuple[Unbounded, Tuple[Unbounded, ...]]]:
+    """One cause, one finding: mappings of one kind that the same function fills under the same
+    key (``_STORAGES[index] = {}; _STATS[index] = {}``) grow and leak together — the first is the
+    finding, the others its related locations.  (Lists that receive the same element are kept
+    apart: each keeps its own copy of the traffic, under its own conditions.)"""
+    groups: Dict[tuple, List[Unbounded]] = defaultdict(list)
+    for item in items:
+        first = item.first.mutation
+        keyed = first.key.text and first.method in ("[]=", "setdefault", "[]")  # entries under a key, not elements
+        together = (item.kind, item.verdict.status, first.function, first.key.text) if keyed else (id(item),)
+        groups[together].append(item)
+    return [(group[0], tuple(group[1:])) for group in groups.values()]
 
 
 def _keys_held_by_values(project, ref: Ref, defs) -> bool:

@@ -12,7 +12,7 @@ from retainlint.findings import Finding, Related
 from retainlint.lifetime import object_lifetime
 from retainlint.link.release import LEAKS, NEVER
 from retainlint.registry import check
-from retainlint.unbounded import EVENT, INSTANCE, TEXT, Unbounded, confidence
+from retainlint.unbounded import EVENT, INSTANCE, TEXT, Unbounded, confidence, filled_together
 
 def holder_confidence(ctx: Context, item: Unbounded):
     """(confidence, reason, related) for a container's growth, from what it grows with and how
@@ -56,11 +56,19 @@ def _growth_finding(ctx: Context, code: str, item: Unbounded, what: str) -> Find
     return Finding(code, message, path, first.span, level, related=(definition_note(ctx, item, path),) + related)
 
 
+def together_notes(ctx: Context, others, path: str) -> tuple:
+    """Related locations for containers filled with this one, under the same key."""
+    project = ctx.project
+    return tuple(Related(project.path_of(other.first.mutation.function, path), other.first.mutation.span,
+                         f"{other.ref.display()} grows with it, under the same key") for other in others)
+
+
 @check("RL101")
 def unbounded_attribute(ctx: Context) -> Iterator[Finding]:
-    for item in ctx.project.unbounded:
-        if item.kind == INSTANCE and item.verdict.status == NEVER:
-            yield _growth_finding(ctx, "RL101", item, f"grows ({item.first.mutation.method})")
+    never = [item for item in ctx.project.unbounded if item.kind == INSTANCE and item.verdict.status == NEVER]
+    for item, others in filled_together(never):
+        finding = _growth_finding(ctx, "RL101", item, f"grows ({item.first.mutation.method})")
+        yield replace(finding, related=finding.related + together_notes(ctx, others, finding.path))
 
 
 @check("RL102")

@@ -58,19 +58,19 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
         return None  # setup, even over a ``for`` loop of its configuration: a fixed number of registrations
     if listener.target_kind in ("local_created",) or project.owns_target(listener):
         return None
-    per_call = kind == PER_CALL or listener.in_loop
+    per_call = kind == PER_CALL or listener.in_while
     target = listener.target_kind
     chain = graph.rooted_slot(listener.target_ref) if target == "self_attr" else None
     if chain:
         target = "global"  # the slot holds an object a process-lifetime root holds
     function = project.functions.get(listener.function or "")
     frequency = project.frequency(listener.function)
-    if per_call and not listener.in_loop and (frequency.by_name or (
+    if per_call and not listener.in_while and (frequency.by_name or (
             function is not None and project.kb.runs_once(function.name))):
         return Verdict("RL202", "low", chain)  # named as setup code: it says it runs once
     if per_call and _module_function(project, listener):
         return Verdict("RL202", "low", chain)  # the same module-level function again: it pins nothing new
-    if per_call and not listener.in_loop and frequency.assumed:
+    if per_call and not listener.in_while and frequency.assumed:
         return Verdict("RL202", "low", chain)  # only "a public function may be called again" says it repeats
     if per_call and target == "global":
         return Verdict("RL202", "high", chain)

@@ -6,21 +6,19 @@ from __future__ import annotations
 from typing import Iterator
 
 from retainlint.checks.context import Context
-from retainlint.checks.growth import growth_site, holder_confidence
+from retainlint.checks.growth import growth_site, holder_confidence, together_notes
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import instantiations
 from retainlint.link.callgraph import MODULE as IMPORT_TIME
 from retainlint.link.callgraph import ONCE, PER_CALL, PER_OBJECT
 from retainlint.link.release import NEVER
 from retainlint.registry import check
-from retainlint.unbounded import CLASS, MODULE
+from retainlint.unbounded import CLASS, MODULE, filled_together
 
 
 def _registry_findings(ctx: Context, code: str, kind: str, describe: str) -> Iterator[Finding]:
     project = ctx.project
-    for item in project.unbounded:
-        if item.kind != kind or item.verdict.status != NEVER:
-            continue
+    for item, others in filled_together([i for i in project.unbounded if i.kind == kind and i.verdict.status == NEVER]):
         ref, first = item.ref, item.first.mutation
         path = project.path_of(first.function, "")
         definition = item.definitions[0]
@@ -32,8 +30,10 @@ def _registry_findings(ctx: Context, code: str, kind: str, describe: str) -> Ite
         message = (f"{describe} {ref.display()} grows ({first.method}) in {growth_site(ctx, item)} — {item.first.why}"
                    f"{runs} — and nothing releases its entries{note}: it lives as long as the process, so it keeps "
                    f"every entry{ctx.graph.retained_through(ref)}")
-        yield Finding(code, message, path, first.span, level,
-                      related=(Related(def_path, definition.span, f"{ref.display()} is created here"),))
+        also = f" (and {len(others)} more filled with it under the same key)" if others else ""
+        yield Finding(code, message + also, path, first.span, level,
+                      related=(Related(def_path, definition.span, f"{ref.display()} is created here"),)
+                      + together_notes(ctx, others, path))
 
 
 @check("RL301")

@@ -322,7 +322,9 @@ class CallGraph:
         """``__init__`` and friends run once per object: once in all when every instance is made
         at import time (a module-level singleton)."""
         sites = self.instantiated_at(fact.class_qualname or "")
-        if sites and all(site.caller is None for site in sites):
+        paths = self.project.path_of_function
+        if sites and all(site.caller is None or _is_test_module(paths.get(site.caller, "")) for site in sites):
+            # a module-level singleton, and test fixtures that make their own
             return Frequency(ONCE, f"{fact.class_qualname.rsplit('.', 1)[-1]} is instantiated only at import time")
         return Frequency(PER_OBJECT, "it runs once per object")
 
