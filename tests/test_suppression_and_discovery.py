@@ -17,11 +17,11 @@ def test_retainlint_ignore_and_noqa(tmp_path):
         _C = {}
         _D = {}
 
-        def put(request_id):
+        def put(request_id, trace_id, span_id, run_id):
             _A[request_id] = 1  # retainlint: ignore[RL301]
-            _B[request_id] = 1  # noqa: RL301
-            _C[request_id] = 1  # noqa: RL2
-            _D[request_id] = 1  # retainlint: ignore
+            _B[trace_id] = 1  # noqa: RL301
+            _C[span_id] = 1  # noqa: RL2
+            _D[run_id] = 1  # retainlint: ignore
     """})
     assert [(f.span.line, f.code) for f in findings] == [(9, "RL301")]
 
