@@ -202,6 +202,12 @@ class ReleaseAnalysis:
         handovers = self._other_handovers.get(ref, [])
         stored = self._stored_releases.get(ref, set())
         released_at = tuple((s.flow.function, s.flow.events[s.event].line) for s in counted)
+        rollbacks = [site for site in counted if self._rollback(ref, site)]
+        if counted and len(rollbacks) == len(counted) and not handovers and not stored:
+            # ``except Exception: self._waiters.pop(topic); raise``: only a failure releases —
+            # an entry whose work succeeds stays, as in a memo; what it grows with decides
+            return Verdict(NEVER, note=f"it is released only when the work fails, in "
+                                       f"{self._label(rollbacks[0].flow.function)}: an entry whose work succeeds stays")
         if not counted and not handovers and not stored:
             note = ""
             if in_del:
@@ -223,6 +229,13 @@ class ReleaseAnalysis:
                 event = site.flow.events[site.event]
                 return Verdict(LEAKS, (site.flow.function, event.line), released_at, tuple(leaks))
         return Verdict(RELEASED, releases=released_at)
+
+    def _rollback(self, ref: Ref, site: _Site) -> bool:
+        """A release in an exception handler of a function that inserts into the same container."""
+        flow = site.flow
+        return flow.nodes[site.node].handler and any(
+            event.kind == "insert" and event.ref is not None and self._canonical(event.ref) == ref
+            for event in flow.events)
 
     def _inherited_sites(self, ref: Ref) -> List[_Site]:
         """Events on a base class's container of the same name in methods the class inherits:
