@@ -71,7 +71,8 @@ class HandoverMixin:
         for position, arg in enumerate(node.args):
             if arg.star:
                 break
-            ref = self.ref_of(arg.value) if isinstance(arg.value, (cst.Name, cst.Attribute)) else None
+            literal = isinstance(arg.value, cst.Name) and arg.value.value in ("True", "False", "None")
+            ref = self.ref_of(arg.value) if isinstance(arg.value, (cst.Name, cst.Attribute)) and not literal else None
             if ref is not None and ref.kind in ("global", "self"):
                 found.append((arg.keyword.value if arg.keyword else f"#{position}", ref))
         return tuple(found)
