@@ -91,7 +91,7 @@ def entry_not_released_on_all_paths(ctx: Context) -> Iterator[Finding]:
         if site.counter:
             continue  # a count carried from call to call (d[k] = d.get(k, 0) + 1): no per-call entry to release
         path = project.path_of(function, "")
-        level, reason, related = holder_confidence(ctx, _within_calls(item))
+        level, reason, related = holder_confidence(ctx, item if site.dedup else _within_calls(item))
         released = sorted({project.function_label(f) for f, _ in verdict.releases})
         where = f" (it is released in {', '.join(released)})" if released else ""
         leaks = "; ".join(leak.text for leak in verdict.leaks)
@@ -104,7 +104,8 @@ def entry_not_released_on_all_paths(ctx: Context) -> Iterator[Finding]:
 
 def _within_calls(item: Unbounded) -> Unbounded:
     """An entry added and released by the same function lives for one call: whatever its key,
-    every call that leaks one leaves one more behind."""
+    every call that leaks one leaves one more behind — unless the function creates it only when
+    it is missing (a get-or-create), which finds the one left behind next time."""
     if item.evidence == EVENT or not all(leak.function == item.verdict.insertion[0] for leak in item.verdict.leaks):
         return item
     first = replace(item.first, evidence=EVENT, why=f"{item.first.why}; one left behind per call that skips the release")

@@ -136,7 +136,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.statement_calls: Set[int] = set()
         self.flow = FlowRecorder()
         # id of an if-body → "once" (it runs once), "dedup:<element>|<container>" (``if x not in c:``)
-        # or "member:<key>|<container>" (``if k in c:``)
+        # "member:<key>|<container>" (``if k in c:``) or "miss:<container>" (``if c.get(k) is None``)
         self.guarded_blocks: Dict[int, str] = {}
         self.active_guards: List[Tuple[int, str]] = []
         self.lambda_depth = 0
@@ -333,7 +333,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._param_growth(target, op, method, node, element)
             return
         key_info = self.classify_key(key) if key is not None else NO_KEY
-        dedup = op == "grow" and f"dedup:{key_info.text}|{source_of(target)}" in {g for _, g in self.active_guards}
+        guards = {g for _, g in self.active_guards}
+        dedup = op == "grow" and (f"dedup:{key_info.text}|{source_of(target)}" in guards or _miss_guard(ref) in guards)
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded(), element=element, deferred=deferred or self.lambda_depth > 0,
@@ -688,9 +689,20 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
             if self.function_frame() is not None and self._makes_tested_logger(test.left, node.body):
                 self.guarded_blocks[id(node.body)] = "once"
+        looked_up = self._looked_up_entry(test)
+        if looked_up is not None and id(node.body) not in self.guarded_blocks:
+            self.guarded_blocks[id(node.body)] = _miss_guard(looked_up)  # ``x = c.get(k); if x is None: c[k] = …``
         elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.In) and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"member:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
+
+    def _looked_up_entry(self, test: cst.BaseExpression) -> Optional[Ref]:
+        """The container a condition finds an entry missing from: ``if x is None`` / ``if not x``
+        on a local read from it (``x = self._producers.get(k)``) — a get-or-create."""
+        subject, unset = _guard_subject(test)
+        frame = self.function_frame()
+        local = frame.locals.get(subject) if subject and unset and frame is not None else None
+        return local.element_of if local is not None else None
 
     def _tests_a_local(self, test: cst.BaseExpression) -> bool:
         """``workflow = self._running.get(run_id); if not workflow: workflow = …``: a local is unset
@@ -1661,3 +1673,7 @@ def _literal(value: cst.BaseExpression) -> bool:
     optional request or message defaults to it)."""
     return isinstance(value, (cst.Integer, cst.Float, cst.SimpleString)) or (
         isinstance(value, cst.Name) and value.value in ("True", "False"))
+
+
+def _miss_guard(ref: Ref) -> str:
+    return f"miss:{ref.kind}:{ref.owner}:{ref.name}"
