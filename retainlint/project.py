@@ -36,6 +36,7 @@ class Project:
         self._ancestors: Dict[str, List[str]] = {}
         for facts in self.modules:
             self._index(facts)
+        self._merge_reexported_owners()
         for definition in list(handed_in_containers(self)):  # the call graph reads no container
             if not self.containers.get(definition.ref):
                 self.containers[definition.ref].append(definition)
@@ -65,7 +66,17 @@ class Project:
         self.cache_clears |= facts.cache_clears
         self.import_time_calls |= facts.import_time_calls
 
-    # ------------------------------------------------------------------ classes
+    def _merge_reexported_owners(self) -> None:
+        """``broker: AsyncBroker`` imported from the package root (``from taskiq import
+        AsyncBroker``) names ``taskiq.AsyncBroker``: its slots are those of the class it
+        re-exports (``taskiq.abc.broker.AsyncBroker``), not a class of their own."""
+        for index in (self.containers, self.mutations, self.lookups):
+            for ref in [r for r in index if r.kind == "self" and r.owner not in self.classes]:
+                owner = self.resolve_class(ref.owner)
+                if owner is not None:
+                    index[Ref("self", owner, ref.name)].extend(index.pop(ref))
+
+        # ------------------------------------------------------------------ classes
     @cached_property
     def _classes_by_name(self) -> Dict[str, List[str]]:
         by_name: Dict[str, List[str]] = defaultdict(list)
@@ -179,6 +190,8 @@ class Project:
         ``scope._counts`` as the one class's ``_counts`` (see :meth:`attribute_owner`)."""
         if ref.kind == "attr":
             return self.attribute_owner(ref) or ref
+        if ref.kind == "self" and ref.owner not in self.classes and self.resolve_class(ref.owner):
+            ref = Ref("self", self.resolve_class(ref.owner), ref.name)  # a re-exported name
         if ref.kind != "self" or ref in self.containers:
             return ref
         return self._canonical_refs.get(ref, ref)

@@ -179,3 +179,27 @@ def test_graph_writes_to_a_file(tmp_path, invoke):
     out = tmp_path / "graph.dot"
     assert invoke("graph", tmp_path / "pkg", "-o", out).exit_code == 0
     assert out.read_text().startswith("digraph")
+
+
+def test_a_class_named_through_its_package_re_export_is_the_class_itself(tmp_path):
+    """``broker: Broker`` imported from the package root names ``pkg.Broker``; its slots are
+    those of ``pkg.broker.Broker`` (taskiq's AsyncBroker.middlewares was read as a class
+    attribute of a class of its own)."""
+    findings = check_files(tmp_path, {
+        "pkg/__init__.py": "from pkg.broker import Broker\n",
+        "pkg/broker.py": (
+            "class Broker:\n"
+            "    def __init__(self):\n"
+            "        self.middlewares = []\n"
+        ),
+        "pkg/instrumentation.py": (
+            "from pkg import Broker\n\n\n"
+            "class Middleware:\n"
+            "    pass\n\n\n"
+            "def instrument(broker: Broker):\n"
+            "    broker.middlewares.insert(0, Middleware())\n\n\n"
+            "def uninstrument(broker: Broker):\n"
+            "    broker.middlewares = [m for m in broker.middlewares if not isinstance(m, Middleware)]\n"
+        ),
+    }, min_confidence="low")
+    assert not [f for f in findings if f.code == "RL302"], [f.message for f in findings]
