@@ -746,6 +746,19 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if frame is not None:
             frame.handler_depth -= 1
 
+    def visit_Try(self, node: cst.Try) -> None:
+        """``try: w = c[k]  except KeyError: w = c[k] = …``: the handler creates an entry only
+        when the lookup misses — a get-or-create, like ``if c.get(k) is None``."""
+        for handler in node.handlers:
+            caught = dotted(handler.type) if handler.type is not None else None
+            if caught is None or caught.rsplit(".", 1)[-1] not in ("KeyError", "LookupError"):
+                continue
+            for read in matchers.findall(node.body, matchers.Subscript()):
+                ref = self.ref_of(read.value) if isinstance(read, cst.Subscript) else None
+                if ref is not None and ref.kind in ("self", "global") and id(handler.body) not in self.guarded_blocks:
+                    self.guarded_blocks[id(handler.body)] = _miss_guard(ref)
+                    break
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         frame = self.function_frame()
         if frame is not None:
