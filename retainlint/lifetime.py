@@ -51,8 +51,8 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
     name = short(class_qualname)
     chain = graph.retention_chain(class_qualname)
     if chain and len(chain) == 1 and _registered_base(project, class_qualname):
-        made = _from_instantiations(project, class_qualname, name)
         factories = instantiations(project, class_qualname)
+        made = _from_instantiations(project, class_qualname, name, factories)
         per_call = bool(factories) and all(project.function_kind(site.caller) == PER_CALL for site in factories)
         if made.level == SHORT or (per_call and made.level == INTERNAL):
             return made  # a handler the project makes for one call is no registered singleton
@@ -75,12 +75,13 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
     return _from_instantiations(project, class_qualname, name)
 
 
-def _from_instantiations(project: Project, class_qualname: str, name: str) -> Lifetime:
+def _from_instantiations(project: Project, class_qualname: str, name: str, sites=None) -> Lifetime:
     """What the places that make instances say: none in the project (users of the library make
     them, or a factory returns them) tells nothing; all of them per call and dropped with the call
     is short; all of them kept on other objects or in setup code that no root reaches is internal
-    bookkeeping of something that is not shown to live long."""
-    sites = instantiations(project, class_qualname)
+    bookkeeping of something that is not shown to live long.  ``sites``: the instantiations, when
+    the caller has them already."""
+    sites = instantiations(project, class_qualname) if sites is None else sites
     if sites and all(site.use == "return" and _context_manager(project, site.caller) for site in sites):
         where = project.function_label(sites[0].caller)
         return Lifetime(SHORT, f"every {name} is made for one with block by {where}, a context manager: "

@@ -76,7 +76,7 @@ class Project:
                 if owner is not None:
                     index[Ref("self", owner, ref.name)].extend(index.pop(ref))
 
-        # ------------------------------------------------------------------ classes
+    # ------------------------------------------------------------------ classes
     @cached_property
     def _classes_by_name(self) -> Dict[str, List[str]]:
         by_name: Dict[str, List[str]] = defaultdict(list)
@@ -190,8 +190,9 @@ class Project:
         ``scope._counts`` as the one class's ``_counts`` (see :meth:`attribute_owner`)."""
         if ref.kind == "attr":
             return self.attribute_owner(ref) or ref
-        if ref.kind == "self" and ref.owner not in self.classes and self.resolve_class(ref.owner):
-            ref = Ref("self", self.resolve_class(ref.owner), ref.name)  # a re-exported name
+        if ref.kind == "self" and ref.owner not in self.classes:
+            owner = self.resolve_class(ref.owner)  # a re-exported name (see _merge_reexported_owners)
+            ref = Ref("self", owner, ref.name) if owner else ref
         if ref.kind != "self" or ref in self.containers:
             return ref
         return self._canonical_refs.get(ref, ref)

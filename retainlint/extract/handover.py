@@ -12,7 +12,7 @@ and ``_listener``.
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import libcst as cst
 
@@ -41,12 +41,10 @@ class HandoverMixin:
         """Growable containers made for this call (``Exporter(spans={})``): whoever keeps the
         parameter keeps a container of its own, as if it had built it."""
         found = []
-        for position, arg in enumerate(node.args):
-            if arg.star:
-                break
-            kind = self.container_kind(arg.value)
+        for slot, value in _slots(node):
+            kind = self.container_kind(value)
             if kind is not None and not (kind.bounded or kind.weak or kind.text):
-                found.append((arg.keyword.value if arg.keyword else f"#{position}", kind.constructor))
+                found.append((slot, kind.constructor))
         return tuple(found)
 
     def _built_arguments(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
@@ -55,26 +53,21 @@ class HandoverMixin:
         parameter keeps an object of its own, not one shared with others."""
         found = []
         frame = self.function_frame()
-        for position, arg in enumerate(node.args):
-            if arg.star:
-                break
-            value = arg.value
+        for slot, value in _slots(node):
             local = frame.locals.get(value.value) if isinstance(value, cst.Name) and frame is not None else None
             built = self.class_of_value(value) if isinstance(value, cst.Call) else local.created if local else ""
             if built:
-                found.append((arg.keyword.value if arg.keyword else f"#{position}", built))
+                found.append((slot, built))
         return tuple(found)
 
     def _container_arguments(self, node: cst.Call) -> Tuple[Tuple[str, Ref], ...]:
         """Arguments that name a module-level or ``self`` slot (the link stage keeps the containers)."""
         found = []
-        for position, arg in enumerate(node.args):
-            if arg.star:
-                break
-            literal = isinstance(arg.value, cst.Name) and arg.value.value in ("True", "False", "None")
-            ref = self.ref_of(arg.value) if isinstance(arg.value, (cst.Name, cst.Attribute)) and not literal else None
+        for slot, value in _slots(node):
+            literal = isinstance(value, cst.Name) and value.value in ("True", "False", "None")
+            ref = self.ref_of(value) if isinstance(value, (cst.Name, cst.Attribute)) and not literal else None
             if ref is not None and ref.kind in ("global", "self"):
-                found.append((arg.keyword.value if arg.keyword else f"#{position}", ref))
+                found.append((slot, ref))
         return tuple(found)
 
     def _exception_arguments(self, node: cst.Call) -> Tuple[str, ...]:
@@ -149,6 +142,15 @@ class HandoverMixin:
             local = frame.locals.get(value.value)
             return local is not None and local.value is not None and self._number(local.value, depth + 1)
         return False
+
+
+def _slots(node: cst.Call) -> Iterator[Tuple[str, cst.BaseExpression]]:
+    """(``#position`` or keyword, value) of a call's arguments, up to the first ``*``/``**``
+    (after it, positions no longer say which parameter takes a value)."""
+    for position, arg in enumerate(node.args):
+        if arg.star:
+            return
+        yield (arg.keyword.value if arg.keyword else f"#{position}"), arg.value
 
 
 def sampling_test(test: cst.BaseExpression) -> bool:

@@ -150,10 +150,11 @@ class KeyMixin:
             if qualified.startswith(("os.environ", "settings.", "django.conf.settings")):
                 return _key(BOUNDED, "a configuration value", text)
         if base is not None and base == self._self_context()[0]:
+            per_event = self._per_event_identity(attribute)
             assigned = self._attribute_key(attribute)  # ``self._id = f"{namespace}.{name}"`` just before
-            if assigned is not None and not (self._per_event_identity(attribute) and assigned.domain in (UNKNOWN, SLOT)):
+            if assigned is not None and not (per_event and assigned.domain in (UNKNOWN, SLOT)):
                 return Key(assigned.domain, assigned.what, text, roots, assigned.made)
-            if not self._per_event_identity(attribute):
+            if not per_event:
                 return _key(SLOT, text, text, roots)  # a counter if something increments it: the link stage knows
         if identity_name(attribute):
             owner = base.rsplit(".", 1)[-1] if base else ""
@@ -178,8 +179,8 @@ class KeyMixin:
         not of something a deployment configures (``server_id``, ``prompt_id``)."""
         if not identity_name(name):
             return False
-        stem = identity_stem(name)
-        return not stem or any(stem == word or stem.endswith(f"_{word}") for word in self.kb.per_event_identities)
+        parts = identity_stem(name).split("_")  # ``parent_run``: is ``parent_run`` or ``run`` per event?
+        return parts == [""] or any("_".join(parts[i:]) in self.kb.per_event_identities for i in range(len(parts)))
 
     def _identity(self, name: str, what: str, text: str, roots: Sequence[str]) -> Key:
         """A key named as an identity: per event, or of a domain the name does not tell."""

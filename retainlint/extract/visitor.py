@@ -170,6 +170,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def in_loop(self) -> bool:
         return self.frame.loop_depth > 0
 
+    def in_while(self) -> bool:
+        """Inside a ``while`` loop: what runs there repeats without a bound the code fixes."""
+        return self.frame.while_depth > 0
+
+    def under_guard(self, marker: str) -> bool:
+        """Inside a block guarded as ``marker`` (see ``guarded_blocks``)."""
+        return any(guard == marker for _, guard in self.active_guards)
+
     def span(self, node: cst.CSTNode) -> Span:
         return self.locator.span(node)
 
@@ -333,14 +341,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._param_growth(target, op, method, node, element)
             return
         key_info = self.classify_key(key) if key is not None else NO_KEY
-        guards = {g for _, g in self.active_guards}
-        dedup = op == "grow" and (f"dedup:{key_info.text}|{source_of(target)}" in guards or _miss_guard(ref) in guards)
+        dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
+                                  or self.under_guard(_miss_guard(ref)))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded(), element=element, deferred=deferred or self.lambda_depth > 0,
                             dedup=dedup, holds_key=op == "grow" and refers_to_key(value, key),
-                            trickle=op == "grow" and self._number(value) and
-                            any(g == "sampled" for _, g in self.active_guards),
+                            trickle=op == "grow" and self._number(value) and self.under_guard("sampled"),
                             counter=op == "grow" and method == "[]=" and self._reads_entry(value, target),
                             bound=self.self_attribute(value) if op == "grow" else "")
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
@@ -576,10 +583,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         is_classmethod = any(d.endswith("classmethod") for d in decorator_names)
         in_class = parent.kind == "class"
         body_statements, returns = _body_shape(node)
-        param_names = tuple(p.name.value for p in list(params.posonly_params) + list(params.params)
-                            + list(params.kwonly_params))
-        flags = tuple(p.name.value for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-                      if p.default is not None and _literal(p.default))
+        named = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+        param_names = tuple(p.name.value for p in named)
+        flags = tuple(p.name.value for p in named if p.default is not None and _literal(p.default))
         self.facts.functions.append(FunctionFact(
             qualname, name, parent.qualname if in_class else None, decorator_names,
             first, param_names, parent.kind == "function", body_statements, returns, self.span(node),
@@ -754,7 +760,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if caught is None or caught.rsplit(".", 1)[-1] not in ("KeyError", "LookupError"):
                 continue
             for read in matchers.findall(node.body, matchers.Subscript()):
-                ref = self.ref_of(read.value) if isinstance(read, cst.Subscript) else None
+                ref = self.ref_of(read.value)
                 if ref is not None and ref.kind in ("self", "global") and id(handler.body) not in self.guarded_blocks:
                     self.guarded_blocks[id(handler.body)] = _miss_guard(ref)
                     break
@@ -984,7 +990,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         ref = self.ref_of(container)
         if ref is not None and ref.kind in ("self", "global"):
             info = self.classify_key(key)
-            if f"member:{info.text}|{source_of(container)}" in {g for _, g in self.active_guards}:
+            if self.under_guard(f"member:{info.text}|{source_of(container)}"):
                 return  # ``if k in d: d[k]``: an entry that is there, not one a defaultdict makes
             self.flow.event("lookup", ref, info.text, info.roots)
             self.facts.lookups.append(Mutation(ref=ref, op="lookup", method="[]", function=self.current_function(),
@@ -1158,7 +1164,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.facts.calls.append(Call(caller=function, target=f"name:{cls}", line=line, in_loop=self.in_loop(),
                                          guarded=self.guarded(), use=use))
         self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
-                                     in_while=self.frame.while_depth > 0,
+                                     in_while=self.in_while(),
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
                                      exceptions=self._exception_arguments(node),
                                      containers=self._container_arguments(node),
@@ -1378,7 +1384,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             action=action, api=api, method=method, target=target, target_kind=target_kind, target_ref=target_ref,
             event=event, callback=callback, callback_self=callback_self, strong=strong, one_shot=one_shot,
             result_kept=result_kept, function=function, in_loop=self.in_loop(), span=span, guarded=self.guarded(),
-            same_object=same_object, in_while=self.frame.while_depth > 0, callback_module=callback_module))
+            same_object=same_object, in_while=self.in_while(), callback_module=callback_module))
         identity = "|".join((api, target, event, callback))
         self.flow.event("listen" if action == "add" else "unlisten", None, target=identity, line=span.line)
 
@@ -1411,11 +1417,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         """``termios.tcsetattr`` or an imported name: a function of another module, which lives as
         long as that module and keeps no object of this one."""
         name = dotted(callback)
-        if name is None or self._is_local(name.split(".", 1)[0]):
+        head = name.split(".", 1)[0] if name else ""
+        if not head or self._is_local(head):
             return False
-        head = name.split(".", 1)[0]
-        return ("." in name and head in self.imports.modules) or ("." not in name and name in self.imports.names
-                                                                   and name[:1].islower())
+        if "." in name:
+            return head in self.imports.modules
+        return name in self.imports.names and name[:1].islower()
 
     def _callback_holds_self(self, callback: cst.BaseExpression) -> bool:
         self_name, _ = self._self_context()

@@ -533,11 +533,13 @@ class ReleaseAnalysis:
         seen = (seen or set()) | {function}
         callers = [c for c in self.callgraph.callers(function) if c not in seen]
         name = function.rsplit(".", 1)[-1]
-        if name in self.project.kb.teardown_functions:
-            frequency = self.callgraph.frequency(function)
-            return not (name in self.project.kb.reuse_functions and frequency.kind == PER_CALL
-                        and not frequency.assumed and any(not self._is_teardown(c, seen) for c in callers))
-        return bool(callers) and all(self._is_teardown(c, seen) for c in callers)
+        if name not in self.project.kb.teardown_functions:
+            return bool(callers) and all(self._is_teardown(c, seen) for c in callers)
+        if name not in self.project.kb.reuse_functions:
+            return True
+        frequency = self.callgraph.frequency(function)
+        in_use = frequency.kind == PER_CALL and not frequency.assumed
+        return not (in_use and any(not self._is_teardown(c, seen) for c in callers))
 
     def _reached_from_del(self, function: str) -> bool:
         owner = self.project.owner_class(function)
