@@ -191,7 +191,7 @@ def _made_per_call(project, cls: Optional[str]) -> bool:
     """Instances of the class are made by code shown to run per call (not merely assumed to)."""
     if cls is None:
         return False
-    return any(project.frequency(site.caller).kind == PER_CALL and not project.frequency(site.caller).assumed
+    return any(project.frequency(site.caller).kind == PER_CALL and not project.frequency(site.caller).only_public
                for member in project.family(cls) for site in project.callgraph.instantiated_at(member))
 
 

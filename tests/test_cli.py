@@ -28,11 +28,11 @@ def test_text_output_has_location_excerpt_and_fix(tmp_path, invoke):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert any(":7:5: RL301 [high]" in line for line in lines), result.output
-    assert any(":8:5: RL202 [high]" in line for line in lines), result.output
+    assert any(":8:5: RL202 [medium]" in line for line in lines), result.output  # only its parameter says "per request"
     assert " 7 |     _RUNS[request.id] = request" in result.output
     assert "^^^^" in result.output
     assert "= fix:" in result.output
-    assert "Found 2 findings (2 high) in 1 file" in result.output
+    assert "Found 2 findings (1 high, 1 medium) in 1 file" in result.output
 
 
 def test_json_output_has_ruffs_shape(tmp_path, invoke):

@@ -70,10 +70,10 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
         return Verdict("RL202", "low", chain)  # named as setup code: it says it runs once
     if per_call and _module_function(project, listener):
         return Verdict("RL202", "low", chain)  # the same module-level function again: it pins nothing new
-    if per_call and not listener.in_while and frequency.assumed:
+    if per_call and not listener.in_while and frequency.only_public:
         return Verdict("RL202", "low", chain)  # only "a public function may be called again" says it repeats
-    if per_call and target == "global":
-        return Verdict("RL202", "high", chain)
+    if per_call and target == "global":  # only a handler's parameter (``handle(request)``) says so: medium
+        return Verdict("RL202", "medium" if frequency.assumed and not listener.in_while else "high", chain)
     if per_call and target == "self_attr":
         return Verdict("RL202", "medium", chain)
     if _module_function(project, listener):

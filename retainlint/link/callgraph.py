@@ -34,7 +34,13 @@ class Frequency:
     kind: str
     reason: str
     by_name: bool = False
-    assumed: bool = False  # no caller is visible: taken to run per call because it is public
+    assumed: bool = False  # no caller is visible: taken to run per call
+    by_parameter: bool = False  # ... because a parameter names what it handles (``handle(request)``)
+
+    @property
+    def only_public(self) -> bool:
+        """Taken to run per call only because it is public: weaker than a handler's parameter."""
+        return self.assumed and not self.by_parameter
 
     def at_least(self, kind: str) -> bool:
         return _RANK[self.kind] >= _RANK[kind]
@@ -263,7 +269,7 @@ class CallGraph:
             else:
                 candidate = Frequency(caller_frequency.kind, f"it is reached from {label}, which "
                                                              f"{_explain(caller_frequency)}", caller_frequency.by_name,
-                                      caller_frequency.assumed)
+                                      caller_frequency.assumed, caller_frequency.by_parameter)
             best = _higher(best, candidate)
         return best
 
@@ -313,7 +319,8 @@ class CallGraph:
             return Frequency(ONCE, f"its name ({fact.name}) is that of setup code", by_name=True)
         handled = next((p for p in fact.params if per_event_object(p) and p not in fact.flag_params), None)
         if handled:  # ``def handle(request)``: a handler runs once per what it handles
-            return Frequency(PER_CALL, f"it handles {_article(handled)} {handled}: it runs once per {handled}")
+            return Frequency(PER_CALL, f"it handles {_article(handled)} {handled}: it runs once per {handled}",
+                             assumed=True, by_parameter=True)
         if fact.name.startswith("_") and not fact.name.startswith("__"):
             return Frequency(PER_CALL, "its callers are not visible", assumed=True)
         return _PUBLIC
@@ -330,14 +337,19 @@ class CallGraph:
 
 
 def _higher(a: Optional[Frequency], b: Optional[Frequency]) -> Optional[Frequency]:
-    """The more frequent; between equals, the one shown by callers rather than assumed."""
+    """The more frequent; between equals, the one shown by callers rather than assumed, and a
+    handler's parameter rather than mere publicness."""
     if a is None:
         return b
     if b is None:
         return a
     if _RANK[b.kind] != _RANK[a.kind]:
         return b if _RANK[b.kind] > _RANK[a.kind] else a
-    return b if a.assumed and not b.assumed else a
+    return b if _evidence(b) > _evidence(a) else a
+
+
+def _evidence(frequency: Frequency) -> int:
+    return 0 if frequency.only_public else 1 if frequency.assumed else 2
 
 
 def _cached_once(decorator: str, fact: FunctionFact) -> bool:

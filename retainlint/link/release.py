@@ -538,7 +538,7 @@ class ReleaseAnalysis:
         if name not in self.project.kb.reuse_functions:
             return True
         frequency = self.callgraph.frequency(function)
-        in_use = frequency.kind == PER_CALL and not frequency.assumed
+        in_use = frequency.kind == PER_CALL and not frequency.only_public
         return not (in_use and any(not self._is_teardown(c, seen) for c in callers))
 
     def _reached_from_del(self, function: str) -> bool:
