@@ -304,7 +304,8 @@ class Call:
     in_loop: bool
     guarded: bool  # inside a once-guard
     argument_of: str = ""  # the call is an argument handed to this callee (a callback registration)
-    use: str = ""  # what becomes of the value: local | argument | receiver | statement | with | return | store | other
+    use: str = ""  # what becomes of the value: local | joined (a thread the caller joins) | argument | receiver |
+    #                statement | with | return | store | other
     fresh: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, constructor) of fresh containers passed
     exceptions: Tuple[str, ...] = ()  # ``#position`` or keyword of arguments that are an exception or traceback
     containers: Tuple[Tuple[str, Ref], ...] = ()  # (``#position`` or keyword, container) of containers passed
@@ -414,6 +415,7 @@ class ModuleFacts:
     decorators_used: Set[str] = field(default_factory=set)  # last names of decorators applied at import time
     decorator_factories: Set[str] = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
     cache_clears: Set[str] = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
+    context_clears: Set[Ref] = field(default_factory=set)  # context variables some code sets to None
     suppressions: Dict[int, FrozenSet[str]] = field(default_factory=dict)
     statement_starts: Dict[int, int] = field(default_factory=dict)  # line inside a multi-line statement → its first line
     lines: int = 0

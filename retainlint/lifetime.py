@@ -31,7 +31,7 @@ from retainlint.project import Project
 
 PROCESS, LONG, SHORT, INTERNAL, UNKNOWN = "process", "long", "short", "internal", "unknown"
 _CONFIDENCE = {PROCESS: "high", LONG: "medium", SHORT: "low", INTERNAL: "low", UNKNOWN: "low"}
-_DIES_WITH_THE_CALL = {"local", "argument", "statement", "with", "receiver"}
+_DIES_WITH_THE_CALL = {"local", "joined", "argument", "statement", "with", "receiver"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,10 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
             where = project.function_label(factories[0].caller)
             return Lifetime(UNKNOWN, f"every {name} is made anew per call (in {where}) and handed to its caller: "
                                      f"nothing here shows it registered for longer than that")
+    if chain and len(chain) == 1 and _joined_threads(project, class_qualname):
+        where = project.function_label(instantiations(project, class_qualname)[0].caller)
+        return Lifetime(SHORT, f"every {name} is joined by the call that starts it (in {where}): it has "
+                               f"finished, and is dropped, when that call ends")
     if chain:
         related = tuple(Related(link.path, link.span, link.label) for link in chain[:-1] if link.path)
         return Lifetime(PROCESS, f"{name} instances are retained by {render_chain(chain)}", related)
@@ -114,6 +118,14 @@ def _iterator(project: Project, class_qualname: str) -> bool:
 
 def _registered_base(project: Project, class_qualname: str) -> bool:
     return any(base in project.kb.registered_bases for base in project.ancestors(class_qualname))
+
+
+def _joined_threads(project: Project, class_qualname: str) -> bool:
+    """A thread class (a long-lived base: it lives while it runs) whose every instance the project
+    makes in a local and joins before the call ends: no instance outlives its call."""
+    sites = instantiations(project, class_qualname)
+    return bool(sites) and all(site.use == "joined" for site in sites) and any(
+        base in project.kb.long_lived_bases for base in project.ancestors(class_qualname))
 
 
 def instantiations(project: Project, class_qualname: str):

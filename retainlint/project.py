@@ -31,6 +31,7 @@ class Project:
         self.decorators_used: Set[str] = set()
         self.decorator_factories: Set[str] = set()
         self.cache_clears: Set[str] = set()
+        self.context_clears: Set[Ref] = set()
         self.import_time_calls: Set[str] = set()
         self.module_paths: Dict[str, str] = {}
         self._ancestors: Dict[str, List[str]] = {}
@@ -64,6 +65,7 @@ class Project:
         self.decorators_used |= facts.decorators_used
         self.decorator_factories |= facts.decorator_factories
         self.cache_clears |= facts.cache_clears
+        self.context_clears |= facts.context_clears
         self.import_time_calls |= facts.import_time_calls
 
     def _merge_reexported_owners(self) -> None:

@@ -123,7 +123,7 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
         if ref.kind != "default":
             continue
         mutations = project.mutations.get(ref, [])
-        growth = [m for m in mutations if m.op == "grow"]
+        growth = [m for m in mutations if m.op == "grow" and not m.guarded]  # not under a cap: ``if len(d) < 64``
         if not growth or any(m.op == "reset" for m in mutations):
             continue
         function = project.functions.get(ref.owner)

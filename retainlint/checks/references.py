@@ -174,8 +174,8 @@ def _context_var_finding(ctx: Context, path: str, stored) -> Optional[Finding]:
     its last exception, with the frames it holds, until the context ends or sets another."""
     project = ctx.project
     ref = project.context_var(stored.ref)
-    if ref is None:
-        return None
+    if ref is None or project.context_var(ref) in {project.context_var(c) for c in project.context_clears}:
+        return None  # not a context variable, or one that some code sets back to None when done
     scope = {d.scope for d in project.containers.get(ref, ())}
     lives_long = ref.kind == "global" or "class" in scope or \
         object_lifetime(project, ctx.graph, ref.owner, []).confidence == "high"

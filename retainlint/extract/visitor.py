@@ -136,7 +136,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.statement_calls: Set[int] = set()
         self.flow = FlowRecorder()
         # id of an if-body → "once" (it runs once), "dedup:<element>|<container>" (``if x not in c:``)
-        # "member:<key>|<container>" (``if k in c:``) or "miss:<container>" (``if c.get(k) is None``)
+        # "member:<key>|<container>" (``if k in c:``), "miss:<container>" (``if c.get(k) is None``)
+        # or "capped:<container>" (``if len(c) < 64:``, ``if not c:``: it grows only while small)
         self.guarded_blocks: Dict[int, str] = {}
         self.active_guards: List[Tuple[int, str]] = []
         self.lambda_depth = 0
@@ -345,8 +346,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                   or self.under_guard(_miss_guard(ref)))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
-                            guarded=self.guarded(), element=element, deferred=deferred or self.lambda_depth > 0,
-                            dedup=dedup, holds_key=op == "grow" and refers_to_key(value, key),
+                            guarded=self.guarded() or (op == "grow" and self.under_guard(f"capped:{source_of(target)}")),
+                            element=element, deferred=deferred or self.lambda_depth > 0, dedup=dedup, holds_key=op == "grow" and refers_to_key(value, key),
                             trickle=op == "grow" and self._number(value) and self.under_guard("sampled"),
                             counter=op == "grow" and method == "[]=" and self._reads_entry(value, target),
                             bound=self.self_attribute(value) if op == "grow" else "")
@@ -695,6 +696,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
             if self.function_frame() is not None and self._makes_tested_logger(test.left, node.body):
                 self.guarded_blocks[id(node.body)] = "once"
+        capped = _capped_container(test)
+        if capped and id(node.body) not in self.guarded_blocks:
+            self.guarded_blocks[id(node.body)] = f"capped:{capped}"
         looked_up = self._looked_up_entry(test)
         if looked_up is not None and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = _miss_guard(looked_up)  # ``x = c.get(k); if x is None: c[k] = …``
@@ -1077,6 +1081,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._record_call(target, node)
         self._handed_over_releases(node, target)
         self._handed_over_removals(node)
+        self._joined(func)
         if isinstance(func, cst.Attribute) and func.attr.value == "cache_clear" and isinstance(func.value, cst.Attribute):
             self.facts.cache_clears.add(func.value.attr.value)
         self._weak_reference(node)
@@ -1196,6 +1201,17 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         index = frame.constructed.pop(value.value)
         self.facts.calls[index] = replace(self.facts.calls[index], use=how)
 
+    def _joined(self, func: cst.BaseExpression) -> None:
+        """``thread = Worker(); thread.start(); thread.join()``: the thread this call made has
+        finished before the call goes on, so it lives no longer than the local that holds it."""
+        frame = self.function_frame()
+        if frame is None or not (isinstance(func, cst.Attribute) and func.attr.value == "join"
+                                 and isinstance(func.value, cst.Name) and func.value.value in frame.constructed):
+            return
+        index = frame.constructed[func.value.value]
+        if self.facts.calls[index].use.startswith("local:"):
+            self.facts.calls[index] = replace(self.facts.calls[index], use="joined")
+
     def visit_Return(self, node: cst.Return) -> None:
         self._mark_use(node.value, "return")
         self._escapes(node.value, "return")
@@ -1288,7 +1304,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _container_call(self, receiver: cst.BaseExpression, method: str, node: cst.Call) -> None:
         if method == "set" and len(node.args) == 1:  # ``var.set(exc)``: a ContextVar keeps one per context
             ref = self.ref_of(receiver)
-            if ref is not None:
+            cleared = isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == "None"
+            if ref is not None and cleared:
+                self.facts.context_clears.add(ref)  # ``var.set(None)``: what it held is let go
+            elif ref is not None:
                 self._stored_exception(ref, node.args[0].value, "set", self.span(node))
         if method == "get" and node.args:
             self._lookup(receiver, node.args[0].value, node.args[0].value)
@@ -1511,6 +1530,32 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         return None
 
 
+def _capped_container(test: cst.BaseExpression) -> Optional[str]:
+    """The container a condition lets grow only while it is small: ``len(c) < N`` (or ``N > len(c)``,
+    ``<=``, ``>=``) and ``not c`` (empty), alone or as a conjunct of ``and`` — its growth there is
+    bounded (falcon's ``if len(_name_cache) < 64: _name_cache[name] = …``)."""
+    while isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        found = _capped_container(test.left)
+        if found:
+            return found
+        test = test.right
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return dotted(test.expression)
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return None
+    operator, right = test.comparisons[0].operator, test.comparisons[0].comparator
+    if isinstance(operator, (cst.LessThan, cst.LessThanEqual)):
+        sized = test.left
+    elif isinstance(operator, (cst.GreaterThan, cst.GreaterThanEqual)):
+        sized = right
+    else:
+        return None
+    if isinstance(sized, cst.Call) and isinstance(sized.func, cst.Name) and sized.func.value == "len" \
+            and len(sized.args) == 1:
+        return dotted(sized.args[0].value)
+    return None
+
+
 def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
     """(the flag a condition tests, whether it tests that the flag is unset)."""
     negated = False
@@ -1587,10 +1632,18 @@ def _returns_early_once(node: cst.FunctionDef) -> bool:
         only_return = len(inner) == 1 and (
             isinstance(inner[0], cst.Return) or isinstance(inner[0], cst.SimpleStatementLine)
             and len(inner[0].body) == 1 and isinstance(inner[0].body[0], cst.Return))
-        subject, unset = _guard_subject(statement.test)
-        if only_return and subject is not None and not unset and subject in _assigned_names(body[index + 1:]):
+        later = _assigned_names(body[index + 1:])
+        if only_return and any(subject is not None and not unset and subject in later
+                               for subject, unset in map(_guard_subject, _conjuncts(statement.test))):
             return True
     return False
+
+
+def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """``hasattr(self, "_done") and self._done`` → both tests: the flag may be either."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
 
 
 def _iterated_container(iterable: cst.BaseExpression) -> cst.BaseExpression:
