@@ -62,6 +62,7 @@ class FunctionFact:
     span: Span
     generator: bool = False  # its body yields
     flag_params: Tuple[str, ...] = ()  # parameters with a literal default (``run=True``): settings, not events
+    none_params: Tuple[str, ...] = ()  # parameters that default to None: a caller that omits one passes None
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class Mutation:
     bound: str = ""  # the value is ``self.<bound>``: a bound method, if that attribute is a method
     trickle: bool = False  # a number added once every N calls (``if not count % N: samples.append(dt)``)
     counter: bool = False  # the value is computed from the entry's previous value (``d[k] = d.get(k, 0) + 1``)
+    param_key: Tuple[str, ...] = ()  # parameters whose names alone make the key per event: callers may say more
 
 
 @dataclass(frozen=True)
@@ -311,6 +313,8 @@ class Call:
     containers: Tuple[Tuple[str, Ref], ...] = ()  # (``#position`` or keyword, container) of containers passed
     built: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, class) of objects built for the call
     in_while: bool = False  # inside a ``while`` loop: it repeats as long as the loop runs, not a fixed number of times
+    arguments: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, key domain) of each argument passed;
+    #                                          ("*", "unknown") once a ``*args``/``**kwargs`` hides the rest
 
 
 @dataclass(frozen=True)
@@ -415,7 +419,8 @@ class ModuleFacts:
     decorators_used: Set[str] = field(default_factory=set)  # last names of decorators applied at import time
     decorator_factories: Set[str] = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
     cache_clears: Set[str] = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
-    context_clears: Set[Ref] = field(default_factory=set)  # context variables some code sets to None
+    context_clears: Set[Tuple[Ref, str]] = field(default_factory=set)  # (context variable, function) of ``var.set(None)``
+    untyped_calls: Set[str] = field(default_factory=set)  # method names called on objects of unknown class
     suppressions: Dict[int, FrozenSet[str]] = field(default_factory=dict)
     statement_starts: Dict[int, int] = field(default_factory=dict)  # line inside a multi-line statement → its first line
     lines: int = 0

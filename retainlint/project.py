@@ -31,7 +31,7 @@ class Project:
         self.decorators_used: Set[str] = set()
         self.decorator_factories: Set[str] = set()
         self.cache_clears: Set[str] = set()
-        self.context_clears: Set[Ref] = set()
+        self.context_clears: Set[Tuple[Ref, str]] = set()
         self.import_time_calls: Set[str] = set()
         self.module_paths: Dict[str, str] = {}
         self._ancestors: Dict[str, List[str]] = {}

@@ -169,13 +169,22 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
         yield Finding("RL403", message, path, stored.span, confidence)
 
 
+def _cleared_after(project, ref, setter: str) -> bool:
+    """Code that runs the setter also runs a ``var.set(None)``: a begin/end pair (crewai's
+    ``begin_execution``/``end_execution`` in try/finally) — not a reset on some rare path that no
+    caller of the setter reaches (sentry's ``reset_last_seen`` when an event is dropped)."""
+    users = project.callgraph.callers_transitively(setter)
+    return any(project.context_var(cleared) == ref and users & project.callgraph.callers_transitively(clearer)
+               for cleared, clearer in project.context_clears)
+
+
 def _context_var_finding(ctx: Context, path: str, stored) -> Optional[Finding]:
     """``self._last_seen.set(exc)``: every context (thread, asyncio task) that ever set it keeps
     its last exception, with the frames it holds, until the context ends or sets another."""
     project = ctx.project
     ref = project.context_var(stored.ref)
-    if ref is None or project.context_var(ref) in {project.context_var(c) for c in project.context_clears}:
-        return None  # not a context variable, or one that some code sets back to None when done
+    if ref is None or _cleared_after(project, ref, stored.function):
+        return None
     scope = {d.scope for d in project.containers.get(ref, ())}
     lives_long = ref.kind == "global" or "class" in scope or \
         object_lifetime(project, ctx.graph, ref.owner, []).confidence == "high"

@@ -47,6 +47,14 @@ class HandoverMixin:
                 found.append((slot, kind.constructor))
         return tuple(found)
 
+    def _argument_domains(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
+        """The key domain of each argument (``warn_once("deprecated")``: a literal): where a
+        function keys a container by a parameter, its callers' arguments say what it grows with."""
+        found = [(slot, self.classify_key(value).domain) for slot, value in _slots(node)]
+        if any(arg.star for arg in node.args):
+            found.append(("*", "unknown"))
+        return tuple(found)
+
     def _built_arguments(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
         """Objects built for this call, directly (``Base(Consumer(ch))``) or in a local
         (``consumer = Consumer(ch); super().__init__(consumer)``): a constructor that keeps the

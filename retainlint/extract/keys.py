@@ -87,6 +87,24 @@ class KeyMixin:
     local or ``self.x`` was assigned, None when nothing here assigned it), ``_is_param``,
     ``_is_class_name`` and ``_self_context``."""
 
+    # False while asking what a key would be if parameters' names said nothing (``named_params``)
+    _params_by_name = True
+
+    def named_params(self, expression: cst.BaseExpression, key: Key) -> Tuple[str, ...]:
+        """The parameters whose names alone make a key per event (``def warn_once(message):
+        SEEN.add(message)``): what the callers pass for them, where they are visible, says more.
+        Empty when the key is per event for another reason (``uuid4()``, ``request.id``)."""
+        if key.domain != EVENT:
+            return ()
+        self._params_by_name = False
+        try:
+            plain = self.classify_key(expression)
+        finally:
+            self._params_by_name = True
+        if plain.domain != PARAM:
+            return ()
+        return tuple(r for r in plain.roots if self._is_param(r))
+
     def classify_key(self, expression: Optional[cst.BaseExpression]) -> Key:
         if expression is None:
             return _key(UNKNOWN, "", "")
@@ -122,6 +140,8 @@ class KeyMixin:
         if name == self._self_context()[0]:
             return _key(SELF, "the object itself", text, (name,))  # one per instance: as often as they are made
         local = self._local_key(name)
+        if local is not None and not self._params_by_name and local.domain == EVENT and self._is_param(local.what):
+            return _key(PARAM, f"parameter '{local.what}'", text, (name,) + local.roots)  # named for a parameter
         if local is not None:
             if self._per_event_identity(name) and local.domain in (UNKNOWN, PARAM, SLOT, EVENT):
                 return _key(EVENT, name, text, (name,) + local.roots)
@@ -129,7 +149,7 @@ class KeyMixin:
         if name in _CLASS_NAMES or self._is_class_name(name):
             return _key(BOUNDED, "a class", text, (name,))
         if self._is_param(name):
-            if self._per_event_identity(name) or _PER_EVENT_OBJECTS.match(name):
+            if self._params_by_name and (self._per_event_identity(name) or _PER_EVENT_OBJECTS.match(name)):
                 return _key(EVENT, name, text, (name,))
             return _key(PARAM, f"parameter '{name}'", text, (name,))
         if name.isupper() and len(name) > 1:

@@ -350,7 +350,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             element=element, deferred=deferred or self.lambda_depth > 0, dedup=dedup, holds_key=op == "grow" and refers_to_key(value, key),
                             trickle=op == "grow" and self._number(value) and self.under_guard("sampled"),
                             counter=op == "grow" and method == "[]=" and self._reads_entry(value, target),
-                            bound=self.self_attribute(value) if op == "grow" else "")
+                            bound=self.self_attribute(value) if op == "grow" else "",
+                            param_key=self.named_params(key, key_info) if op == "grow" and key is not None else ())
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
 
@@ -587,10 +588,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         named = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
         param_names = tuple(p.name.value for p in named)
         flags = tuple(p.name.value for p in named if p.default is not None and _literal(p.default))
+        nones = tuple(p.name.value for p in named if isinstance(p.default, cst.Name) and p.default.value == "None")
         self.facts.functions.append(FunctionFact(
             qualname, name, parent.qualname if in_class else None, decorator_names,
             first, param_names, parent.kind == "function", body_statements, returns, self.span(node),
-            flag_params=flags))
+            flag_params=flags, none_params=nones))
 
         frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1)
         if in_class and not is_static:
@@ -1079,6 +1081,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         target = self._call_target(func)
         if target:
             self._record_call(target, node)
+        elif isinstance(func, cst.Attribute):
+            self.facts.untyped_calls.add(func.attr.value)  # ``builder.link_to(…)``: it may reach any link_to
         self._handed_over_releases(node, target)
         self._handed_over_removals(node)
         self._joined(func)
@@ -1173,7 +1177,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
                                      exceptions=self._exception_arguments(node),
                                      containers=self._container_arguments(node),
-                                     built=self._built_arguments(node)))
+                                     built=self._built_arguments(node), arguments=self._argument_domains(node)))
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
         for arg in node.args:
@@ -1306,7 +1310,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             ref = self.ref_of(receiver)
             cleared = isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == "None"
             if ref is not None and cleared:
-                self.facts.context_clears.add(ref)  # ``var.set(None)``: what it held is let go
+                self.facts.context_clears.add((ref, self.current_function() or ""))  # ``var.set(None)``: let go
             elif ref is not None:
                 self._stored_exception(ref, node.args[0].value, "set", self.span(node))
         if method == "get" and node.args:

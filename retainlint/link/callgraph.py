@@ -65,12 +65,18 @@ class CallGraph:
         self._import_time: Set[str] = set()
         self._references: Dict[str, List[Tuple[str, Call]]] = defaultdict(list)
         self._instantiations: Dict[str, List[Call]] = defaultdict(list)
+        self._call_sites: Dict[str, List[Call]] = defaultdict(list)
         for function in project.functions:
             self.graph.add_node(function)
+        self._unresolved_methods: Set[str] = set()  # ``self.source.link_to(…)`` on an object of unknown class
         for facts in project.modules:
+            self._unresolved_methods |= facts.untyped_calls
             for call in facts.calls:
-                for callee in self.resolve(call.caller, call.target):
+                callees = self.resolve(call.caller, call.target)
+                for callee in callees:
                     self._add(call, callee)
+                if not callees and call.target.startswith("attr:"):
+                    self._unresolved_methods.add(call.target.rsplit("|", 1)[-1])
         self._link_wrappers()
 
     # ------------------------------------------------------------------ resolution
@@ -136,6 +142,8 @@ class CallGraph:
             receiver = call.argument_of.split(":", 1)[-1].replace("|", ".").rsplit(".", 1)[-1]
             if receiver not in self.project.kb.once_per_handover:
                 return  # ``Thread(target=f)``, ``pool.submit(f)``: f runs once per handover, like a call
+        else:
+            self._call_sites[callee].append(call)
         if call.caller is None:
             self._import_time.add(callee)
             return
@@ -180,6 +188,15 @@ class CallGraph:
     def callers(self, function: str) -> List[str]:
         return list(self.graph.predecessors(function)) if function in self.graph else []
 
+    def call_sites(self, function: str) -> Optional[List[Call]]:
+        """The calls in the project that call the function directly (not handovers); None when
+        some call may reach it unseen: it is handed over, or it is a method of a name that a call
+        on an object of unknown class also calls."""
+        fact = self.project.functions.get(function)
+        if fact is None or self.referenced(function) or (fact.class_qualname and fact.name in self._unresolved_methods):
+            return None
+        return self._call_sites.get(function, [])
+
     def referenced(self, function: str) -> bool:
         """Handed over as a callable somewhere (a callback, a done-callback, a hook)."""
         return bool(self._references.get(function))
@@ -200,6 +217,12 @@ class CallGraph:
 
     def instantiated_at(self, cls: str) -> List[Call]:
         return self._instantiations.get(cls, [])
+
+    def callers_transitively(self, function: str) -> Set[str]:
+        """Every project function from which this one is reached (itself included)."""
+        if function not in self.graph:
+            return {function}
+        return {function} | nx.ancestors(self.graph, function)
 
     def calls_transitively(self, function: str) -> Set[str]:
         """Every project function reached from this one (itself included)."""
