@@ -214,6 +214,18 @@ class ReferenceGraph:
             links.append(Link(short(qualname), links[-1].path, links[-1].span))
         return links
 
+    def held_beyond_import_instances(self, qualname: str) -> bool:
+        """A root holds instances of the class other than those made at import time and bound to
+        a module global (``connectionDone = Failure(ConnectionDone())``): those are a few fixed
+        objects, not the ones the program makes as it runs."""
+        target = class_node(qualname)
+        project = self.project
+        made_at_import = [(f"global:{name}", target) for name, cls in project.global_instance_classes.items()
+                          if project.resolve_class(cls, name.rsplit(".", 1)[0]) == qualname]
+        view = nx.restricted_view(self.graph, [], made_at_import)
+        return bool(self.graph.nodes[target].get("root")) or any(
+            view.nodes[node].get("root") for node in nx.ancestors(view, target))
+
     def rooted_slot(self, ref: Optional[Ref]) -> Optional[List[Link]]:
         """The retention chain of the object in a slot (``Run._pubsub``), if a root holds it."""
         node = self._slot_types.get(ref) if ref is not None else None

@@ -31,6 +31,7 @@ from retainlint.project import Project
 
 PROCESS, LONG, SHORT, INTERNAL, UNKNOWN = "process", "long", "short", "internal", "unknown"
 _CONFIDENCE = {PROCESS: "high", LONG: "medium", SHORT: "low", INTERNAL: "low", UNKNOWN: "low"}
+_CONSTRUCTORS = {"__init__", "__post_init__", "__new__", "__attrs_post_init__"}
 _DIES_WITH_THE_CALL = {"local", "joined", "argument", "statement", "with", "receiver"}
 
 
@@ -60,6 +61,13 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
             where = project.function_label(factories[0].caller)
             return Lifetime(UNKNOWN, f"every {name} is made anew per call (in {where}) and handed to its caller: "
                                      f"nothing here shows it registered for longer than that")
+    functions = [f for f in growing_functions if f]
+    if chain and functions and all(f.rsplit(".", 1)[-1] in _CONSTRUCTORS for f in functions) \
+            and not graph.held_beyond_import_instances(class_qualname):
+        # what a constructor stores on the few instances made at import is fixed; the instances
+        # made as the program runs are not shown to be held
+        sites = [site for site in instantiations(project, class_qualname) if site.caller is not None]
+        return _from_instantiations(project, class_qualname, name, sites)
     if chain and len(chain) == 1 and _joined_threads(project, class_qualname):
         where = project.function_label(instantiations(project, class_qualname)[0].caller)
         return Lifetime(SHORT, f"every {name} is joined by the call that starts it (in {where}): it has "

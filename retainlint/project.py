@@ -242,10 +242,10 @@ class Project:
     # ------------------------------------------------------------------ functions
     def global_instance_class(self, name: str) -> Optional[str]:
         """The class of a module-level instance (``pkg.mod.BUS`` → ``pkg.bus.EventBus``)."""
-        return self._global_instance_classes.get(name)
+        return self.global_instance_classes.get(name)
 
     @cached_property
-    def _global_instance_classes(self) -> Dict[str, str]:
+    def global_instance_classes(self) -> Dict[str, str]:
         return {f"{g.ref.owner}.{g.ref.name}": g.cls for facts in self.modules for g in facts.global_instances}
 
     @cached_property

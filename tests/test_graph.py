@@ -203,3 +203,29 @@ def test_a_class_named_through_its_package_re_export_is_the_class_itself(tmp_pat
         ),
     }, min_confidence="low")
     assert not [f for f in findings if f.code == "RL302"], [f.message for f in findings]
+
+
+def test_a_data_field_copied_to_a_global_is_no_bound_method(tmp_path):
+    """``event_listener.verbose = self.verbose`` copies a field's value: it does not keep the Crew
+    (crewai's chain event_listener → EventListener.verbose → Crew made every LLM "process-lifetime")."""
+    findings = check_files(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/listener.py": (
+            "class EventListener:\n"
+            "    def __init__(self):\n"
+            "        self.formatter = None\n\n\n"
+            "event_listener = EventListener()\n"
+        ),
+        "pkg/crew.py": (
+            "from pkg.listener import EventListener\n\n\n"
+            "class Crew:\n"
+            "    verbose: bool = False\n\n"
+            "    def __init__(self):\n"
+            "        self._items = []\n\n"
+            "    def kickoff(self, item):\n"
+            "        listener = EventListener()\n"
+            "        listener.verbose = self.verbose\n"
+            "        self._items.append(item)\n"
+        ),
+    }, min_confidence="low")
+    assert [f.confidence for f in findings if f.code == "RL101"] == ["low"], [f.message for f in findings]

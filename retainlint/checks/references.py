@@ -160,7 +160,7 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
             confidence = "high" if stored.via == "element" else "low"
             holder = f"module global {ref.name} lives as long as the process"
         else:
-            lifetime = object_lifetime(project, ctx.graph, ref.owner, [])
+            lifetime = object_lifetime(project, ctx.graph, ref.owner, [stored.function])
             confidence, holder = lifetime.confidence, lifetime.reason
         into = f"appended to {ref.display()}" if stored.via == "element" else f"stored in {ref.display()}"
         instead = ("Keep what you need of it (f_code.co_name, f_lineno) instead" if stored.what == "frame" else

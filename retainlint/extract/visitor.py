@@ -804,6 +804,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.store_targets.update(id(t.target) for t in node.targets)
+        if self.frame.kind == "class":  # class-body data: ``verbose = False``
+            self.frame.assigned.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
         only = node.targets[0].target if len(node.targets) == 1 else None
         local = isinstance(only, cst.Name) and self.function_frame() is not None \
             and only.value not in self.frame.declared_global
@@ -818,6 +820,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if node.value is not None:
             self._assign(node.target, node.value, node)
         if self.frame.kind == "class" and isinstance(node.target, cst.Name):
+            self.frame.assigned.add(node.target.value)  # a declared field: ``verbose: bool = Field(False)``
             self._annotation_holds(Ref("self", self.frame.qualname, node.target.value), node.annotation, node)
         elif isinstance(node.target, cst.Attribute):
             ref = self.ref_of(node.target)
@@ -919,7 +922,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if not (self_name and cls):
             return
         holds_self = (isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name)
-                      and value.value.value == self_name and ref != Ref("self", cls, value.attr.value))
+                      and value.value.value == self_name and ref != Ref("self", cls, value.attr.value)
+                      and not self._class_field(value.attr.value))
         if isinstance(value, cst.Lambda):
             holds_self = re.search(rf"\b{re.escape(self_name)}\b", source_of(value)) is not None
         if holds_self and not (ref.kind == "self" and ref.owner == cls):
@@ -1247,6 +1251,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 return f"name:{qualified}"
             return f"name:{self.facts.module}.{value.value}"  # a function of this module (the link stage checks)
         return ""
+
+    def _class_field(self, name: str) -> bool:
+        """A name the class body binds to data (``verbose: bool = Field(False)``): ``self.verbose``
+        is its value, not a bound method that keeps ``self``."""
+        for frame in reversed(self.stack):
+            if frame.kind == "class":
+                return name in frame.assigned and name not in frame.methods
+        return False
 
     def _class_methods(self) -> Set[str]:
         for frame in reversed(self.stack):
