@@ -64,8 +64,13 @@ class HoldingMixin:
 
     def _stored_exception(self, ref: Ref, value: cst.BaseExpression, via: str, span: Span) -> None:
         what = self.exception_kind(value) or self._exception_inside(value) or self._frame(value)
-        if what and (ref.kind in ("self", "global") or via == "set"):
-            self.facts.stored_exceptions.append(StoredException(ref, what, via, self.current_function(), span))
+        if not (what and (ref.kind in ("self", "global") or via == "set")):
+            return
+        stored = StoredException(ref, what, via, self.current_function(), span)
+        if ref.kind == "global" and ref.owner == self.facts.module:  # or a closure's, bound further down
+            self._emit_for_name(ref.name, lambda: self.facts.stored_exceptions.append(stored))
+        else:
+            self.facts.stored_exceptions.append(stored)
 
     def _exception_inside(self, value: cst.BaseExpression) -> str:
         """``(time.time(), exc)``, ``Event(exception=e)``: a tuple, a list or an object built around

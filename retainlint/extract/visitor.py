@@ -630,8 +630,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.flush_frame_holds(frame.hold, frame.qualname)
         if frame.generator and frame.fact_index >= 0:
             self.facts.functions[frame.fact_index] = replace(self.facts.functions[frame.fact_index], generator=True)
+        enclosing = next((f for f in reversed(self.stack) if f.kind == "function"), None)
         for name, record in frame.pending:
-            if name not in frame.assigned and name not in frame.params:
+            if name in frame.assigned or name in frame.params:
+                continue
+            if enclosing is not None and name not in frame.declared_global:
+                # a closure may use a name its enclosing function binds further down
+                # (``def try_connect(): oserrors.append(e)`` … ``oserrors = []``): decide there
+                enclosing.pending.append((name, record))
+            else:
                 record()
 
     def _cached_method(self, node: cst.FunctionDef, qualname: str, class_qualname: str,
