@@ -228,6 +228,13 @@ class Project:
                 found.setdefault(Ref("self", member, ref.name), ref)
         return found
 
+    def made_per_call(self, cls: Optional[str]) -> bool:
+        """Instances of the class are made by code shown to run per call (not merely assumed to)."""
+        if cls is None:
+            return False
+        return any(self.frequency(site.caller).kind == PER_CALL and not self.frequency(site.caller).only_public
+                   for member in self.family(cls) for site in self.callgraph.instantiated_at(member))
+
     def family(self, qualname: str) -> Set[str]:
         """A class with its project ancestors and descendants: where ``self.x`` may be touched."""
         return {qualname} | {a for a in self.ancestors(qualname) if a in self.classes} | self._subclasses[qualname]

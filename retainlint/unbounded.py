@@ -178,7 +178,7 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         elif domain == "slot":
             domain = "event" if _counter(project, mutation) else "unknown"
         elif domain == "self":
-            domain = "event" if _made_per_call(project, project.owner_class(mutation.function)) else "unknown"
+            domain = "event" if project.made_per_call(project.owner_class(mutation.function)) else "unknown"
         if domain == "bounded":
             return None
         if domain == "event":  # ``start(run)`` storing by run id and returning it is no decorator
@@ -215,14 +215,6 @@ def _passed_domain(project, mutation: Mutation) -> Optional[str]:
     if "event" in domains:
         return "event"
     return "bounded" if domains == {"bounded"} else "unknown"
-
-
-def _made_per_call(project, cls: Optional[str]) -> bool:
-    """Instances of the class are made by code shown to run per call (not merely assumed to)."""
-    if cls is None:
-        return False
-    return any(project.frequency(site.caller).kind == PER_CALL and not project.frequency(site.caller).only_public
-               for member in project.family(cls) for site in project.callgraph.instantiated_at(member))
 
 
 def _counter(project, mutation: Mutation) -> bool:

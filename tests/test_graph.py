@@ -229,3 +229,26 @@ def test_a_data_field_copied_to_a_global_is_no_bound_method(tmp_path):
         ),
     }, min_confidence="low")
     assert [f.confidence for f in findings if f.code == "RL101"] == ["low"], [f.message for f in findings]
+
+
+def test_a_model_field_holds_what_its_default_factory_makes(tmp_path):
+    """``event_bus: EventBus = Field(default_factory=EventBus)`` holds an EventBus; ``Field(default=None)``
+    holds no "Field" object — every such slot was one node, so one module-level model made every
+    field of every model look process-lifetime (browser-use's DEFAULT_BROWSER_PROFILE → cdp_url)."""
+    from retainlint.extract import extract_file
+    from retainlint.knowledge import load_knowledge
+
+    path = tmp_path / "m.py"
+    path.write_text(
+        "from pydantic import BaseModel, Field\n\n\n"
+        "class EventBus:\n"
+        "    pass\n\n\n"
+        "class Profile(BaseModel):\n"
+        "    cdp_url: str = Field(default=None)\n\n\n"
+        "class Session(BaseModel):\n"
+        "    event_bus: EventBus = Field(default_factory=EventBus)\n"
+    )
+    facts = extract_file(path, "m.py", load_knowledge(), "m")
+    held = {(h.owner.name, h.held) for h in facts.holds}
+    assert ("event_bus", "m.EventBus") in held
+    assert not [h for h in facts.holds if h.held.endswith("Field")], facts.holds

@@ -80,8 +80,9 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
         return None  # it lives as long as its module anyway: registering it once keeps nothing new alive
     if not listener.callback_self and _local_function(project, listener):
         return Verdict("RL201", "low", chain)  # a small closure that does not reach the registering object
-    if target == "global":
-        return Verdict("RL201", "high", chain)
+    if target == "global":  # one per object: high when objects are shown to be made per call
+        made = project.made_per_call(project.owner_class(listener.function))
+        return Verdict("RL201", "high" if made else "medium", chain)
     if target in ("param", "self_attr") and not per_call and listener.callback_self and _in_constructor(listener):
         return Verdict("RL201", "medium", chain)  # the object hands itself to an emitter it was given
     return Verdict("RL201", "low", chain)

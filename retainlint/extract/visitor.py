@@ -56,7 +56,7 @@ _MODULE_DUNDERS = {"__name__", "__qualname__", "__module__", "__file__", "__pack
 
 _BUILTINS = frozenset(dir(builtins))
 # model fields (dataclasses.field, attr.ib, attrs.field, pydantic.Field, msgspec.field) by their last name
-_FIELD_FACTORY_NAMES = frozenset({"field", "ib", "Field"})
+_FIELD_FACTORY_NAMES = frozenset({"field", "ib", "Field", "PrivateAttr"})
 _TYPING_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
 _TYPING_NAMES = frozenset({"Any", "Callable", "Union", "Optional", "Type", "TypeVar", "Generic", "Protocol", "Self",
                            "List", "Dict", "Set", "Tuple", "Iterable", "Iterator", "Mapping", "Sequence", "Awaitable"})
@@ -465,6 +465,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if isinstance(value, cst.Call):
             name = self.qualify(value.func)
             last = name.rsplit(".", 1)[-1]
+            if last in _FIELD_FACTORY_NAMES:  # ``Field(default_factory=EventBus)``: the field holds an EventBus
+                factory = argument(value.args, -1, "default_factory")
+                made = self.qualify(factory.value) if factory is not None and dotted(factory.value) else ""
+                return made if made.rsplit(".", 1)[-1][:1].isupper() else ""
             if last[:1].isupper():
                 return name
             return ""
@@ -1656,9 +1660,11 @@ def _returns_early_once(node: cst.FunctionDef) -> bool:
             isinstance(inner[0], cst.Return) or isinstance(inner[0], cst.SimpleStatementLine)
             and len(inner[0].body) == 1 and isinstance(inner[0].body[0], cst.Return))
         later = _assigned_names(body[index + 1:])
-        if only_return and any(subject is not None and not unset and subject in later
-                               for subject, unset in map(_guard_subject, _conjuncts(statement.test))):
-            return True
+        for subject, unset in map(_guard_subject, _conjuncts(statement.test)):
+            # ``if _DONE: return`` … ``_DONE = True``; ``if log.handlers: return`` … ``log.addHandler(h)``
+            if only_return and subject is not None and not unset and (
+                    subject in later or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS):
+                return True
     return False
 
 
