@@ -286,6 +286,7 @@ class LoggerCall:
     per_object: bool  # the name includes an identity: id(), uuid, a counter, a timestamp
     composite: bool  # built by formatting or concatenation (``f"conn.{peer}"``), not passed through
     span: Span
+    params: Tuple[str, ...] = ()  # the parameters it is built from, when nothing else varies: callers decide
 
 
 @dataclass(frozen=True)

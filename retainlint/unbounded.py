@@ -164,7 +164,7 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         any(d.constructor in _KEYED_CONSTRUCTORS for d in defs))
     if keyed:
         domain = key.domain
-        passed = _passed_domain(project, mutation) if domain == "event" and mutation.param_key else None
+        passed = project.callgraph.passed_domain(mutation.function, mutation.param_key) if domain == "event" else None
         if passed == "bounded":
             return None  # ``warn_once(message)`` whose every caller passes a literal: the program text bounds it
         if passed is not None and passed != "event":
@@ -191,30 +191,6 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     if _decorator_api(project, mutation):
         return Growth(mutation, CALL, "one more for every function it decorates", True)
     return Growth(mutation, CALL, "one more on every call", by_name, frequency.assumed)
-
-
-def _passed_domain(project, mutation: Mutation) -> Optional[str]:
-    """What the callers pass for the parameters a key is named after, when every caller is
-    visible: ``bounded`` when all pass literals or constants, ``event`` when one passes a per-event
-    value, ``unknown`` otherwise; None when the function is handed over (its callers are not all
-    here) or has no caller in the project (its name is all there is)."""
-    function = project.functions.get(mutation.function or "")
-    sites = project.callgraph.call_sites(function.qualname) if function is not None else None
-    if not sites:
-        return None
-    bound = 1 if function.class_qualname and not any(d.endswith("staticmethod") for d in function.decorators) else 0
-    domains = set()
-    for call in sites:
-        passed = dict(call.arguments)
-        for param in mutation.param_key:
-            domain = passed.get(param) or passed.get(f"#{function.params.index(param) - bound}")
-            if domain is None:  # not passed: its default, unless a ``*args`` may carry it
-                literal = param in function.flag_params or param in function.none_params
-                domain = "bounded" if literal and "*" not in passed else "unknown"
-            domains.add("event" if domain == "created" else domain)
-    if "event" in domains:
-        return "event"
-    return "bounded" if domains == {"bounded"} else "unknown"
 
 
 def _counter(project, mutation: Mutation) -> bool:

@@ -91,6 +91,8 @@ def per_object_logger(ctx: Context) -> Iterator[Finding]:
             kind_of_function = project.function_kind(call.function)
             if kind_of_function not in (PER_CALL, PER_OBJECT):
                 continue
+            if project.callgraph.passed_domain(call.function, call.params) == "bounded":
+                continue  # ``get_logger(name)`` whose every caller names a literal: fixed by the program text
             if call.per_object:
                 kind, confidence = "an identity (id, uuid, time or a counter)", "high"
             elif call.composite and kind_of_function == PER_CALL:

@@ -137,6 +137,8 @@ class KeyMixin:
     def _name(self, name: str, text: str) -> Key:
         if name in ("True", "False", "None"):
             return _key(BOUNDED, "a literal", text)
+        if name in ("__name__", "__qualname__", "__module__", "__file__", "__package__"):
+            return _key(BOUNDED, "a module name", text)
         if name == self._self_context()[0]:
             return _key(SELF, "the object itself", text, (name,))  # one per instance: as often as they are made
         local = self._local_key(name)

@@ -1533,7 +1533,18 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 isinstance(arg.value, cst.Call) and isinstance(arg.value.func, cst.Attribute)
                 and arg.value.func.attr.value == "format")
             self.facts.logger_calls.append(LoggerCall(function, source_of(arg.value), verdict, composite,
-                                                      self.span(node)))
+                                                      self.span(node), self._name_params(arg.value)))
+
+    def _name_params(self, expr: cst.BaseExpression) -> Tuple[str, ...]:
+        """``f"camel.{name}"`` in ``def get_logger(name)``: the parameters a name is built from,
+        when nothing but parameters and literals goes into it (its callers then say what it is)."""
+        collector = _NameParts()
+        expr.visit(collector)
+        frame = self.function_frame()
+        roots = {chain.split(".", 1)[0] for chain in collector.chains}
+        if collector.calls or frame is None or not roots or not roots <= set(frame.params) - {self._self_context()[0]}:
+            return ()
+        return tuple(sorted(roots))
 
     def _name_dynamics(self, expr: cst.BaseExpression) -> Optional[bool]:
         """None when a logger name is fixed by the program text; else whether it embeds an identity."""

@@ -197,6 +197,30 @@ class CallGraph:
             return None
         return self._call_sites.get(function, [])
 
+    def passed_domain(self, function: Optional[str], params: Tuple[str, ...]) -> Optional[str]:
+        """The key domain of what the callers pass for some parameters (a key or a logger name
+        built from them), when every caller is visible: ``bounded`` when all pass literals or
+        constants, ``event`` when one passes a per-event value, ``unknown`` otherwise; None when
+        there are no parameters to follow, some call may reach the function unseen, or it has no
+        caller in the project (its names are all there is)."""
+        fact = self.project.functions.get(function or "")
+        sites = self.call_sites(fact.qualname) if fact is not None and params else None
+        if not sites:
+            return None
+        bound = 1 if fact.class_qualname and not any(d.endswith("staticmethod") for d in fact.decorators) else 0
+        domains = set()
+        for call in sites:
+            passed = dict(call.arguments)
+            for param in params:
+                domain = passed.get(param) or passed.get(f"#{fact.params.index(param) - bound}")
+                if domain is None:  # not passed: its default, unless a ``*args`` may carry it
+                    literal = param in fact.flag_params or param in fact.none_params
+                    domain = "bounded" if literal and "*" not in passed else "unknown"
+                domains.add("event" if domain == "created" else domain)
+        if "event" in domains:
+            return "event"
+        return "bounded" if domains == {"bounded"} else "unknown"
+
     def referenced(self, function: str) -> bool:
         """Handed over as a callable somewhere (a callback, a done-callback, a hook)."""
         return bool(self._references.get(function))
