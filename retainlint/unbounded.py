@@ -92,6 +92,11 @@ def find_unbounded(project) -> List[Unbounded]:
         if not growth:
             continue
         holds_self = any(g.mutation.value == "self" for g in growth)
+        if any(g.mutation.element for g in growth) and not all(g.mutation.element for g in growth) and \
+                project.release.verdict(ref, holds_self, entries=False).status not in (NEVER, LEAKS):
+            # ``c[k].add(w)`` … ``finally: c[k].remove(w)``: the elements are released; what is left
+            # to judge is the entries (``c[datatype] = set()``), which only removing an entry frees
+            growth = tuple(g for g in growth if not g.mutation.element)
         entries = not all(g.mutation.element for g in growth)
         verdict = project.release.verdict(ref, holds_self, entries)
         if verdict.status not in (NEVER, LEAKS):

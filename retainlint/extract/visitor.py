@@ -56,7 +56,7 @@ _MODULE_DUNDERS = {"__name__", "__qualname__", "__module__", "__file__", "__pack
 
 _BUILTINS = frozenset(dir(builtins))
 # model fields (dataclasses.field, attr.ib, attrs.field, pydantic.Field, msgspec.field) by their last name
-_FIELD_FACTORY_NAMES = frozenset({"field", "ib", "Field", "PrivateAttr"})
+_FIELD_FACTORY_NAMES = frozenset({"field", "ib", "Field", "PrivateAttr", "Factory"})
 _TYPING_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
 _TYPING_NAMES = frozenset({"Any", "Callable", "Union", "Optional", "Type", "TypeVar", "Generic", "Protocol", "Self",
                            "List", "Dict", "Set", "Tuple", "Iterable", "Iterator", "Mapping", "Sequence", "Awaitable"})
@@ -455,7 +455,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if name in self.kb.growable or name in self.kb.text:
                 return ContainerKind(name, False, False, name in self.kb.text)
             if name.rsplit(".", 1)[-1] in _FIELD_FACTORY_NAMES:  # a model field: ``field(default_factory=list)``
-                factory = argument(value.args, -1, "default_factory") or argument(value.args, -1, "factory")
+                factory = argument(value.args, -1, "default_factory") or argument(value.args, -1, "factory") or (
+                    argument(value.args, 0) if name.endswith("Factory") else None)  # ``attrs.Factory(list)``
                 if factory is not None and self.qualify(factory.value) in self.kb.growable:
                     return ContainerKind(self.qualify(factory.value), False, False, False)
         return None
@@ -466,7 +467,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             name = self.qualify(value.func)
             last = name.rsplit(".", 1)[-1]
             if last in _FIELD_FACTORY_NAMES:  # ``Field(default_factory=EventBus)``: the field holds an EventBus
-                factory = argument(value.args, -1, "default_factory")
+                factory = argument(value.args, -1, "default_factory") or (
+                    argument(value.args, 0) if last == "Factory" else None)
                 made = self.qualify(factory.value) if factory is not None and dotted(factory.value) else ""
                 return made if made.rsplit(".", 1)[-1][:1].isupper() else ""
             if last[:1].isupper():
