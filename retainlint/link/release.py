@@ -587,23 +587,30 @@ class ReleaseAnalysis:
                 return True
             if "len" in node.guard and texts & set(node.guard):  # ``if len(self._cache) > 1000:``
                 return True
-            if node.kind == "branch" and set(node.guard) - {"self"} and set(node.guard) <= texts | {"self"} \
-                    and self._drains(ref, site):
-                return True  # ``if self.queue: return self.queue.popleft()``: a consumer takes what is left
-        return False
+        return self._drains(ref, site)
 
     def _drains(self, ref: Ref, site: _Site) -> bool:
-        """A release of whatever entry comes next (``popleft()``, ``pop()``: no key) that no
-        insertion of this call precedes: it consumes entries earlier calls left, so one a failure
-        left behind is taken by the next call — unlike a push/pop stack, whose pop only undoes
-        this call's push."""
+        """A release of whatever entry comes next (``popleft()``, ``pop()``: no key) that a call
+        can reach without inserting (``if self.queue: return self.queue.popleft()``, or ``while
+        not self._msgs: …extend…`` then ``popleft()``): it consumes entries earlier calls left, so
+        one a failure left behind is taken by a later call — unlike a push/pop stack, whose pop
+        only undoes this call's push."""
         flow = site.flow
-        if flow.events[site.event].key:
+        if flow.events[site.event].key or flow.events[site.event].kind != "release":
             return False
-        nodes = self._nodes(flow)
-        return not any(event.kind == "insert" and event.ref is not None and self._canonical(event.ref) == ref
-                       and site.node in _reachable(flow, nodes[number])
-                       for number, event in enumerate(flow.events) if number in nodes)
+        inserting = {index for index, node in enumerate(flow.nodes) if any(
+            flow.events[e].kind == "insert" and flow.events[e].ref is not None
+            and self._canonical(flow.events[e].ref) == ref for e in node.events)}
+        seen, todo = set(), [ENTRY]
+        while todo:
+            index = todo.pop()
+            if index in seen or index in inserting:
+                continue
+            if index == site.node:
+                return True
+            seen.add(index)
+            todo.extend(flow.nodes[index].next)
+        return False
 
     def _label(self, function: str) -> str:
         return self.project.function_label(function)
