@@ -181,6 +181,13 @@ class KeyMixin:
         if identity_name(attribute):
             owner = base.rsplit(".", 1)[-1] if base else ""
             what = f"{owner}.{attribute}" if owner and owner != self._self_context()[0] else attribute
+            if owner and not identity_stem(attribute) and owner != self._self_context()[0]:
+                # ``guild.id``, ``request.id``: the identity of what it is an attribute of
+                inner = self.classify_key(expression.value)
+                if inner.domain in (EVENT, CREATED):  # ``workflow = Workflow(…)``: a new one's id
+                    return Key(inner.domain, what, text, roots, inner.made)
+                per_event = _PER_EVENT_OBJECTS.match(owner) or self._per_event_identity(f"{owner}_id")
+                return _key(EVENT if per_event else UNKNOWN, what, text, roots)
             return self._identity(attribute, what, text, roots)
         if attribute in ("hex", "int", "urn", "bytes") and isinstance(expression.value, cst.Call):
             return self._call(expression.value, text)  # ``uuid4().hex``
@@ -220,6 +227,9 @@ class KeyMixin:
             return _key(BOUNDED, "a class", text, roots)
         if name == "next" and not _counter_argument(call):
             return _key(UNKNOWN, text, text, roots)  # ``next(w for w in pool if …)`` picks, it does not count
+        if name == "id" and call.args and isinstance(call.args[0].value, cst.Name) and \
+                call.args[0].value.value == self._self_context()[0]:
+            return _key(SELF, "the identity of the object itself", text, roots)  # as many as instances
         if name == "id" and call.args and isinstance(call.args[0].value, cst.Name) and \
                 _CALLABLE_NAMES.match(call.args[0].value.value):
             return _key(BOUNDED, "the identity of a function or class", text, roots)  # ``id(endpoint)``
