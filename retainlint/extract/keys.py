@@ -228,9 +228,6 @@ class KeyMixin:
         if name == "next" and not _counter_argument(call):
             return _key(UNKNOWN, text, text, roots)  # ``next(w for w in pool if …)`` picks, it does not count
         if name == "id" and call.args and isinstance(call.args[0].value, cst.Name) and \
-                call.args[0].value.value == self._self_context()[0]:
-            return _key(SELF, "the identity of the object itself", text, roots)  # as many as instances
-        if name == "id" and call.args and isinstance(call.args[0].value, cst.Name) and \
                 _CALLABLE_NAMES.match(call.args[0].value.value):
             return _key(BOUNDED, "the identity of a function or class", text, roots)  # ``id(endpoint)``
         if name == "id" and call.args and self.classify_key(call.args[0].value).domain == BOUNDED:
