@@ -128,6 +128,10 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
             continue
         function = project.functions.get(ref.owner)
         nested = function is not None and function.nested
+        # a memo keyed by what the caller passes (``cache[topic]``, ``_name_cache[name]``) grows with
+        # that domain, which the code here does not tell; appends, and per-event keys, grow per call
+        memo = all(m.method in ("[]=", "setdefault", "add") and m.key.domain not in ("event", "created")
+                   for m in growth)
         definition = defs[0]
         label = project.function_label(ref.owner)
         lives = "each time its enclosing function runs" if nested else "once, when the function is defined"
@@ -135,5 +139,5 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
                    f"({growth[0].method} at line {growth[0].span.line}): every call that omits it "
                    f"adds to the same {definition.constructor}")
         path = project.path_of(ref.owner, "")
-        yield Finding("RL103", message, path, definition.span, "medium" if nested else "high",
+        yield Finding("RL103", message, path, definition.span, "medium" if nested or memo else "high",
                       related=(Related(path, growth[0].span, "grown here"),))
