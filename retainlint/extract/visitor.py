@@ -957,13 +957,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             local.classes = tuple(dict.fromkeys((earlier.classes if earlier else ()) + classes))
         if isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.process_lifetime_factories:
             local.process_lifetime = True
-        entry_of = self._entry_read(value)
+        entry_of = self._entry_read(value)  # ``tags = self._client_tags[:]`` is a new list: no entry of it
         if entry_of is not None:
             self.flow.bind_entry_local(name, entry_of)
-        if isinstance(value, cst.Subscript) or entry_of is not None:
-            element_of = self.ref_of(value.value) if isinstance(value, cst.Subscript) else entry_of
-            if element_of is not None and element_of.kind in ("self", "global"):
-                local.element_of = element_of
+            local.element_of = entry_of
         elif isinstance(value, cst.Attribute) or (isinstance(value, cst.Name) and value.value != name):
             alias = self.ref_of(value)
             if alias is not None and alias.kind in ("self", "global"):
@@ -980,6 +977,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if isinstance(value, cst.Await):
             value = value.expression
         if isinstance(value, cst.Subscript):
+            if any(isinstance(element.slice, cst.Slice) for element in value.slice):
+                return None  # ``c[:]``, ``c[1:]``: a copy, not an entry
             container = value.value
         elif isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
                 value.func.attr.value in ("get", "pop", "setdefault"):
