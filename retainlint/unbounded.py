@@ -195,6 +195,9 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         return Growth(mutation, UNKNOWN, "one number every N calls (a sample)", by_name)
     if _decorator_api(project, mutation):
         return Growth(mutation, CALL, "one more for every function it decorates", True)
+    if frequency.kind == PER_OBJECT and not project.made_per_call(project.owner_class(mutation.function)):
+        # ``Color.all.append(self)`` in __init__: one per object, and nothing shows how many are made
+        return Growth(mutation, CALL, "one more for every object made", by_name, True)
     return Growth(mutation, CALL, "one more on every call", by_name, frequency.assumed)
 
 
