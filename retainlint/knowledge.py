@@ -72,6 +72,7 @@ class Knowledge:
     removal_all: Dict[str, List[ListenerApi]]
     long_lived_bases: FrozenSet[str]
     registered_bases: FrozenSet[str]  # long-lived by registration, not by running: see knowledge.toml
+    model_bases: FrozenSet[str]  # classes whose annotated class-level defaults are copied per instance
     process_lifetime_factories: FrozenSet[str]
     process_lifetime_modules: FrozenSet[str]
     runs_once_patterns: Tuple[str, ...]
@@ -194,6 +195,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         long_lived_bases=frozenset(list(lifetime.get("long-lived-bases", [])) + list(ext.get("long-lived-bases", []))
                                    + list(lifetime.get("registered-bases", []))),
         registered_bases=frozenset(lifetime.get("registered-bases", [])),
+        model_bases=frozenset(list(lifetime.get("model-bases", [])) + list(ext.get("model-bases", []))),
         process_lifetime_factories=frozenset(lifetime.get("process-lifetime-factories", [])),
         process_lifetime_modules=frozenset(lifetime.get("process-lifetime-modules", [])),
         runs_once_patterns=tuple(list(runs_once.get("functions", [])) + list(ext.get("runs-once", []))),

@@ -120,6 +120,7 @@ class Frame:
     handler_depth: int = 0  # inside ``except`` handlers
     fact_index: int = -1  # where its FunctionFact is in facts.functions
     methods: Set[str] = field(default_factory=set)  # class frame: the names its body defines
+    model: bool = False  # class frame: a model (pydantic …) that copies annotated defaults per instance
     # Records about bare names that are globals unless the function binds them later.
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
 
@@ -551,7 +552,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self._note_decorators(node.decorators)
         self.facts.classes.append(ClassFact(qualname, node.name.value, bases + metaclass,
                                             self._decorator_names(node.decorators), self.span(node)))
-        frame = Frame("class", qualname, class_qualname=qualname)
+        frame = Frame("class", qualname, class_qualname=qualname, model=bool(set(bases) & self.kb.model_bases))
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         frame.methods = {statement.name.value for statement in body if isinstance(statement, cst.FunctionDef)}
         self.stack.append(frame)
@@ -892,7 +893,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         span = self.span(node)
         function = self.current_function()
         if kind is not None and ref.kind in ("self", "global"):
-            scope = self._container_scope(ref, target, value)
+            scope = self._container_scope(ref, target, value, annotated=isinstance(node, cst.AnnAssign))
             self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
                                                       function, span))
         self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function, in_loop=self.in_loop(),
@@ -914,13 +915,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.facts.global_instances.append(GlobalInstance(ref, value_class, span))
         self._callable_holds(ref, value, span)
 
-    def _container_scope(self, ref: Ref, target: cst.BaseExpression, value: cst.BaseExpression) -> str:
+    def _container_scope(self, ref: Ref, target: cst.BaseExpression, value: cst.BaseExpression,
+                         annotated: bool = False) -> str:
         """module, class (one container shared by every instance) or instance."""
         if ref.kind == "global":
             return "module"
         if self.frame.kind == "class":
             is_factory = isinstance(value, cst.Call) and self.qualify(value.func).rsplit(".", 1)[-1] in _FIELD_FACTORY_NAMES
-            return "instance" if is_factory else "class"
+            return "instance" if is_factory or (annotated and self.frame.model) else "class"
         self_name, _ = self._self_context()
         receiver = target.value if isinstance(target, cst.Attribute) else None
         via_instance = isinstance(receiver, cst.Name) and receiver.value == self_name
