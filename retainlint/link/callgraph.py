@@ -205,7 +205,7 @@ class CallGraph:
         caller in the project (its names are all there is)."""
         fact = self.project.functions.get(function or "")
         sites = self.call_sites(fact.qualname) if fact is not None and params else None
-        if not sites:
+        if not sites or not set(params) <= set(fact.params):  # ``*args``/``**kwargs``: not followed
             return None
         bound = 1 if fact.class_qualname and not any(d.endswith("staticmethod") for d in fact.decorators) else 0
         domains = set()
