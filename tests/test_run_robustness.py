@@ -152,8 +152,10 @@ def test_sigint_during_a_parallel_run_exits_130(tmp_path):
     body = "".join(f"class C{i}:\n    def __init__(self):\n        self.x = []\n\n    def add(self, v):\n"
                    f"        self.x.append(v)\n\n" for i in range(300))
     write_files(tmp_path, {f"m{i}.py": body for i in range(400)})
+    # a shell that starts the suite in the background ignores SIGINT, and the run would inherit that
     process = subprocess.Popen([sys.executable, "-m", "retainlint", "check", str(tmp_path), "--no-cache", "-q",
-                                "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(2.5)
     assert process.poll() is None, "the run should still be going"
     process.send_signal(signal.SIGINT)
