@@ -68,10 +68,12 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
         # made as the program runs are not shown to be held
         sites = [site for site in instantiations(project, class_qualname) if site.caller is not None]
         return _from_instantiations(project, class_qualname, name, sites)
-    if chain and len(chain) == 1 and _joined_threads(project, class_qualname):
-        where = project.function_label(instantiations(project, class_qualname)[0].caller)
-        return Lifetime(SHORT, f"every {name} is joined by the call that starts it (in {where}): it has "
-                               f"finished, and is dropped, when that call ends")
+    if chain and len(chain) == 1:  # the class itself is a root: a long-lived base, such as a thread
+        sites = instantiations(project, class_qualname)
+        if sites and all(site.use == "joined" for site in sites):  # started and joined by the call that made it
+            where = project.function_label(sites[0].caller)
+            return Lifetime(SHORT, f"every {name} is joined by the call that starts it (in {where}): it has "
+                                   f"finished, and is dropped, when that call ends")
     if chain:
         related = tuple(Related(link.path, link.span, link.label) for link in chain[:-1] if link.path)
         return Lifetime(PROCESS, f"{name} instances are retained by {render_chain(chain)}", related)
@@ -126,14 +128,6 @@ def _iterator(project: Project, class_qualname: str) -> bool:
 
 def _registered_base(project: Project, class_qualname: str) -> bool:
     return any(base in project.kb.registered_bases for base in project.ancestors(class_qualname))
-
-
-def _joined_threads(project: Project, class_qualname: str) -> bool:
-    """A thread class (a long-lived base: it lives while it runs) whose every instance the project
-    makes in a local and joins before the call ends: no instance outlives its call."""
-    sites = instantiations(project, class_qualname)
-    return bool(sites) and all(site.use == "joined" for site in sites) and any(
-        base in project.kb.long_lived_bases for base in project.ancestors(class_qualname))
 
 
 def instantiations(project: Project, class_qualname: str):

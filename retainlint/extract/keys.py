@@ -14,7 +14,7 @@ from typing import Optional, Sequence, Tuple
 
 import libcst as cst
 
-from retainlint.extract.names import dotted, source_of, string_literal
+from retainlint.extract.names import MODULE_DUNDERS, dotted, source_of, string_literal
 from retainlint.facts import Key
 
 EVENT, CREATED, BOUNDED, PARAM, SLOT, SELF, UNKNOWN = (
@@ -137,7 +137,7 @@ class KeyMixin:
     def _name(self, name: str, text: str) -> Key:
         if name in ("True", "False", "None"):
             return _key(BOUNDED, "a literal", text)
-        if name in ("__name__", "__qualname__", "__module__", "__file__", "__package__"):
+        if name in MODULE_DUNDERS:
             return _key(BOUNDED, "a module name", text)
         if name == self._self_context()[0]:
             return _key(SELF, "the object itself", text, (name,))  # one per instance: as often as they are made

@@ -7,6 +7,8 @@ from typing import Dict, Optional, Sequence
 import libcst as cst
 
 _EMPTY_MODULE = cst.Module(body=[])
+# Names a module binds for itself: as many values as there are modules, fixed by the program text.
+MODULE_DUNDERS = frozenset({"__name__", "__qualname__", "__module__", "__file__", "__package__", "__spec__"})
 
 
 def source_of(node: cst.CSTNode) -> str:

@@ -21,6 +21,7 @@ from retainlint.extract.keys import KeyMixin
 from retainlint.extract.locate import SMALL_STATEMENT_TYPES, STATEMENT_TYPES
 from retainlint.extract.recorder import FlowRecorder
 from retainlint.extract.names import (
+    MODULE_DUNDERS,
     ImportResolver,
     argument,
     callee_name,
@@ -51,7 +52,6 @@ from retainlint.facts import (
 from retainlint.knowledge import Knowledge
 
 _CLASS_NAME_ATTRIBUTES = {"__name__", "__qualname__", "__module__", "__class__"}
-_MODULE_DUNDERS = {"__name__", "__qualname__", "__module__", "__file__", "__package__", "__spec__"}
 
 
 _BUILTINS = frozenset(dir(builtins))
@@ -348,7 +348,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded() or (op == "grow" and self.under_guard(f"capped:{source_of(target)}")),
-                            element=element, deferred=deferred or self.lambda_depth > 0, dedup=dedup, holds_key=op == "grow" and refers_to_key(value, key),
+                            element=element, deferred=deferred or self.lambda_depth > 0, dedup=dedup,
+                            holds_key=op == "grow" and refers_to_key(value, key),
                             trickle=op == "grow" and self._number(value) and self.under_guard("sampled"),
                             counter=op == "grow" and method == "[]=" and self._reads_entry(value, target),
                             bound=self.self_attribute(value) if op == "grow" else "",
@@ -455,11 +456,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 return ContainerKind(name, bounded, False, False)
             if name in self.kb.growable or name in self.kb.text:
                 return ContainerKind(name, False, False, name in self.kb.text)
-            if name.rsplit(".", 1)[-1] in _FIELD_FACTORY_NAMES:  # a model field: ``field(default_factory=list)``
-                factory = argument(value.args, -1, "default_factory") or argument(value.args, -1, "factory") or (
-                    argument(value.args, 0) if name.endswith("Factory") else None)  # ``attrs.Factory(list)``
-                if factory is not None and self.qualify(factory.value) in self.kb.growable:
-                    return ContainerKind(self.qualify(factory.value), False, False, False)
+            factory = _field_factory(value, name)  # a model field: ``field(default_factory=list)``
+            if factory is not None and self.qualify(factory) in self.kb.growable:
+                return ContainerKind(self.qualify(factory), False, False, False)
         return None
 
     def class_of_value(self, value: cst.BaseExpression) -> str:
@@ -468,9 +467,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             name = self.qualify(value.func)
             last = name.rsplit(".", 1)[-1]
             if last in _FIELD_FACTORY_NAMES:  # ``Field(default_factory=EventBus)``: the field holds an EventBus
-                factory = argument(value.args, -1, "default_factory") or (
-                    argument(value.args, 0) if last == "Factory" else None)
-                made = self.qualify(factory.value) if factory is not None and dotted(factory.value) else ""
+                factory = _field_factory(value, name)
+                made = self.qualify(factory) if factory is not None and dotted(factory) else ""
                 return made if made.rsplit(".", 1)[-1][:1].isupper() else ""
             if last[:1].isupper():
                 return name
@@ -1266,19 +1264,19 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return f"name:{self.facts.module}.{value.value}"  # a function of this module (the link stage checks)
         return ""
 
+    def _class_frame(self) -> Optional[Frame]:
+        """The innermost class being visited, if any."""
+        return next((frame for frame in reversed(self.stack) if frame.kind == "class"), None)
+
     def _class_field(self, name: str) -> bool:
         """A name the class body binds to data (``verbose: bool = Field(False)``): ``self.verbose``
         is its value, not a bound method that keeps ``self``."""
-        for frame in reversed(self.stack):
-            if frame.kind == "class":
-                return name in frame.assigned and name not in frame.methods
-        return False
+        frame = self._class_frame()
+        return frame is not None and name in frame.assigned and name not in frame.methods
 
     def _class_methods(self) -> Set[str]:
-        for frame in reversed(self.stack):
-            if frame.kind == "class":
-                return frame.methods
-        return set()
+        frame = self._class_frame()
+        return frame.methods if frame is not None else set()
 
     def _handed_over_releases(self, node: cst.Call, callee: str) -> None:
         """A release handed over to run later — ``task.add_done_callback(self._tasks.discard)``,
@@ -1559,7 +1557,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self_name, _ = self._self_context()
         for chain in collector.chains:
             parts = chain.split(".")
-            if parts[-1] in _CLASS_NAME_ATTRIBUTES or parts[0] in _MODULE_DUNDERS:
+            if parts[-1] in _CLASS_NAME_ATTRIBUTES or parts[0] in MODULE_DUNDERS:
                 continue
             if parts[0] == "type" or parts[0] == "cls":
                 continue
@@ -1575,11 +1573,11 @@ def _capped_container(test: cst.BaseExpression) -> Optional[str]:
     """The container a condition lets grow only while it is small: ``len(c) < N`` (or ``N > len(c)``,
     ``<=``, ``>=``) and ``not c`` (empty), alone or as a conjunct of ``and`` — its growth there is
     bounded (falcon's ``if len(_name_cache) < 64: _name_cache[name] = …``)."""
-    while isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        found = _capped_container(test.left)
-        if found:
-            return found
-        test = test.right
+    return next(filter(None, map(_sized_while_small, _conjuncts(test))), None)
+
+
+def _sized_while_small(test: cst.BaseExpression) -> Optional[str]:
+    """One conjunct of :func:`_capped_container`."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return dotted(test.expression)
     if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
@@ -1789,6 +1787,16 @@ def _literal(value: cst.BaseExpression) -> bool:
     optional request or message defaults to it)."""
     return isinstance(value, (cst.Integer, cst.Float, cst.SimpleString)) or (
         isinstance(value, cst.Name) and value.value in ("True", "False"))
+
+
+def _field_factory(value: cst.Call, name: str) -> Optional[cst.BaseExpression]:
+    """What a model field makes for each instance: ``field(default_factory=list)``,
+    ``attr.ib(factory=dict)``, ``attrs.Factory(list)``; None for other calls."""
+    if name.rsplit(".", 1)[-1] not in _FIELD_FACTORY_NAMES:
+        return None
+    factory = argument(value.args, -1, "default_factory") or argument(value.args, -1, "factory") or (
+        argument(value.args, 0) if name.endswith("Factory") else None)
+    return factory.value if factory is not None else None
 
 
 def _miss_guard(ref: Ref) -> str:

@@ -66,9 +66,9 @@ class CallGraph:
         self._references: Dict[str, List[Tuple[str, Call]]] = defaultdict(list)
         self._instantiations: Dict[str, List[Call]] = defaultdict(list)
         self._call_sites: Dict[str, List[Call]] = defaultdict(list)
+        self._unresolved_methods: Set[str] = set()  # ``self.source.link_to(…)`` on an object of unknown class
         for function in project.functions:
             self.graph.add_node(function)
-        self._unresolved_methods: Set[str] = set()  # ``self.source.link_to(…)`` on an object of unknown class
         for facts in project.modules:
             self._unresolved_methods |= facts.untyped_calls
             for call in facts.calls:

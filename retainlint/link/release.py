@@ -233,9 +233,10 @@ class ReleaseAnalysis:
     def _rollback(self, ref: Ref, site: _Site) -> bool:
         """A release in an exception handler of a function that inserts into the same container."""
         flow = site.flow
-        return flow.nodes[site.node].handler and any(
-            event.kind == "insert" and event.ref is not None and self._canonical(event.ref) == ref
-            for event in flow.events)
+        return flow.nodes[site.node].handler and any(self._inserts_into(ref, event) for event in flow.events)
+
+    def _inserts_into(self, ref: Ref, event: FlowEvent) -> bool:
+        return event.kind == "insert" and event.ref is not None and self._canonical(event.ref) == ref
 
     def _inherited_sites(self, ref: Ref) -> List[_Site]:
         """Events on a base class's container of the same name in methods the class inherits:
@@ -598,9 +599,8 @@ class ReleaseAnalysis:
         flow = site.flow
         if flow.events[site.event].key or flow.events[site.event].kind != "release":
             return False
-        inserting = {index for index, node in enumerate(flow.nodes) if any(
-            flow.events[e].kind == "insert" and flow.events[e].ref is not None
-            and self._canonical(flow.events[e].ref) == ref for e in node.events)}
+        inserting = {index for index, node in enumerate(flow.nodes)
+                     if any(self._inserts_into(ref, flow.events[e]) for e in node.events)}
         seen, todo = set(), [ENTRY]
         while todo:
             index = todo.pop()
