@@ -148,7 +148,7 @@ class Listener:
     api: str  # the add-method name of the API pair from rules/knowledge.toml
     method: str  # the method actually called
     target: str  # normalised source of the receiver (``self._emitter``, ``atexit``)
-    target_kind: str  # global | param | local_created | local | self_attr | call | unknown
+    target_kind: str  # global | param | self | local_created | local | self_attr | call | unknown
     target_ref: Optional[Ref]  # the receiver as a slot (``self._pubsub`` → Ref self), when it is one
     event: str  # source of the event argument, "" when the API has none
     callback: str  # source of the callback argument

@@ -21,7 +21,7 @@ from retainlint.registry import check
 
 # How long a registration's target lives, by the kind the extractor saw.
 _OUTLIVES = {"global": "lives as long as the process", "param": "is passed in and outlives this call",
-             "self_attr": "is not owned by this object"}
+             "self_attr": "is not owned by this object", "self": "keeps each one while it lives"}
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,10 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
         return Verdict("RL202", "low", chain)  # only "a public function may be called again" says it repeats
     if per_call and target == "global":  # only a handler's parameter (``handle(request)``) says so: medium
         return Verdict("RL202", "medium" if frequency.assumed and not listener.in_while else "high", chain)
-    if per_call and target == "self_attr":
+    if per_call and target in ("self_attr", "self"):
         return Verdict("RL202", "medium", chain)
+    if target == "self":
+        return None  # registered once on the object's own registry: it dies with the object
     if _module_function(project, listener):
         return None  # it lives as long as its module anyway: registering it once keeps nothing new alive
     if not listener.callback_self and _local_function(project, listener):

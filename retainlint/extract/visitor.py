@@ -1493,6 +1493,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             frame = self.function_frame()
             if frame is None:
                 return "global"
+            if node.value == self._self_context()[0]:
+                return "self"  # the object registers on itself: its own registry dies with it
             if node.value in frame.params or self._enclosing_binds(node.value):
                 return "param"
             local = frame.locals.get(node.value)
