@@ -86,6 +86,7 @@ class ContainerDef:
     text: bool  # str/bytes value: grows by ``+=`` concatenation
     function: Optional[str]  # qualname of the function that binds it; None at module/class level
     span: Span
+    annotated: bool = False  # ``x: list = []`` in a class body: a per-instance field if the class is a model
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ class StoredException:
     via: str  # attribute | element | set (``var.set(exc)`` on a ContextVar: one kept per context)
     function: Optional[str]
     span: Span
+    in_loop: bool = False  # stored inside a loop of its function (a worker's ``while``), not once as it ends
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,17 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
     return _from_instantiations(project, class_qualname, name)
 
 
+def after_run(project: Project, graph: ReferenceGraph, class_qualname: str) -> Optional[Lifetime]:
+    """How long a thread object lives once its ``run()`` has returned, when the running thread is
+    the only root that holds it: ``threading`` drops it then, so only what the places that make it
+    show counts.  None when something else holds the class."""
+    chain = graph.retention_chain(class_qualname)
+    if not (chain and len(chain) == 1 and any(base in project.kb.long_lived_bases
+                                              for base in project.ancestors(class_qualname))):
+        return None
+    return _from_instantiations(project, class_qualname, short(class_qualname))
+
+
 def _from_instantiations(project: Project, class_qualname: str, name: str, sites=None) -> Lifetime:
     """What the places that make instances say: none in the project (users of the library make
     them, or a factory returns them) tells nothing; all of them per call and dropped with the call

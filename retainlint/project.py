@@ -8,6 +8,7 @@ any one file's facts.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from functools import cached_property
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
@@ -38,6 +39,7 @@ class Project:
         for facts in self.modules:
             self._index(facts)
         self._merge_reexported_owners()
+        self._model_fields()
         for definition in list(handed_in_containers(self)):  # the call graph reads no container
             if not self.containers.get(definition.ref):
                 self.containers[definition.ref].append(definition)
@@ -48,6 +50,16 @@ class Project:
                 owner = self.attribute_owner(ref)
                 if owner is not None:
                     index[owner].extend(index[ref])
+
+    def _model_fields(self) -> None:
+        """``requests: list = []`` in a subclass of a project class that derives from a model base
+        (``class MockModel(BaseLlm)``, ``class BaseLlm(BaseModel)``): pydantic copies the default
+        into each instance, so it is a per-instance field, which one file alone cannot tell."""
+        for ref, definitions in self.containers.items():
+            if any(d.scope == "class" and d.annotated for d in definitions) and ref.kind == "self" \
+                    and set(self.ancestors(ref.owner)) & self.kb.model_bases:
+                self.containers[ref] = [replace(d, scope="instance") if d.scope == "class" and d.annotated else d
+                                        for d in definitions]
 
     def _index(self, facts: ModuleFacts) -> None:
         self.module_paths[facts.module] = facts.path
@@ -229,11 +241,12 @@ class Project:
         return found
 
     def made_per_call(self, cls: Optional[str]) -> bool:
-        """Instances of the class are made by code shown to run per call (not merely assumed to)."""
+        """Instances of the class are made by code shown to run per call (not merely assumed to),
+        and not only under a once-guard (``if not Agent._instance: Agent._instance = Agent()``)."""
         if cls is None:
             return False
         return any(self.frequency(site.caller).kind == PER_CALL and not self.frequency(site.caller).only_public
-                   for member in self.family(cls) for site in self.callgraph.instantiated_at(member))
+                   and not site.guarded for member in self.family(cls) for site in self.callgraph.instantiated_at(member))
 
     def family(self, qualname: str) -> Set[str]:
         """A class with its project ancestors and descendants: where ``self.x`` may be touched."""

@@ -9,7 +9,7 @@ from retainlint.checks.growth import holder_confidence
 from retainlint.facts import Ref
 from retainlint.findings import Finding, Related
 from retainlint.graph import render_chain, short
-from retainlint.lifetime import object_lifetime
+from retainlint.lifetime import after_run, object_lifetime
 from retainlint.link.handed import constructor, handed_in_exceptions, parameter
 from retainlint.project import MODULE, ONCE, PER_CALL
 from retainlint.registry import check
@@ -160,13 +160,25 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
             confidence = "high" if stored.via == "element" else "low"
             holder = f"module global {ref.name} lives as long as the process"
         else:
-            lifetime = object_lifetime(project, ctx.graph, ref.owner, [stored.function])
+            lifetime = _ending_thread(project, ctx.graph, stored) or \
+                object_lifetime(project, ctx.graph, ref.owner, [stored.function])
             confidence, holder = lifetime.confidence, lifetime.reason
         into = f"appended to {ref.display()}" if stored.via == "element" else f"stored in {ref.display()}"
         instead = ("Keep what you need of it (f_code.co_name, f_lineno) instead" if stored.what == "frame" else
                    "Keep the message (str(e), traceback.format_exc()) instead, or clear it when handled")
         message = f"{_WHAT[stored.what]} is {into} and never cleared; {holder}. {instead}"
         yield Finding("RL403", message, path, stored.span, confidence)
+
+
+def _ending_thread(project, graph, stored):
+    """``except Exception as exc: self._error = exc`` in a thread's ``run()``, outside any loop:
+    the thread keeps it as it ends, and threading lets go of the thread then, so only what holds
+    the thread afterwards counts (py-cord's AudioPlayer)."""
+    if stored.via != "attribute" or stored.in_loop or not (stored.function or "").endswith(".run"):
+        return None
+    if project.owner_class(stored.function) != stored.ref.owner:
+        return None
+    return after_run(project, graph, stored.ref.owner)
 
 
 def _cleared_after(project, ref, setter: str) -> bool:

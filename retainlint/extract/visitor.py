@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers as matchers
@@ -69,6 +69,11 @@ _FLOW_KIND = {("grow", True): "insert", ("grow", False): "insert", ("shrink", Tr
 # Which argument of a container method names the entry it adds or removes (-1: the last).
 _KEY_ARGUMENT = {"append": -1, "appendleft": -1, "add": 0, "insert": -1, "setdefault": 0,
                  "pop": 0, "remove": 0, "discard": 0}
+# How many positional arguments, and no keyword, the built-in containers' growing methods take: a
+# call that does not fit (``dataset.insert(items)``, ``client.add(doc, refresh=True)``) is some
+# other API that happens to share the name.
+_CONTAINER_ARITY = {"append": (1,), "appendleft": (1,), "add": (1,), "insert": (2,), "extend": (1,),
+                    "extendleft": (1,), "setdefault": (1, 2)}
 # Shrinks that take out one entry even without naming it: a queue consumed from its end.
 _ONE_ENTRY_METHODS = {"popleft", "popitem", "pop", "heappop", "heapreplace", "heappushpop"}
 
@@ -891,9 +896,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         span = self.span(node)
         function = self.current_function()
         if kind is not None and ref.kind in ("self", "global"):
-            scope = self._container_scope(ref, target, value, annotated=isinstance(node, cst.AnnAssign))
+            annotated = isinstance(node, cst.AnnAssign) and frame.kind == "class"
+            scope = self._container_scope(ref, target, value, annotated=annotated)
             self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
-                                                      function, span))
+                                                      function, span, annotated=annotated))
         self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function, in_loop=self.in_loop(),
                                              text_value=False, key=NO_KEY, value="other", span=span,
                                              guarded=self.guarded()))
@@ -1288,7 +1294,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             for receiver, method, key in self._releases_in(value):
                 if method in self.kb.shrink_methods:
                     ref = self.ref_of(receiver)
-                    if ref is not None and ref.kind in ("self", "global"):
+                    if ref is not None and ref.kind in ("self", "global", "attr"):  # attr: ``self.state._tasks``
                         key_info = self.classify_key(key) if key is not None else NO_KEY
                         self.facts.callable_releases.append(CallableRelease(
                             ref=ref, key=key_info.text, function=self.current_function(), callee=callee,
@@ -1340,7 +1346,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if method == "get" and node.args:
             self._lookup(receiver, node.args[0].value, node.args[0].value)
             return
-        if method in self.kb.grow_methods:
+        if method in self.kb.grow_methods and _container_arity(method, node.args):
             op = "grow"
         elif method in self.kb.shrink_methods:
             op = "shrink"
@@ -1666,13 +1672,14 @@ def _once_guard(node: cst.If) -> bool:
 def _returns_early_once(node: cst.FunctionDef) -> bool:
     """``if _DONE: return`` at the top of a function that later sets ``_DONE``."""
     body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
-    for index, statement in enumerate(body[:4]):
+    leading = [index for index, statement in enumerate(body) if not _preamble(statement)][:4]
+    for index in leading:
+        statement = body[index]
         if not isinstance(statement, cst.If) or statement.orelse is not None:
             continue
         inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
-        only_return = len(inner) == 1 and (
-            isinstance(inner[0], cst.Return) or isinstance(inner[0], cst.SimpleStatementLine)
-            and len(inner[0].body) == 1 and isinstance(inner[0].body[0], cst.Return))
+        # ``return``, after at most checks that raise (``if other_config: raise ConfigurationError``)
+        only_return = bool(inner) and _is_return(inner[-1]) and all(_raises(s) for s in inner[:-1])
         later = _assigned_names(body[index + 1:])
         for subject, unset in map(_guard_subject, _conjuncts(statement.test)):
             # ``if _DONE: return`` … ``_DONE = True``; ``if log.handlers: return`` … ``log.addHandler(h)``
@@ -1680,6 +1687,39 @@ def _returns_early_once(node: cst.FunctionDef) -> bool:
                     subject in later or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS):
                 return True
     return False
+
+
+def _container_arity(method: str, args: Sequence[cst.Arg]) -> bool:
+    """The call's arguments fit the built-in container method of that name (see _CONTAINER_ARITY)."""
+    counts = _CONTAINER_ARITY.get(method)
+    if counts is None or any(a.star for a in args):
+        return True
+    return not any(a.keyword is not None for a in args) and len(args) in counts
+
+
+def _simple(statement: cst.CSTNode, kind) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
+        isinstance(statement.body[0], kind)
+
+
+def _is_return(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.Return) or _simple(statement, cst.Return)
+
+
+def _raises(statement: cst.CSTNode) -> bool:
+    """``raise E`` or ``if c: raise E``: it leaves the function or does nothing."""
+    if _simple(statement, cst.Raise):
+        return True
+    if isinstance(statement, cst.If) and statement.orelse is None:
+        inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
+        return bool(inner) and all(_raises(s) for s in inner)
+    return False
+
+
+def _preamble(statement: cst.CSTNode) -> bool:
+    """A docstring or a ``global``/``nonlocal`` declaration: no work before a guard."""
+    return _simple(statement, (cst.Global, cst.Nonlocal)) or (
+        _simple(statement, cst.Expr) and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
 
 
 def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:

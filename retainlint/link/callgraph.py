@@ -377,9 +377,13 @@ class CallGraph:
         at import time (a module-level singleton)."""
         sites = self.instantiated_at(fact.class_qualname or "")
         paths = self.project.path_of_function
+        name = fact.class_qualname.rsplit(".", 1)[-1]
         if sites and all(site.caller is None or _is_test_module(paths.get(site.caller, "")) for site in sites):
             # a module-level singleton, and test fixtures that make their own
-            return Frequency(ONCE, f"{fact.class_qualname.rsplit('.', 1)[-1]} is instantiated only at import time")
+            return Frequency(ONCE, f"{name} is instantiated only at import time")
+        if sites and all(site.caller is None or site.guarded or _is_test_module(paths.get(site.caller, ""))
+                         for site in sites):  # ``if not Agent._instance: Agent._instance = Agent(settings)``
+            return Frequency(ONCE, f"{name} is instantiated only under a once-guard")
         return Frequency(PER_OBJECT, "it runs once per object")
 
 

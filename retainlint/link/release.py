@@ -111,15 +111,20 @@ class ReleaseAnalysis:
             nodes = self._nodes(flow)
             for number, event in enumerate(flow.events):
                 if event.ref is not None and number in nodes:
-                    ref = self._canonical(event.ref)
-                    if ref.kind == "attr" and event.kind in ("release", "clear"):
-                        ref = self.project.attribute_owner(ref, release=True) or ref
+                    released = event.kind in ("release", "clear")
+                    ref = self._released(event.ref) if released else self._canonical(event.ref)
                     index[ref].append(_Site(flow, number, nodes[number]))
         return index
 
     def _canonical(self, ref: Ref) -> Ref:
         """``self.x`` touched in a subclass or a base is the same slot."""
         return ref if ref.kind == LISTENER else self.project.canonical_ref(ref)
+
+    def _released(self, ref: Ref) -> Ref:
+        """The slot a release names; ``other._tasks.discard`` on an object of a class this file
+        cannot see is the one container of that name (see :meth:`Project.attribute_owner`)."""
+        ref = self._canonical(ref)
+        return (self.project.attribute_owner(ref, release=True) or ref) if ref.kind == "attr" else ref
 
     # ------------------------------------------------------------------ listeners (RL203)
     def listener_leaks(self, function: str, identity: str) -> List[Leak]:
@@ -167,7 +172,7 @@ class ReleaseAnalysis:
                     position = int(parameter[1:]) + 1  # after self
                     parameter = init.params[position] if position < len(init.params) else ""
                 for attribute in kept.get((cls, parameter), ()):
-                    found[self._canonical(release.ref)].add((cls, attribute))
+                    found[self._released(release.ref)].add((cls, attribute))
         return found
 
     @cached_property
@@ -179,7 +184,7 @@ class ReleaseAnalysis:
             for release in facts.callable_releases:
                 if release.callee.startswith("name:") and self.project.resolve_class(release.callee[5:]):
                     continue
-                found[self._canonical(release.ref)].append(release.callee.split(":", 1)[-1])
+                found[self._released(release.ref)].append(release.callee.split(":", 1)[-1])
         return found
 
     # ------------------------------------------------------------------ the verdict
@@ -578,6 +583,8 @@ class ReleaseAnalysis:
         old), or under a size check (``if len(self._cache) > 1000``)."""
         flow = site.flow
         texts = {f"self.{ref.name}", ref.name}
+        if ref.kind == "self":  # a classmethod's ``cls._cache``, or ``Class._cache``
+            texts.update((f"cls.{ref.name}", f"{ref.owner.rsplit('.', 1)[-1]}.{ref.name}"))
         texts.update(local for local, bound in flow.container_locals if self._canonical(bound) == ref)
         for node in flow.nodes:
             if site.event not in node.inside:
