@@ -187,6 +187,7 @@ class Holds:
     via: str  # attribute | element | annotation | callback
     span: Span
     back: bool = False  # the value is ``self`` stored on another object: ``child.parent = self``
+    function: Optional[str] = None  # the function that stores it; None at module or class level
 
 
 @dataclass(frozen=True)

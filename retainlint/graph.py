@@ -130,9 +130,18 @@ class ReferenceGraph:
             return
         if holds.via in ("attribute", "annotation") and holds.owner.kind == "self":
             self._slot_types.setdefault(holds.owner, target)
+        if self._in_child_process(holds):
+            return
         holder = self._holder(holds.owner)
         if self._add_edge(holder, target, holds.via, path, holds.span) and holds.back:
             self._back_edges.append((holder[0], target))
+
+    def _in_child_process(self, holds: Holds) -> bool:
+        """``self.server = Server(…)`` in a ``multiprocessing.Process``'s ``run()``: it runs in the
+        child, so the object the parent keeps never holds it (daphne's DaphneProcess)."""
+        if holds.owner.kind != "self" or not (holds.function or "").endswith(".run"):
+            return False
+        return bool(set(self.project.ancestors(holds.owner.owner)) & self.project.kb.child_process_bases)
 
     def _add_listener(self, listener: Listener, path: str) -> None:
         """A strong registration of a bound method (or closure over ``self``) makes the emitter

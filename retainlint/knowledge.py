@@ -73,6 +73,7 @@ class Knowledge:
     long_lived_bases: FrozenSet[str]
     registered_bases: FrozenSet[str]  # long-lived by registration, not by running: see knowledge.toml
     model_bases: FrozenSet[str]  # classes whose annotated class-level defaults are copied per instance
+    child_process_bases: FrozenSet[str]  # what their run() stores exists only in the child process
     process_lifetime_factories: FrozenSet[str]
     process_lifetime_modules: FrozenSet[str]
     runs_once_patterns: Tuple[str, ...]
@@ -196,6 +197,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
                                    + list(lifetime.get("registered-bases", []))),
         registered_bases=frozenset(lifetime.get("registered-bases", [])),
         model_bases=frozenset(list(lifetime.get("model-bases", [])) + list(ext.get("model-bases", []))),
+        child_process_bases=frozenset(lifetime.get("child-process-bases", [])),
         process_lifetime_factories=frozenset(lifetime.get("process-lifetime-factories", [])),
         process_lifetime_modules=frozenset(lifetime.get("process-lifetime-modules", [])),
         runs_once_patterns=tuple(list(runs_once.get("functions", [])) + list(ext.get("runs-once", []))),

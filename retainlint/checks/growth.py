@@ -126,6 +126,10 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
         growth = [m for m in mutations if m.op == "grow" and not m.guarded]  # not under a cap: ``if len(d) < 64``
         if not growth or any(m.op == "reset" for m in mutations):
             continue
+        if project.callgraph.always_passed(ref.owner, ref.name):
+            continue  # every caller passes its own: the default is never the one grown
+        if all(m.method in ("[]=", "update", "setdefault", "add") and m.key.domain == "bounded" for m in growth):
+            continue  # ``defaults.update({SERVICE_NAME: name})``: as many entries as the constant keys
         function = project.functions.get(ref.owner)
         nested = function is not None and function.nested
         # a memo keyed by what the caller passes (``cache[topic]``, ``_name_cache[name]``) grows with

@@ -914,7 +914,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.note_back_reference(ref, value, span)
         value_class = self.class_of_value(value)
         if value_class and value_class not in self.kb.weak and ref.kind in ("self", "global"):
-            self.facts.holds.append(Holds(ref, value_class, "attribute", span, back=self.value_kind(value) == "self"))
+            self.facts.holds.append(Holds(ref, value_class, "attribute", span, back=self.value_kind(value) == "self",
+                                          function=function))
             if ref.kind == "global" and function is None:
                 self.facts.global_instances.append(GlobalInstance(ref, value_class, span))
         self._callable_holds(ref, value, span)
@@ -1359,8 +1360,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._escapes(node.args[-1].value, "store")
         key = _KEY_ARGUMENT.get(method)
         key_arg = (node.args[-1] if key == -1 else argument(node.args, key)) if key is not None and node.args else None
+        key_node = key_arg.value if key_arg is not None else _updated_keys(node) if method == "update" else None
         self.emit_mutation(container, op, method, node, value=node.args[-1].value if node.args else None,
-                           key=key_arg.value if key_arg is not None else None, element=is_element)
+                           key=key_node, element=is_element)
         if op == "grow" and node.args:
             self._element_holds(container, node.args[-1].value, node)
 
@@ -1687,6 +1689,24 @@ def _returns_early_once(node: cst.FunctionDef) -> bool:
                     subject in later or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS):
                 return True
     return False
+
+
+def _updated_keys(node: cst.Call) -> Optional[cst.BaseExpression]:
+    """The keys ``d.update({K: v})`` or ``d.update(name=v)`` writes, as one key expression (a
+    tuple of them when there are several) — like ``d[K] = v``; None when they are not spelled out."""
+    keys: List[cst.BaseExpression] = []
+    for arg in node.args:
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            keys.append(cst.SimpleString(repr(arg.keyword.value)))
+        elif isinstance(arg.value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in arg.value.elements):
+            keys.extend(e.key for e in arg.value.elements)
+        else:
+            return None
+    if not keys:
+        return None
+    return keys[0] if len(keys) == 1 else cst.Tuple([cst.Element(k) for k in keys])
 
 
 def _container_arity(method: str, args: Sequence[cst.Arg]) -> bool:

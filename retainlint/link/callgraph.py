@@ -221,6 +221,19 @@ class CallGraph:
             return "event"
         return "bounded" if domains == {"bounded"} else "unknown"
 
+    def always_passed(self, function: str, param: str) -> bool:
+        """Every call of a private function passes the parameter (by position or keyword), so its
+        default is never used: the callers are all in the project, and each is visible."""
+        fact = self.project.functions.get(function)
+        if fact is None or not fact.name.startswith("_") or fact.name.startswith("__") or param not in fact.params:
+            return False
+        sites = self.call_sites(function)
+        if not sites:
+            return False
+        bound = 1 if fact.class_qualname and not any(d.endswith("staticmethod") for d in fact.decorators) else 0
+        slot = f"#{fact.params.index(param) - bound}"
+        return all(any(name in (param, slot) for name, _ in call.arguments) for call in sites)
+
     def referenced(self, function: str) -> bool:
         """Handed over as a callable somewhere (a callback, a done-callback, a hook)."""
         return bool(self._references.get(function))
