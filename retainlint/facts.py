@@ -290,6 +290,7 @@ class LoggerCall:
     composite: bool  # built by formatting or concatenation (``f"conn.{peer}"``), not passed through
     span: Span
     params: Tuple[str, ...] = ()  # the parameters it is built from, when nothing else varies: callers decide
+    param_types: Tuple[str, ...] = ()  # their annotated classes, when every one is annotated (an Enum bounds it)
 
 
 @dataclass(frozen=True)

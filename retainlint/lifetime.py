@@ -81,8 +81,10 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
     for function in growing_functions:
         method = (function or "").rsplit(".", 1)[-1]
         for path, listener in project.method_listeners.get(method, ()):
-            own = listener.target_kind == "self" or project.owns_target(listener)  # its own emitter dies with it
-            if project.owner_class(listener.function) in family and not project.is_removed(listener) and not own:
+            if listener.one_shot or not listener.strong or listener.target_kind in ("self", "local_created"):
+                continue  # ``future.add_done_callback(self._done)``: held until it fires once, or by its own emitter
+            if project.owner_class(listener.function) in family and not project.is_removed(listener) \
+                    and not project.owns_target(listener):  # an emitter it builds dies with it
                 level = PROCESS if listener.target_kind == "global" else LONG
                 return Lifetime(level, f"{name}.{method}() is a listener on {listener.target} and runs on "
                                        f"every event it emits", (Related(path, listener.span, "registered here"),))

@@ -93,6 +93,8 @@ def per_object_logger(ctx: Context) -> Iterator[Finding]:
                 continue
             if project.callgraph.passed_domain(call.function, call.params) == "bounded":
                 continue  # ``get_logger(name)`` whose every caller names a literal: fixed by the program text
+            if call.param_types and all(project.is_enum(project.resolve_class(t) or t) for t in call.param_types):
+                continue  # ``f"kopf.activities.{activity.value}"`` with ``activity: Activity``: one per member
             if call.per_object:
                 kind, confidence = "an identity (id, uuid, time or a counter)", "high"
             elif call.composite and kind_of_function == PER_CALL:

@@ -464,6 +464,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             factory = _field_factory(value, name)  # a model field: ``field(default_factory=list)``
             if factory is not None and self.qualify(factory) in self.kb.growable:
                 return ContainerKind(self.qualify(factory), False, False, False)
+            if name in ("copy.copy", "copy.deepcopy") or isinstance(value.func, cst.Attribute) and \
+                    value.func.attr.value == "copy" and not value.args:  # ``self.x = self.x.copy()``
+                return ContainerKind("copy", False, False, False)
+        if isinstance(value, cst.Subscript) and len(value.slice) == 1 and _whole_slice(value.slice[0].slice):
+            return ContainerKind("list", False, False, False)  # ``self.pipeline = self.pipeline[:]``: a new list
         return None
 
     def class_of_value(self, value: cst.BaseExpression) -> str:
@@ -1146,6 +1151,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def _call_target(self, func: cst.BaseExpression) -> str:
         """What a call reaches, as far as this file tells (see :class:`retainlint.facts.Call`)."""
+        generic = dotted(func.value) if isinstance(func, cst.Subscript) else None
+        if generic and generic.rsplit(".", 1)[-1][:1].isupper():  # ``Executor[Result](…)``: the class itself
+            func = func.value
         if isinstance(func, cst.Attribute):
             base = func.value
             if isinstance(base, cst.Call) and isinstance(base.func, cst.Name) and base.func.value == "super":
@@ -1543,8 +1551,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             composite = string_literal(arg.value) or isinstance(arg.value, cst.BinaryOperation) or (
                 isinstance(arg.value, cst.Call) and isinstance(arg.value.func, cst.Attribute)
                 and arg.value.func.attr.value == "format")
+            params = self._name_params(arg.value)
+            frame = self.function_frame()
+            types = tuple(frame.param_types.get(p, "") for p in params) if frame is not None else ()
             self.facts.logger_calls.append(LoggerCall(function, source_of(arg.value), verdict, composite,
-                                                      self.span(node), self._name_params(arg.value)))
+                                                      self.span(node), params,
+                                                      param_types=types if all(types) else ()))
 
     def _name_params(self, expr: cst.BaseExpression) -> Tuple[str, ...]:
         """``f"camel.{name}"`` in ``def get_logger(name)``: the parameters a name is built from,
@@ -1621,6 +1633,8 @@ def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         owner = dotted(test.args[0].value)
         attribute = test.args[1].value.evaluated_value
         return (f"{owner}.{attribute}" if owner and isinstance(attribute, str) else None), negated
+    if isinstance(test, cst.Call) and not test.args:  # ``logger.hasHandlers()``: what the method reports on
+        return dotted(test.func), negated
     return dotted(test), negated
 
 
@@ -1689,6 +1703,11 @@ def _returns_early_once(node: cst.FunctionDef) -> bool:
                     subject in later or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS):
                 return True
     return False
+
+
+def _whole_slice(element: cst.BaseSlice) -> bool:
+    """``[:]``: all of it, a copy."""
+    return isinstance(element, cst.Slice) and element.lower is None and element.upper is None and element.step is None
 
 
 def _updated_keys(node: cst.Call) -> Optional[cst.BaseExpression]:
