@@ -128,6 +128,8 @@ class Frame:
     model: bool = False  # class frame: a model (pydantic …) that copies annotated defaults per instance
     # Records about bare names that are globals unless the function binds them later.
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
+    # ``for d in (self._a, self._b): d.clear()``: loop variable → the containers it takes in turn
+    loop_containers: Dict[str, List[cst.BaseExpression]] = field(default_factory=dict)
 
 
 class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
@@ -685,12 +687,19 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _leave_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth -= 1
         self.frame.while_depth -= isinstance(node, cst.While)
+        if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
+            self.frame.loop_containers.pop(node.target.value, None)
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_targets(node.target)
         frame = self.function_frame()
         if frame is not None and isinstance(node.target, cst.Name) and self._fixed_collection(node.iter):
             frame.locals[node.target.value].fixed_collection = True
+        if frame is not None and isinstance(node.target, cst.Name) and isinstance(node.iter, (cst.Tuple, cst.List)):
+            each = [e.value for e in node.iter.elements]
+            refs = [self.ref_of(value) for value in each]
+            if each and all(r is not None and r.kind in ("self", "global") for r in refs):
+                frame.loop_containers[node.target.value] = each
         iterated = self.ref_of(_iterated_container(node.iter))
         if iterated is not None and iterated.kind in ("self", "global"):
             self.flow.event("iterate", iterated)
@@ -1360,6 +1369,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         elif method in self.kb.shrink_methods:
             op = "shrink"
         else:
+            return
+        frame = self.function_frame()
+        if op == "shrink" and isinstance(receiver, cst.Name) and frame is not None and \
+                receiver.value in frame.loop_containers:  # ``for d in (self._a, self._b): d.clear()``
+            for container in frame.loop_containers[receiver.value]:
+                self.emit_mutation(container, op, method, node)
             return
         is_element = isinstance(receiver, cst.Subscript)
         container = receiver.value if is_element else receiver

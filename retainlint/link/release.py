@@ -31,6 +31,9 @@ from retainlint.facts import ENTRY, ERROR_EXIT, EXIT, FlowEvent, FunctionFlow, R
 from retainlint.link.callgraph import PER_CALL
 
 RELEASED, SWEPT, NEVER, LEAKS = "released", "swept", "never", "leaks"
+# Protocol methods the language calls on every use of an object (``with``, ``for``, a call):
+# emptying a container there empties it between uses, it does not define it.
+_PER_USE = {"__enter__", "__aenter__", "__iter__", "__aiter__", "__call__"}
 LISTENER = "listener"  # the Ref kind that stands for one registration (api|target|event, callback)
 
 
@@ -525,7 +528,8 @@ class ReleaseAnalysis:
                 return "definition"  # ``rv._items = self._items.copy()``: another object's slot, being built
             if self._is_teardown(function) or self._after_yield(site):
                 return "teardown"
-            public = not name.startswith("_") and name not in project.kb.per_object_functions
+            public = not name.startswith("_") and name not in project.kb.per_object_functions \
+                or name in _PER_USE  # ``__aenter__`` empties what the previous ``async with`` left
             if self.callgraph.frequency(function).kind != PER_CALL and not public:
                 return "definition"  # ``self._items = []`` in __init__ or setup makes the container
             if self._never_called(function):
