@@ -64,15 +64,18 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
                 if _made_only_once(project, cached.class_qualname):
                     confidence = "low"
             else:
-                # a bounded cache pins at most maxsize instances: the memory is bounded, only kept
-                # longer than needed — worth fixing where each instance is large, which nothing here
-                # tells (on real code these were small configuration objects: low)
+                # a bounded cache pins at most maxsize instances: a hazard where instances are made
+                # with traffic, not where a handful live for the process (dialects, singletons)
                 limit = "128" if cached.maxsize == "default" else cached.maxsize
                 size = f"up to {limit} entries, each pinning its instance"
-                confidence = "low"
+                confidence = "medium" if _made_per_call(project, cached.class_qualname) else "low"
             message = (f"{cached.decorator.rsplit('.', 1)[-1]} on method {name} caches on the class, keyed by "
                        f"'{cached.first_param}': the cache holds {size} for the life of the process")
             yield Finding("RL303", message, facts.path, cached.span, confidence)
+
+
+def _made_per_call(project, cls: str) -> bool:
+    return any(project.function_kind(site.caller) in (PER_CALL, PER_OBJECT) for site in instantiations(project, cls))
 
 
 def _made_only_once(project, cls: str) -> bool:
