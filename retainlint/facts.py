@@ -63,6 +63,7 @@ class FunctionFact:
     generator: bool = False  # its body yields
     flag_params: Tuple[str, ...] = ()  # parameters with a literal default (``run=True``): settings, not events
     none_params: Tuple[str, ...] = ()  # parameters that default to None: a caller that omits one passes None
+    callable_params: Tuple[str, ...] = ()  # parameters annotated as callables (``handler: Callable``)
 
 
 @dataclass(frozen=True)
@@ -420,6 +421,8 @@ class ModuleFacts:
     lookups: List[Mutation] = field(default_factory=list)  # records with op "lookup": reads of an entry
     flows: List[FunctionFlow] = field(default_factory=list)
     callable_releases: List[CallableRelease] = field(default_factory=list)
+    # containers whose elements are called (``for handler in self._handlers: handler(event)``)
+    invoked: Set[Ref] = field(default_factory=set)
     import_time_calls: Set[str] = field(default_factory=set)  # qualified callees called at module/class level
     decorators_used: Set[str] = field(default_factory=set)  # last names of decorators applied at import time
     decorator_factories: Set[str] = field(default_factory=set)  # last names of decorators applied as ``@f(...)``

@@ -331,6 +331,12 @@ class Project:
     def _context_var_refs(self) -> List[Ref]:
         return [r for r, defs in self.containers.items() if any(self.kb.is_context_var(d.constructor) for d in defs)]
 
+    @cached_property
+    def invoked_containers(self) -> Set[Ref]:
+        """Containers whose elements some code calls (``for handler in self._handlers: handler()``):
+        lists of callbacks."""
+        return {self.canonical_ref(ref) for facts in self.modules for ref in facts.invoked}
+
     def creates_on_read(self, ref: Ref) -> bool:
         """A ``defaultdict``: reading a missing key (``d[k]``, ``d[k] += 1``) adds the entry."""
         return any(d.constructor == "collections.defaultdict" for d in self.containers.get(ref, ()))

@@ -160,7 +160,7 @@ def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
 def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     frequency = project.frequency(mutation.function)
     wanted = (PER_CALL,) if kind in (INSTANCE, TEXT) else (PER_CALL, PER_OBJECT)
-    by_name = frequency.by_name or _registration_api(project, mutation)
+    by_name = frequency.by_name or _registration_api(project, mutation) or _callback_registration(project, mutation)
     if frequency.kind not in wanted and not (by_name and frequency.kind == ONCE):
         return None
     key = mutation.key
@@ -222,6 +222,21 @@ def _registration_api(project, mutation: Mutation) -> bool:
     if function.name.startswith("_") or not project.kb.is_configuration_api(function.name):
         return False
     return project.frequency(function.qualname).assumed
+
+
+def _callback_registration(project, mutation: Mutation) -> bool:
+    """A public method that adds the callable it is given to a list of callbacks (nicegui's
+    ``app.on_shutdown(handler)``: the parameter is annotated as a callable, or the list's elements
+    are called), with no caller in the project: its users register at setup, typically once each,
+    so only "a public method may be called again" says it repeats — rated low, like a
+    registration API known by its name."""
+    function = project.functions.get(mutation.function or "")
+    if function is None or function.name.startswith("_") or not project.frequency(function.qualname).assumed:
+        return False
+    given = set(mutation.key.roots) & set(function.params[1 if function.class_qualname else 0:])
+    if not given:
+        return False
+    return bool(given & set(function.callable_params)) or project.canonical_ref(mutation.ref) in project.invoked_containers
 
 
 def _decorator_api(project, mutation: Mutation) -> bool:

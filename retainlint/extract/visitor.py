@@ -130,6 +130,8 @@ class Frame:
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
     # ``for d in (self._a, self._b): d.clear()``: loop variable → the containers it takes in turn
     loop_containers: Dict[str, List[cst.BaseExpression]] = field(default_factory=dict)
+    # ``for handler in self._handlers:``: loop variable → the container whose elements it takes
+    loop_items: Dict[str, Ref] = field(default_factory=dict)
 
 
 class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
@@ -606,10 +608,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         param_names = tuple(p.name.value for p in named)
         flags = tuple(p.name.value for p in named if p.default is not None and _literal(p.default))
         nones = tuple(p.name.value for p in named if isinstance(p.default, cst.Name) and p.default.value == "None")
+        callables = tuple(p.name.value for p in named if p.annotation is not None
+                          and self._callable_annotation(p.annotation.annotation))
         self.facts.functions.append(FunctionFact(
             qualname, name, parent.qualname if in_class else None, decorator_names,
             first, param_names, parent.kind == "function", body_statements, returns, self.span(node),
-            flag_params=flags, none_params=nones))
+            flag_params=flags, none_params=nones, callable_params=callables))
 
         frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1)
         if in_class and not is_static:
@@ -689,6 +693,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.frame.while_depth -= isinstance(node, cst.While)
         if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
             self.frame.loop_containers.pop(node.target.value, None)
+            self.frame.loop_items.pop(node.target.value, None)
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_targets(node.target)
@@ -703,7 +708,21 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         iterated = self.ref_of(_iterated_container(node.iter))
         if iterated is not None and iterated.kind in ("self", "global"):
             self.flow.event("iterate", iterated)
+        if iterated is not None and frame is not None and isinstance(node.target, cst.Name):
+            frame.loop_items[node.target.value] = iterated
         self._enter_loop(node)
+
+    def _callable_annotation(self, annotation: cst.BaseExpression) -> bool:
+        """``Callable``, ``Callable[[str], None]``, ``Optional[Callable]``, ``Callable | None``."""
+        if isinstance(annotation, cst.BinaryOperation):  # ``Callable | None``
+            return self._callable_annotation(annotation.left) or self._callable_annotation(annotation.right)
+        if isinstance(annotation, cst.Subscript):
+            outer = self.qualify(annotation.value).rsplit(".", 1)[-1]
+            if outer in ("Optional", "Union"):
+                return any(isinstance(e.slice, cst.Index) and self._callable_annotation(e.slice.value)
+                           for e in annotation.slice)
+            annotation = annotation.value
+        return (dotted(annotation) or "").rsplit(".", 1)[-1] in ("Callable", "Awaitable", "Coroutine")
 
     def _fixed_collection(self, iterable: cst.BaseExpression) -> bool:
         """A literal collection, a module constant (``SUFFIXES``) or an enum class."""
@@ -1109,6 +1128,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        frame = self.function_frame()
+        if isinstance(func, cst.Name) and frame is not None and func.value in frame.loop_items:
+            self.facts.invoked.add(frame.loop_items[func.value])  # ``for h in self._handlers: h(event)``
         if not self._cannot_fail(func):
             self.flow.mark_call()
         released = released_name(node, self.qualify)
