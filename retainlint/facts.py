@@ -165,6 +165,7 @@ class Listener:
     same_object: bool = False  # an API that ignores a callback already added, given the same object again
     in_while: bool = False  # inside a ``while`` loop (a main loop), not only ``for`` loops over a collection
     callback_module: bool = False  # the callback is a function of an imported module (``termios.tcsetattr``)
+    callee: str = ""  # the dotted function called, qualified through the imports (``pkg.functions.on.on``)
 
 
 @dataclass(frozen=True)

@@ -148,8 +148,8 @@ class ReferenceGraph:
         hold the registering object, until a matching removal."""
         if (listener.action != "add" or not listener.strong or listener.one_shot or not listener.callback_self
                 or listener.target_ref is None or self.project.is_removed(listener)
-                or self.project.owns_target(listener)):
-            return
+                or self.project.owns_target(listener) or listener.callee in self.project.functions):
+            return  # the project's own ``on(…)`` function holds nothing itself
         owner = self.project.owner_class(listener.function)
         if owner is None:
             return

@@ -224,11 +224,15 @@ class Project:
 
     @cached_property
     def _unique_containers(self) -> Dict[str, Ref]:
+        """Container attribute names that exactly one class defines — and no class defines as a
+        method or property (``state._extensions``, a property of panel's ``_state``, is not
+        ``Serve._extensions``)."""
         owners: Dict[str, Set[Ref]] = defaultdict(set)
         for ref in self.containers:
             if ref.kind == "self":
                 owners[ref.name].add(self._canonical_refs.get(ref, ref))
-        return {name: next(iter(refs)) for name, refs in owners.items() if len(refs) == 1}
+        methods = {fact.name for fact in self.functions.values() if fact.class_qualname}
+        return {name: next(iter(refs)) for name, refs in owners.items() if len(refs) == 1 and name not in methods}
 
     @cached_property
     def _canonical_refs(self) -> Dict[Ref, Ref]:

@@ -252,3 +252,56 @@ def test_a_model_field_holds_what_its_default_factory_makes(tmp_path):
     held = {(h.owner.name, h.held) for h in facts.holds}
     assert ("event_bus", "m.EventBus") in held
     assert not [h for h in facts.holds if h.held.endswith("Field")], facts.holds
+
+
+def test_a_project_function_named_like_a_listener_api_holds_nothing_itself(tmp_path):
+    """``on("open", cb)`` imported from the project's own ``functions/on.py`` is a call of that
+    function, whose body says what it keeps — not a registration on a process-wide module
+    (nicegui's ``functions.on`` forwards to the current client's layout)."""
+    findings = check_files(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/functions/__init__.py": "",
+        "pkg/functions/on.py": (
+            "from contextvars import ContextVar\n\n"
+            "current_client = ContextVar('current_client')\n\n\n"
+            "def on(event_type, handler):\n"
+            "    current_client.get().layout.on(event_type, handler)\n"
+        ),
+        "pkg/router.py": (
+            "from pkg.functions.on import on\n\n\n"
+            "class SubPagesRouter:\n"
+            "    def __init__(self, request):\n"
+            "        self.request = request\n"
+            "        self._handlers = []\n"
+            "        on('sub_pages_open', lambda event: self._handle_open(event.args))\n\n"
+            "    def _handle_open(self, args):\n"
+            "        self._handlers.append(args)\n\n\n"
+            "def handle(request):\n"
+            "    return SubPagesRouter(request)\n"
+        ),
+    })
+    assert findings == [], [f"{f.code} {f.message}" for f in findings]
+
+
+def test_a_container_set_on_a_parameter_typed_as_the_class_is_an_instance_attribute(tmp_path):
+    """``self._pending_writes = []`` in a decorator's wrapper whose ``self: ServerSession`` is a
+    parameter, not a method's self: the list belongs to the instance it is given, not to the
+    class (bokeh's ServerSession._pending_writes was read as a class attribute)."""
+    from retainlint.extract import extract_file
+    from retainlint.knowledge import load_knowledge
+
+    path = tmp_path / "m.py"
+    path.write_text(
+        "from __future__ import annotations\n\n\n"
+        "def _needs_document_lock(func):\n"
+        "    async def wrapper(self: ServerSession, *args):\n"
+        "        self._pending_writes = []\n"
+        "        return await func(self, *args)\n"
+        "    return wrapper\n\n\n"
+        "class ServerSession:\n"
+        "    _pending_writes: list | None\n\n"
+        "    def _document_patched(self, event):\n"
+        "        self._pending_writes.append(event)\n"
+    )
+    facts = extract_file(path, "m.py", load_knowledge(), "m")
+    assert [(c.ref.name, c.scope) for c in facts.containers] == [("_pending_writes", "instance")]

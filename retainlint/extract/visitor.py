@@ -358,7 +358,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded() or (op == "grow" and self.under_guard(f"capped:{source_of(target)}")),
                             element=element, deferred=deferred or self.lambda_depth > 0, dedup=dedup,
-                            holds_key=op == "grow" and refers_to_key(value, key),
+                            holds_key=op == "grow" and not element and refers_to_key(value, key),
                             trickle=op == "grow" and self._number(value) and self.under_guard("sampled"),
                             counter=op == "grow" and method == "[]=" and self._reads_entry(value, target),
                             bound=self.self_attribute(value) if op == "grow" else "",
@@ -965,6 +965,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         receiver = target.value if isinstance(target, cst.Attribute) else None
         via_instance = isinstance(receiver, cst.Name) and receiver.value == self_name
         in_classmethod = any(f.kind == "function" and f.is_classmethod for f in self.stack)
+        if isinstance(receiver, cst.Name) and receiver.value != self_name and self._local_class(receiver.value):
+            return "instance"  # ``session._pending = []`` on a parameter typed as the class: an instance
         return "instance" if via_instance and not in_classmethod else "class"
 
     def _callable_holds(self, ref: Ref, value: cst.BaseExpression, span: Span) -> None:
@@ -1002,8 +1004,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.flow.bind_entry_local(name, entry_of)
             local.element_of = entry_of
         elif isinstance(value, cst.Attribute) or (isinstance(value, cst.Name) and value.value != name):
-            alias = self.ref_of(value)
-            if alias is not None and alias.kind in ("self", "global"):
+            alias = self.ref_of(value)  # attr: ``user_storages = core.app.storage._users``
+            if alias is not None and alias.kind in ("self", "global", "attr"):
                 local.alias = alias
                 self.flow.bind_container_local(name, alias)
         frame.locals[name] = local
@@ -1428,14 +1430,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 a for a in node.args if a.keyword is not None and a.keyword.value in api.callback_keywords]
             if not callback_args:
                 return  # decorator-style ``@emitter.on("x")``: registers at definition time
+            callee = self.qualify(node.func) if dotted(node.func) else ""
             for callback_arg in callback_args:
                 self._registration(api, callback_arg.value, node, method, target, target_kind, target_ref,
-                                   function, span)
+                                   function, span, callee)
             return
         self._removals(node, method, target, target_kind, target_ref, function, span, removes, removes_all)
 
     def _registration(self, api, callback: cst.BaseExpression, node: cst.Call, method: str, target: str,
-                      target_kind: str, target_ref: Optional[Ref], function: Optional[str], span: Span) -> None:
+                      target_kind: str, target_ref: Optional[Ref], function: Optional[str], span: Span,
+                      callee: str = "") -> None:
         """One callback handed to a registering call (a call can hand several: ``register_at_fork``)."""
         event_arg = argument(node.args, api.event) if api.event >= 0 else None
         strong = not api.weak
@@ -1450,7 +1454,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                        target_ref=target_ref, event=source_of(event_arg.value) if event_arg is not None else "",
                        callback=source_of(callback), callback_self=self._callback_holds_self(callback),
                        strong=strong, one_shot=api.one_shot, result_kept=id(node) not in self.statement_calls,
-                       function=function, span=span, same_object=api.idempotent and not fresh,
+                       function=function, span=span, same_object=api.idempotent and not fresh, callee=callee,
                        callback_module=self._imported_function(callback))
 
     def _callback_text(self, callback: cst.BaseExpression) -> str:
@@ -1478,13 +1482,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _listener(self, action: str, api: str, method: str, target: str, target_kind: str, target_ref: Optional[Ref],
                   function: Optional[str], span: Span, event: str = "", callback: str = "",
                   callback_self: bool = False, strong: bool = True, one_shot: bool = False,
-                  result_kept: bool = False, same_object: bool = False, callback_module: bool = False) -> None:
+                  result_kept: bool = False, same_object: bool = False, callback_module: bool = False,
+                  callee: str = "") -> None:
         """Record a registration or removal, and its flow event (``listen``/``unlisten``)."""
         self.facts.listeners.append(Listener(
             action=action, api=api, method=method, target=target, target_kind=target_kind, target_ref=target_ref,
             event=event, callback=callback, callback_self=callback_self, strong=strong, one_shot=one_shot,
             result_kept=result_kept, function=function, in_loop=self.in_loop(), span=span, guarded=self.guarded(),
-            same_object=same_object, in_while=self.in_while(), callback_module=callback_module))
+            same_object=same_object, in_while=self.in_while(), callback_module=callback_module, callee=callee))
         identity = "|".join((api, target, event, callback))
         self.flow.event("listen" if action == "add" else "unlisten", None, target=identity, line=span.line)
 
@@ -1554,7 +1559,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if local is not None:
                 if local.process_lifetime:
                     return "global"
-                if local.alias is not None:
+                if local.alias is not None and local.alias.kind != "attr":
                     return "self_attr" if local.alias.kind == "self" else "global"
                 return "local_created" if local.created else "local"
             return "global"
