@@ -190,6 +190,7 @@ class Holds:
     span: Span
     back: bool = False  # the value is ``self`` stored on another object: ``child.parent = self``
     function: Optional[str] = None  # the function that stores it; None at module or class level
+    fresh: bool = False  # stored on an object the function just built (``g = Config(); g.response = r``)
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,28 @@ class ReferenceGraph:
             base = self._long_lived_base(qualname)
             if base:
                 self.graph.nodes[class_node(qualname)]["root"] = f"a {base}"
+        self._drop_fresh_edges_of_import_instances()
 
     # ------------------------------------------------------------------ building
+    def _drop_fresh_edges_of_import_instances(self) -> None:
+        """``g = AttributeDict(); g.response = adapter`` fills an object the function just built;
+        when a root holds that class only through instances made at import (``CONFIG =
+        AttributeDict()``), the slot is never one of theirs, so it is no path from the root."""
+        fresh = [(source, target) for source, target, data in self.graph.edges(data=True)
+                 if data.get("fresh") and source.startswith("class:")]
+        for source, target in fresh:
+            if self._import_instances(source[len("class:"):]) and \
+                    not self.held_beyond_import_instances(source[len("class:"):]):
+                self.graph.remove_edge(source, target)
+
+    def _import_instances(self, qualname: str) -> List[Tuple[str, str]]:
+        """The edges from module globals to the instances of the class made at import."""
+        target = class_node(qualname)
+        project = self.project
+        return [(f"global:{name}", target) for name, cls in project.global_instance_classes.items()
+                if project.resolve_class(cls, name.rsplit(".", 1)[0]) == qualname
+                and self.graph.has_edge(f"global:{name}", target)]
+
     def _long_lived_base(self, qualname: str) -> Optional[str]:
         for base in self.project.ancestors(qualname):
             if base in self.project.kb.long_lived_bases:
@@ -133,8 +153,13 @@ class ReferenceGraph:
         if self._in_child_process(holds):
             return
         holder = self._holder(holds.owner)
-        if self._add_edge(holder, target, holds.via, path, holds.span) and holds.back:
-            self._back_edges.append((holder[0], target))
+        existed = self.graph.has_edge(holder[0], target)
+        if self._add_edge(holder, target, holds.via, path, holds.span):
+            self.graph.edges[holder[0], target]["fresh"] = holds.fresh
+            if holds.back:
+                self._back_edges.append((holder[0], target))
+        elif existed and not holds.fresh:
+            self.graph.edges[holder[0], target]["fresh"] = False  # also stored on instances not just built
 
     def _in_child_process(self, holds: Holds) -> bool:
         """``self.server = Server(…)`` in a ``multiprocessing.Process``'s ``run()``: it runs in the
@@ -228,10 +253,7 @@ class ReferenceGraph:
         a module global (``connectionDone = Failure(ConnectionDone())``): those are a few fixed
         objects, not the ones the program makes as it runs."""
         target = class_node(qualname)
-        project = self.project
-        made_at_import = [(f"global:{name}", target) for name, cls in project.global_instance_classes.items()
-                          if project.resolve_class(cls, name.rsplit(".", 1)[0]) == qualname]
-        view = nx.restricted_view(self.graph, [], made_at_import)
+        view = nx.restricted_view(self.graph, [], self._import_instances(qualname))
         return bool(self.graph.nodes[target].get("root")) or any(
             view.nodes[node].get("root") for node in nx.ancestors(view, target))
 

@@ -948,7 +948,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         value_class = self.class_of_value(value)
         if value_class and value_class not in self.kb.weak and ref.kind in ("self", "global"):
             self.facts.holds.append(Holds(ref, value_class, "attribute", span, back=self.value_kind(value) == "self",
-                                          function=function))
+                                          function=function, fresh=self._on_fresh_object(target)))
             if ref.kind == "global" and function is None:
                 self.facts.global_instances.append(GlobalInstance(ref, value_class, span))
         self._callable_holds(ref, value, span)
