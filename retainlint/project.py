@@ -249,8 +249,9 @@ class Project:
         and not only under a once-guard (``if not Agent._instance: Agent._instance = Agent()``)."""
         if cls is None:
             return False
+        sites = [site for member in self.family(cls) for site in self.callgraph.instantiated_at(member)]
         return any(self.frequency(site.caller).kind == PER_CALL and not self.frequency(site.caller).only_public
-                   and not site.guarded for member in self.family(cls) for site in self.callgraph.instantiated_at(member))
+                   and not site.guarded for site in sites)
 
     def family(self, qualname: str) -> Set[str]:
         """A class with its project ancestors and descendants: where ``self.x`` may be touched."""

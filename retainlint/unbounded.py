@@ -236,7 +236,8 @@ def _callback_registration(project, mutation: Mutation) -> bool:
     given = set(mutation.key.roots) & set(function.params[1 if function.class_qualname else 0:])
     if not given:
         return False
-    return bool(given & set(function.callable_params)) or project.canonical_ref(mutation.ref) in project.invoked_containers
+    return bool(given & set(function.callable_params)) or \
+        project.canonical_ref(mutation.ref) in project.invoked_containers
 
 
 def _decorator_api(project, mutation: Mutation) -> bool:

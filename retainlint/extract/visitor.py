@@ -1799,8 +1799,9 @@ def _raises(statement: cst.CSTNode) -> bool:
 
 def _preamble(statement: cst.CSTNode) -> bool:
     """A docstring or a ``global``/``nonlocal`` declaration: no work before a guard."""
-    return _simple(statement, (cst.Global, cst.Nonlocal)) or (
-        _simple(statement, cst.Expr) and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+    docstring = _simple(statement, cst.Expr) and isinstance(statement.body[0].value,
+                                                            (cst.SimpleString, cst.ConcatenatedString))
+    return docstring or _simple(statement, (cst.Global, cst.Nonlocal))
 
 
 def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
