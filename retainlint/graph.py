@@ -73,8 +73,8 @@ class ReferenceGraph:
         for facts in project.modules:
             for listener in facts.listeners:
                 self._add_listener(listener, facts.path)
-        for item in project.unbounded:
-            if item.evidence != UNKNOWN and not item.first.by_name:
+        for item in project.unbounded:  # what never shrinks: one released on some paths only is RL104's
+            if item.evidence != UNKNOWN and not item.first.by_name and item.verdict.status == NEVER:
                 self._add_hazard(item)
         for qualname in project.classes:
             base = self._long_lived_base(qualname)

@@ -145,9 +145,14 @@ def _kind(project, ref: Ref, defs) -> Optional[str]:
     return None
 
 
+_SEQUENCES = {"list", "collections.deque", "deque"}
+
+
 def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
     """Growth operations, and for a ``defaultdict`` the reads that create entries."""
     mutations = [m for m in project.grows(ref) if not m.deferred and not m.guarded]
+    if defs and all(d.constructor in _SEQUENCES for d in defs):  # ``items[i] = x`` replaces: a list never grows so
+        mutations = [m for m in mutations if m.method not in ("[]=", "[]+=")]
     if kind == TEXT:
         mutations = [m for m in mutations if m.method == "+="]
     if not project.creates_on_read(ref):

@@ -1304,8 +1304,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self_name, _ = self._self_context()
             if self_name and value.value.value == self_name and value.attr.value in self._class_methods():
                 return f"self:{value.attr.value}"
-        if isinstance(value, cst.Name) and not self._is_local(value.value) and value.value[:1].islower() \
-                and value.value not in _BUILTINS:
+        if isinstance(value, cst.Name) and not self._is_local(value.value) and value.value.lstrip("_")[:1].islower() \
+                and value.value not in _BUILTINS:  # a function's name (``_cleanup`` too), not a class's
             qualified = self.qualify(value)
             if value.value in self.imports.names or "." in qualified:
                 return f"name:{qualified}"

@@ -360,6 +360,8 @@ class CallGraph:
                 continue  # an edge from the function that hands it over: as often as that runs
             if reference.endswith("atexit.register"):
                 floor = _higher(floor, Frequency(ONCE, "it runs once, at exit"))
+            elif reference.endswith("os.register_at_fork"):
+                floor = _higher(floor, Frequency(ONCE, "it runs once per process, after a fork"))
             elif method in self.project.kb.listeners:  # ``emitter.on("chunk", self.on_chunk)``: per event
                 floor = _higher(floor, Frequency(PER_CALL, f"it is a listener registered with {method}()"))
             else:  # handed to ``partial``, a thread, a framework: as often as the receiver calls it
