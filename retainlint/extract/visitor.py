@@ -1521,6 +1521,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _imported_function(self, callback: cst.BaseExpression) -> bool:
         """``termios.tcsetattr`` or an imported name: a function of another module, which lives as
         long as that module and keeps no object of this one."""
+        if isinstance(callback, cst.Call) and self.qualify(callback.func) in ("functools.partial", "partial") \
+                and callback.args:  # ``partial(_cleanup, weakref.ref(self))``: it keeps only what it is given
+            function, *given = callback.args
+            name = function.value.value if isinstance(function.value, cst.Name) else ""
+            own = name.lstrip("_")[:1].islower() and not self._is_local(name) and not self._enclosing_binds(name)
+            return (own or self._imported_function(function.value)) and all(
+                self._keeps_nothing(arg.value) for arg in given)
         name = dotted(callback)
         head = name.split(".", 1)[0] if name else ""
         if not head or self._is_local(head):
@@ -1528,6 +1535,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if "." in name:
             return head in self.imports.modules
         return name in self.imports.names and name[:1].islower()
+
+    def _keeps_nothing(self, value: cst.BaseExpression) -> bool:
+        """A literal, or a weak reference (``weakref.ref(self)``)."""
+        return _literal(value) or isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.weak
 
     def _callback_holds_self(self, callback: cst.BaseExpression) -> bool:
         self_name, _ = self._self_context()
@@ -1538,7 +1549,18 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             body = frame.local_functions.get(callback.value) if frame is not None else None
             return callback.value == self_name or (
                 body is not None and re.search(rf"\b{re.escape(self_name)}\b", source_of(body)) is not None)
-        return re.search(rf"\b{re.escape(self_name)}\b", source_of(callback)) is not None
+        return re.search(rf"\b{re.escape(self_name)}\b", source_of(self._without_weak_references(callback))) is not None
+
+    def _without_weak_references(self, expression: cst.BaseExpression) -> cst.BaseExpression:
+        """``partial(_cleanup, weakref.ref(self))`` with ``weakref.ref(self)`` taken out: a weak
+        reference keeps nothing alive."""
+        visitor = self
+
+        class _DropWeak(cst.CSTTransformer):
+            def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+                return cst.Name("None") if visitor.qualify(original_node.func) in visitor.kb.weak else updated_node
+
+        return expression.visit(_DropWeak())
 
     def _target_kind(self, node: Optional[cst.BaseExpression], receiver: str) -> str:
         """How long the receiver of a registration lives, as far as this function shows."""
