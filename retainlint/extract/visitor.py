@@ -1402,9 +1402,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return
         is_element = isinstance(receiver, cst.Subscript)
         container = receiver.value if is_element else receiver
-        if op == "grow" and node.args:
-            self._mark_use(node.args[-1].value, "store")
-            self._escapes(node.args[-1].value, "store")
+        if op == "grow" and node.args:  # kept as one of many (``self._threads.add(t)``), not in a slot of its own
+            self._mark_use(node.args[-1].value, "element")
+            self._escapes(node.args[-1].value, "element")
         key = _KEY_ARGUMENT.get(method)
         key_arg = (node.args[-1] if key == -1 else argument(node.args, key)) if key is not None and node.args else None
         key_node = key_arg.value if key_arg is not None else _updated_keys(node) if method == "update" else None
