@@ -390,8 +390,10 @@ class ReleaseAnalysis:
                 if function in self.callgraph.graph else False
             result = (reached, ())
         else:
+            # an entry's own release, not one of something inside an entry (``spans.pop(span_id)`` on
+            # ``spans = self._trace_spans.get(trace_id)`` leaves the trace's entry to its own end)
             touches = any(self._is_release_event(ref, flow, e) for e in flow.events
-                          if e.kind in ("release", "clear", "call", "unlisten"))
+                          if e.kind in ("release", "clear", "call", "unlisten") and e.target != "element")
             leaks = tuple(self._paths(ref, flow, None, exceptions, work_only)) if touches else ()
             result = (touches and not leaks, leaks)
         self._always_memo[key] = result
