@@ -30,7 +30,9 @@ class Ref:
       ``global``  a module-level name; ``owner`` is the defining module's dotted name
       ``self``    an attribute reached through ``self``/``cls``/the class name; ``owner`` is the
                   class's qualified name (``pkg.mod.Class``)
-      ``attr``    an attribute reached through anything else (``other.x``); ``owner`` is ``""``
+      ``attr``    an attribute reached through anything else (``other.x``); ``owner`` is ``""``, or
+                  the dotted name a from-import gave the object (``_callback`` of ``from . import
+                  _callback``), which the link stage reads as a module global when it is a module
       ``default`` a parameter's default value; ``owner`` is the function's qualified name
     """
 

@@ -218,6 +218,8 @@ class Project:
         With ``release``, a public name defined by exactly one class counts too
         (``server.handler_threads.discard(t)``): taking a release for another class's container
         can only silence a finding, while taking growth for it could invent one."""
+        if ref.owner in self.module_paths:  # ``_callback.GLOBAL_INLINE_SCRIPTS`` after ``from . import _callback``
+            return Ref("global", ref.owner, ref.name)
         if ref.name.startswith("__") or not (release or ref.name.startswith("_")):
             return None
         return self._unique_containers.get(ref.name)

@@ -305,3 +305,28 @@ def test_a_container_set_on_a_parameter_typed_as_the_class_is_an_instance_attrib
     )
     facts = extract_file(path, "m.py", load_knowledge(), "m")
     assert [(c.ref.name, c.scope) for c in facts.containers] == [("_pending_writes", "instance")]
+
+
+def test_a_module_imported_with_from_dot_import_is_a_module_global(tmp_path):
+    """``from . import _callback`` then ``_callback.GLOBAL_INLINE_SCRIPTS.clear()``: the module's
+    global is emptied (dash drains it when it renders the page); before, the name was taken for
+    an object of unknown class and the release was lost."""
+    findings = check_files(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/_callback.py": (
+            "GLOBAL_INLINE_SCRIPTS = []\n\n\n"
+            "def clientside_callback(request):\n"
+            "    GLOBAL_INLINE_SCRIPTS.append(request.script)\n"
+        ),
+        "pkg/app.py": (
+            "from . import _callback\n\n\n"
+            "class Dash:\n"
+            "    def __init__(self):\n"
+            "        self._inline_scripts = []\n\n"
+            "    def index(self, request):\n"
+            "        scripts = list(_callback.GLOBAL_INLINE_SCRIPTS)\n"
+            "        _callback.GLOBAL_INLINE_SCRIPTS.clear()\n"
+            "        return scripts\n"
+        ),
+    })
+    assert findings == [], [f"{f.code} {f.message}" for f in findings]

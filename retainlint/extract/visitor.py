@@ -267,6 +267,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 typed = self._local_class(base.value)
                 if typed:
                     return Ref("self", typed, attr)  # ``child.parent``: an attribute of a known class
+                if base.value in self.imports.names and not self._is_local(base.value):
+                    # ``from . import _callback``: a module or an object; the link stage knows which
+                    return Ref("attr", self.imports.qualify(base.value), attr)
             return Ref("attr", "", attr)
         return None
 
