@@ -1307,8 +1307,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self_name, _ = self._self_context()
             if self_name and value.value.value == self_name and value.attr.value in self._class_methods():
                 return f"self:{value.attr.value}"
-        if isinstance(value, cst.Name) and not self._is_local(value.value) and value.value.lstrip("_")[:1].islower() \
-                and value.value not in _BUILTINS:  # a function's name (``_cleanup`` too), not a class's
+        if isinstance(value, cst.Name) and not self._is_local(value.value) and _function_name(value.value) \
+                and value.value not in _BUILTINS:
             qualified = self.qualify(value)
             if value.value in self.imports.names or "." in qualified:
                 return f"name:{qualified}"
@@ -1528,7 +1528,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 and callback.args:  # ``partial(_cleanup, weakref.ref(self))``: it keeps only what it is given
             function, *given = callback.args
             name = function.value.value if isinstance(function.value, cst.Name) else ""
-            own = name.lstrip("_")[:1].islower() and not self._is_local(name) and not self._enclosing_binds(name)
+            own = _function_name(name) and not self._is_local(name) and not self._enclosing_binds(name)
             return (own or self._imported_function(function.value)) and all(
                 self._keeps_nothing(arg.value) for arg in given)
         name = dotted(callback)
@@ -1552,7 +1552,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             body = frame.local_functions.get(callback.value) if frame is not None else None
             return callback.value == self_name or (
                 body is not None and re.search(rf"\b{re.escape(self_name)}\b", source_of(body)) is not None)
-        return re.search(rf"\b{re.escape(self_name)}\b", source_of(self._without_weak_references(callback))) is not None
+        strong = source_of(self._without_weak_references(callback))
+        return re.search(rf"\b{re.escape(self_name)}\b", strong) is not None
 
     def _without_weak_references(self, expression: cst.BaseExpression) -> cst.BaseExpression:
         """``partial(_cleanup, weakref.ref(self))`` with ``weakref.ref(self)`` taken out: a weak
@@ -1770,6 +1771,11 @@ def _returns_early_once(node: cst.FunctionDef) -> bool:
                     subject in later or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS):
                 return True
     return False
+
+
+def _function_name(name: str) -> bool:
+    """Named like a function (``handle``, ``_cleanup``), not a class (``Worker``)."""
+    return name.lstrip("_")[:1].islower()
 
 
 def _whole_slice(element: cst.BaseSlice) -> bool:
