@@ -18,6 +18,7 @@ they would join every emitter of that class into one node and invent chains.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -77,7 +78,7 @@ class ReferenceGraph:
             if item.evidence != UNKNOWN and not item.first.by_name and item.verdict.status == NEVER:
                 self._add_hazard(item)
         for qualname in project.classes:
-            base = self._long_lived_base(qualname)
+            base = self.long_lived_base(qualname)
             if base:
                 self.graph.nodes[class_node(qualname)]["root"] = f"a {base}"
         self._drop_fresh_edges_of_import_instances()
@@ -87,12 +88,14 @@ class ReferenceGraph:
         """``g = AttributeDict(); g.response = adapter`` fills an object the function just built;
         when a root holds that class only through instances made at import (``CONFIG =
         AttributeDict()``), the slot is never one of theirs, so it is no path from the root."""
-        fresh = [(source, target) for source, target, data in self.graph.edges(data=True)
-                 if data.get("fresh") and source.startswith("class:")]
-        for source, target in fresh:
-            if self._import_instances(source[len("class:"):]) and \
-                    not self.held_beyond_import_instances(source[len("class:"):]):
-                self.graph.remove_edge(source, target)
+        fresh: Dict[str, List[str]] = defaultdict(list)
+        for source, target, data in self.graph.edges(data=True):
+            if data.get("fresh") and source.startswith("class:"):
+                fresh[source].append(target)
+        for source, targets in fresh.items():
+            qualname = source[len("class:"):]
+            if self._import_instances(qualname) and not self.held_beyond_import_instances(qualname):
+                self.graph.remove_edges_from((source, target) for target in targets)
 
     def _import_instances(self, qualname: str) -> List[Tuple[str, str]]:
         """The edges from module globals to the instances of the class made at import."""
@@ -102,7 +105,8 @@ class ReferenceGraph:
                 if project.resolve_class(cls, name.rsplit(".", 1)[0]) == qualname
                 and self.graph.has_edge(f"global:{name}", target)]
 
-    def _long_lived_base(self, qualname: str) -> Optional[str]:
+    def long_lived_base(self, qualname: str) -> Optional[str]:
+        """The base (a thread, a server …) that makes the class a root of its own, if any."""
         for base in self.project.ancestors(qualname):
             if base in self.project.kb.long_lived_bases:
                 return base

@@ -196,7 +196,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         long_lived_bases=frozenset(list(lifetime.get("long-lived-bases", [])) + list(ext.get("long-lived-bases", []))
                                    + list(lifetime.get("registered-bases", []))),
         registered_bases=frozenset(lifetime.get("registered-bases", [])),
-        model_bases=frozenset(list(lifetime.get("model-bases", [])) + list(ext.get("model-bases", []))),
+        model_bases=frozenset(lifetime.get("model-bases", [])),
         child_process_bases=frozenset(lifetime.get("child-process-bases", [])),
         process_lifetime_factories=frozenset(lifetime.get("process-lifetime-factories", [])),
         process_lifetime_modules=frozenset(lifetime.get("process-lifetime-modules", [])),

@@ -238,11 +238,16 @@ def _callback_registration(project, mutation: Mutation) -> bool:
     function = project.functions.get(mutation.function or "")
     if function is None or function.name.startswith("_") or not project.frequency(function.qualname).assumed:
         return False
-    given = set(mutation.key.roots) & set(function.params[1 if function.class_qualname else 0:])
+    given = set(mutation.key.roots) & set(_given(function))
     if not given:
         return False
     return bool(given & set(function.callable_params)) or \
         project.canonical_ref(mutation.ref) in project.invoked_containers
+
+
+def _given(function) -> Tuple[str, ...]:
+    """The parameters a caller passes (not a method's ``self``)."""
+    return function.params[1 if function.class_qualname else 0:]
 
 
 def _decorator_api(project, mutation: Mutation) -> bool:
@@ -252,7 +257,7 @@ def _decorator_api(project, mutation: Mutation) -> bool:
     function = project.functions.get(mutation.function or "")
     if function is None or not project.frequency(function.qualname).assumed:
         return False
-    returned = set(function.returns) & set(function.params[1 if function.class_qualname else 0:])
+    returned = set(function.returns) & set(_given(function))
     return bool(returned & set(mutation.key.roots))  # it keeps what it hands back: the decorated function
 
 

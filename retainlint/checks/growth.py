@@ -116,6 +116,10 @@ def _line_span(line: int) -> Span:
     return Span(line, 1, line, 1)
 
 
+# Writes that add under a key (an entry, a set member): a key seen before adds nothing.
+_KEYED_WRITES = ("[]=", "setdefault", "add")
+
+
 @check("RL103")
 def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
     project = ctx.project
@@ -129,13 +133,13 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
             continue
         if project.callgraph.always_passed(ref.owner, ref.name):
             continue  # every caller passes its own: the default is never the one grown
-        if all(m.method in ("[]=", "update", "setdefault", "add") and m.key.domain == "bounded" for m in growth):
+        if all(m.method in _KEYED_WRITES + ("update",) and m.key.domain == "bounded" for m in growth):
             continue  # ``defaults.update({SERVICE_NAME: name})``: as many entries as the constant keys
         function = project.functions.get(ref.owner)
         nested = function is not None and function.nested
         # a memo keyed by what the caller passes (``cache[topic]``, ``_name_cache[name]``) grows with
         # that domain, which the code here does not tell; appends, and per-event keys, grow per call
-        memo = all(m.method in ("[]=", "setdefault", "add") and m.key.domain not in ("event", "created")
+        memo = all(m.method in _KEYED_WRITES and m.key.domain not in ("event", "created")
                    for m in growth)
         definition = defs[0]
         label = project.function_label(ref.owner)

@@ -125,7 +125,6 @@ class Frame:
     handler_depth: int = 0  # inside ``except`` handlers
     fact_index: int = -1  # where its FunctionFact is in facts.functions
     methods: Set[str] = field(default_factory=set)  # class frame: the names its body defines
-    model: bool = False  # class frame: a model (pydantic …) that copies annotated defaults per instance
     # Records about bare names that are globals unless the function binds them later.
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
     # ``for d in (self._a, self._b): d.clear()``: loop variable → the containers it takes in turn
@@ -567,7 +566,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self._note_decorators(node.decorators)
         self.facts.classes.append(ClassFact(qualname, node.name.value, bases + metaclass,
                                             self._decorator_names(node.decorators), self.span(node)))
-        frame = Frame("class", qualname, class_qualname=qualname, model=bool(set(bases) & self.kb.model_bases))
+        frame = Frame("class", qualname, class_qualname=qualname)
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         frame.methods = {statement.name.value for statement in body if isinstance(statement, cst.FunctionDef)}
         self.stack.append(frame)
@@ -932,8 +931,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         span = self.span(node)
         function = self.current_function()
         if kind is not None and ref.kind in ("self", "global"):
-            annotated = isinstance(node, cst.AnnAssign) and frame.kind == "class"
-            scope = self._container_scope(ref, target, value, annotated=annotated)
+            annotated = isinstance(node, cst.AnnAssign) and frame.kind == "class"  # a model's field? (the link stage)
+            scope = self._container_scope(ref, target, value)
             self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
                                                       function, span, annotated=annotated))
         self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function, in_loop=self.in_loop(),
@@ -956,14 +955,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.facts.global_instances.append(GlobalInstance(ref, value_class, span))
         self._callable_holds(ref, value, span)
 
-    def _container_scope(self, ref: Ref, target: cst.BaseExpression, value: cst.BaseExpression,
-                         annotated: bool = False) -> str:
+    def _container_scope(self, ref: Ref, target: cst.BaseExpression, value: cst.BaseExpression) -> str:
         """module, class (one container shared by every instance) or instance."""
         if ref.kind == "global":
             return "module"
         if self.frame.kind == "class":
             is_factory = isinstance(value, cst.Call) and self.qualify(value.func).rsplit(".", 1)[-1] in _FIELD_FACTORY_NAMES
-            return "instance" if is_factory or (annotated and self.frame.model) else "class"
+            return "instance" if is_factory else "class"
         self_name, _ = self._self_context()
         receiver = target.value if isinstance(target, cst.Attribute) else None
         via_instance = isinstance(receiver, cst.Name) and receiver.value == self_name
@@ -1541,7 +1539,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def _keeps_nothing(self, value: cst.BaseExpression) -> bool:
         """A literal, or a weak reference (``weakref.ref(self)``)."""
-        return _literal(value) or isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.weak
+        return _literal(value) or self._is_weak_reference(value)
+
+    def _is_weak_reference(self, value: cst.BaseExpression) -> bool:
+        return isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.weak
 
     def _callback_holds_self(self, callback: cst.BaseExpression) -> bool:
         self_name, _ = self._self_context()
@@ -1562,7 +1563,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
         class _DropWeak(cst.CSTTransformer):
             def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-                return cst.Name("None") if visitor.qualify(original_node.func) in visitor.kb.weak else updated_node
+                return cst.Name("None") if visitor._is_weak_reference(original_node) else updated_node
 
         return expression.visit(_DropWeak())
 
@@ -1823,8 +1824,7 @@ def _raises(statement: cst.CSTNode) -> bool:
     if _simple(statement, cst.Raise):
         return True
     if isinstance(statement, cst.If) and statement.orelse is None:
-        inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
-        return bool(inner) and all(_raises(s) for s in inner)
+        return bool(statement.body.body) and all(_raises(s) for s in statement.body.body)
     return False
 
 

@@ -207,12 +207,11 @@ class CallGraph:
         sites = self.call_sites(fact.qualname) if fact is not None and params else None
         if not sites or not set(params) <= set(fact.params):  # ``*args``/``**kwargs``: not followed
             return None
-        bound = 1 if fact.class_qualname and not any(d.endswith("staticmethod") for d in fact.decorators) else 0
         domains = set()
         for call in sites:
             passed = dict(call.arguments)
             for param in params:
-                domain = passed.get(param) or passed.get(f"#{fact.params.index(param) - bound}")
+                domain = passed.get(param) or passed.get(_slot(fact, param))
                 if domain is None:  # not passed: its default, unless a ``*args`` may carry it
                     literal = param in fact.flag_params or param in fact.none_params
                     domain = "bounded" if literal and "*" not in passed else "unknown"
@@ -230,8 +229,7 @@ class CallGraph:
         sites = self.call_sites(function)
         if not sites:
             return False
-        bound = 1 if fact.class_qualname and not any(d.endswith("staticmethod") for d in fact.decorators) else 0
-        slot = f"#{fact.params.index(param) - bound}"
+        slot = _slot(fact, param)
         return all(any(name in (param, slot) for name, _ in call.arguments) for call in sites)
 
     def referenced(self, function: str) -> bool:
@@ -400,6 +398,12 @@ class CallGraph:
                          for site in sites):  # ``if not Agent._instance: Agent._instance = Agent(settings)``
             return Frequency(ONCE, f"{name} is instantiated only under a once-guard")
         return Frequency(PER_OBJECT, "it runs once per object")
+
+
+def _slot(fact: FunctionFact, param: str) -> str:
+    """The positional slot a caller passes the parameter in (``#0`` is the first after ``self``)."""
+    bound = 1 if fact.class_qualname and not any(d.endswith("staticmethod") for d in fact.decorators) else 0
+    return f"#{fact.params.index(param) - bound}"
 
 
 def _higher(a: Optional[Frequency], b: Optional[Frequency]) -> Optional[Frequency]:
