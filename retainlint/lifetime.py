@@ -143,6 +143,7 @@ def _registered_base(project: Project, class_qualname: str) -> bool:
 
 
 def instantiations(project: Project, class_qualname: str):
-    """The calls in the project that make instances of the class or its subclasses."""
-    return [site for member in project.family(class_qualname) for site in project.callgraph.instantiated_at(member)
+    """The calls in the project that make instances of the class or its subclasses, in a fixed
+    order (the family is a set: a message that names the first site must not depend on hashing)."""
+    return [site for member in sorted(project.family(class_qualname)) for site in project.callgraph.instantiated_at(member)
             if member == class_qualname or member in project.subclasses(class_qualname)]
