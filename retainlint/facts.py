@@ -66,6 +66,7 @@ class FunctionFact:
     flag_params: Tuple[str, ...] = ()  # parameters with a literal default (``run=True``): settings, not events
     none_params: Tuple[str, ...] = ()  # parameters that default to None: a caller that omits one passes None
     callable_params: Tuple[str, ...] = ()  # parameters annotated as callables (``handler: Callable``)
+    builds: bool = False  # every ``return`` gives back an object it builds (``return Connection(...)``): a factory
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class AttrAssign:
     from_param: bool  # the value is a parameter of the enclosing function
     span: Span
     param: str = ""  # which parameter (``self._cleanup = cleanup``: a callable handed in is kept)
+    value_call: str = ""  # the Call target when the value is what another call returns (``self.create_connection()``)
 
 
 @dataclass(frozen=True)

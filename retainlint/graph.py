@@ -79,7 +79,7 @@ class ReferenceGraph:
                 self._add_hazard(item)
         for qualname in project.classes:
             base = self.long_lived_base(qualname)
-            if base:
+            if base and not (base in project.kb.registered_bases and project.registered_while_owned(qualname)):
                 self.graph.nodes[class_node(qualname)]["root"] = f"a {base}"
         self._drop_fresh_edges_of_import_instances()
 

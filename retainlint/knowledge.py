@@ -90,6 +90,7 @@ class Knowledge:
     value_types: FrozenSet[str]
     per_event_identities: FrozenSet[str]
     once_per_handover: FrozenSet[str]
+    child_process_handovers: FrozenSet[str]  # ``Process(target=f)``: f runs once, in the child
     hook_attributes: FrozenSet[str]
     uncollectable: FrozenSet[str]
     link_breakers: FrozenSet[str]
@@ -213,6 +214,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         context_vars=frozenset(containers.get("context-vars", [])),
         value_types=frozenset(list(base.get("keys", {}).get("value-types", [])) + list(ext.get("value-types", []))),
         once_per_handover=frozenset(runs_once.get("once-per-handover", [])),
+        child_process_handovers=frozenset(runs_once.get("child-process-handovers", [])),
         per_event_identities=frozenset(list(base.get("keys", {}).get("per-event-identities", [])) +
                                        list(ext.get("per-event-identities", []))),
         hook_attributes=frozenset(base.get("hooks", {}).get("attributes", [])),

@@ -18,6 +18,8 @@ from retainlint.link.callgraph import MODULE, ONCE, PER_CALL, PER_OBJECT, CallGr
 from retainlint.link.handed import handed_in_containers, handed_in_growth, handed_in_objects
 from retainlint.link.release import ReleaseAnalysis
 
+_CLOSERS = {"close", "aclose"}  # ends the life of the object it is called on
+
 
 class Project:
     def __init__(self, modules: Iterable[ModuleFacts], knowledge: Knowledge) -> None:
@@ -367,9 +369,34 @@ class Project:
 
     @cached_property
     def constructed_attributes(self) -> Set[tuple]:
-        """(class, attribute) pairs that a class fills with an object it builds itself."""
+        """(class, attribute) pairs that a class fills with an object it builds itself, directly
+        or through a factory of the project (``self.conn = self.create_connection()``)."""
         return {(a.ref.owner, a.ref.name) for a in self.attribute_assignments
-                if a.ref.kind == "self" and a.value_class and not a.from_param}
+                if a.ref.kind == "self" and not a.from_param and (a.value_class or self._factory_result(a))}
+
+    def _factory_result(self, assign) -> bool:
+        """The value is what a project factory returns: every function the call may reach builds
+        what it returns."""
+        if not assign.value_call:
+            return False
+        callees = self.callgraph.resolve(assign.function, assign.value_call)
+        return bool(callees) and all(callee.startswith("class:") or self.functions[callee].builds
+                                     for callee in callees)
+
+    @cached_property
+    def closed_attributes(self) -> Set[tuple]:
+        """(class, attribute) pairs whose object the class closes (``await self._session.aclose()``):
+        it ends that object's life, so the object is its own, not one shared with others."""
+        found = set()
+        for facts in self.modules:
+            for call in facts.calls:
+                kind, _, chain = call.target.partition(":")
+                parts = chain.split("|")
+                if kind == "attr" and len(parts) == 3 and parts[0] == "self" and parts[2] in _CLOSERS:
+                    owner = self.owner_class(call.caller)
+                    if owner is not None:
+                        found.add((owner, parts[1]))
+        return found
 
     def owner_class(self, function: Optional[str]) -> Optional[str]:
         """The class whose ``self`` a function sees: its own class, or for a closure inside a
@@ -415,14 +442,23 @@ class Project:
         return found
 
     def owns_target(self, listener: Listener) -> bool:
-        """``self._emitter.on(...)`` where this class builds ``self._emitter``: it dies with the object."""
-        if listener.target_kind != "self_attr" or not listener.function:
+        """``self._emitter.on(...)`` where this class builds ``self._emitter``, is given one every
+        caller builds afresh, or closes it: it dies with the object.  A parameter the method
+        stores in such a slot (``self._duplex = duplex; duplex.on(...)``) is that object."""
+        if not listener.function:
             return False
-        attribute = listener.target.split(".")[1] if "." in listener.target else ""
         owner = self.owner_class(listener.function)
-        return owner is not None and any(
-            (member, attribute) in self.constructed_attributes or (member, attribute) in self.handed_in_objects
-            for member in self.family(owner))
+        if owner is None:
+            return False
+        if listener.target_kind == "self_attr":
+            attributes = {listener.target.split(".")[1]} if "." in listener.target else set()
+        elif listener.target_kind == "param":
+            attributes = {a.ref.name for a in self.assignments_by_owner.get(owner, ())
+                          if a.function == listener.function and a.param == listener.target}
+        else:
+            return False
+        owned = self.constructed_attributes | self.handed_in_objects | self.closed_attributes
+        return any((member, attribute) in owned for member in self.family(owner) for attribute in attributes)
 
     @cached_property
     def handed_in_objects(self) -> Set[tuple]:
@@ -450,6 +486,23 @@ class Project:
                 if listener.action == "add" and listener.callback.startswith("self."):
                     index[listener.callback[len("self."):]].append((facts.path, listener))
         return index
+
+    def registered_while_owned(self, qualname: str) -> bool:
+        """A handler or filter class (a registered base) whose every instance the project keeps in
+        a slot of the object that makes it, and registers from that slot only with a paired
+        removal (``handler.addFilter(self._filter)`` … ``handler.removeFilter(self._filter)``): it
+        is registered for a while, not for the life of the process, so its base makes no root."""
+        sites = [site for site in self.callgraph.instantiated_at(qualname)]
+        if not sites or any(site.use != "store" for site in sites):
+            return False
+        slots = {(a.ref.owner, a.ref.name) for a in self.attribute_assignments
+                 if a.ref.kind == "self" and f"class:{qualname}" in self.callgraph.resolve(a.function, a.value_call)}
+        if len(slots) != len({site.caller for site in sites}):
+            return False  # an instance stored somewhere the facts do not name
+        registrations = [listener for listeners in self.method_listeners.values() for _, listener in listeners
+                         if any(f"self.{name}" == listener.callback and owner in self.family(
+                             self.owner_class(listener.function) or "") for owner, name in slots)]
+        return bool(registrations) and all(self.is_removed(listener) for listener in registrations)
 
     def is_removed(self, add: Listener) -> bool:
         """A removal that matches the registration on target, event and callback (or removes all)."""

@@ -16,7 +16,7 @@ from typing import Iterator, Optional, Tuple
 
 import libcst as cst
 
-from retainlint.extract.names import source_of
+from retainlint.extract.names import builds_object, dotted, source_of
 from retainlint.facts import ParamGrowth, Ref, WeakBound
 
 _NUMBER_CALLS = {"len", "int", "float", "round", "abs", "time.time", "time.monotonic", "time.perf_counter",
@@ -172,10 +172,18 @@ def sampling_test(test: cst.BaseExpression) -> bool:
         test.comparisons[0].comparator.value == "0"
 
 
+def _keeps_its_arguments(call: cst.Call) -> bool:
+    """A constructor (a class, by the PEP 8 spelling ``Wrapper``) or ``partial``: what it returns
+    holds what it was given."""
+    return builds_object(call) or (dotted(call.func) or "").rsplit(".", 1)[-1] == "partial"
+
+
 def refers_to_key(value: Optional[cst.BaseExpression], key: Optional[cst.BaseExpression]) -> bool:
-    """The value keeps its own key alive: the key itself, or a tuple, a call or a lambda that
-    takes it (``d[obj] = Wrapper(obj)``, ``d[obj] = (obj, time())``).  An attribute of the key
-    (``obj.name``) is a value read from it, not a reference to it."""
+    """The value keeps its own key alive: the key itself, or a tuple, an object built from it or a
+    lambda that takes it (``d[obj] = Wrapper(obj)``, ``d[obj] = (obj, time())``,
+    ``partial(f, obj)``).  An attribute of the key (``obj.name``) is a value read from it, and what
+    a function computes from it (``d[r] = parse(get_url(r))``) is a result, not a reference: only
+    a class keeps what it is given."""
     if not isinstance(key, cst.Name) or value is None:
         return False
     name = key.value
@@ -184,7 +192,7 @@ def refers_to_key(value: Optional[cst.BaseExpression], key: Optional[cst.BaseExp
     if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
         return any(refers_to_key(element.value, key) for element in value.elements)
     if isinstance(value, cst.Call):
-        return any(refers_to_key(arg.value, key) for arg in value.args)
+        return _keeps_its_arguments(value) and any(refers_to_key(arg.value, key) for arg in value.args)
     if isinstance(value, cst.Lambda):
         return re.search(rf"\b{re.escape(name)}\b", source_of(value.body)) is not None
     return False

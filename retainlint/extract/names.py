@@ -16,6 +16,14 @@ def source_of(node: cst.CSTNode) -> str:
     return " ".join(_EMPTY_MODULE.code_for_node(node).split())
 
 
+def builds_object(value: Optional[cst.BaseExpression]) -> bool:
+    """``Connection(...)``, ``pkg._Session(...)``: a call of a name spelled like a class (PEP 8),
+    which gives back a new object holding what it was given."""
+    if not isinstance(value, cst.Call):
+        return False
+    return (dotted(value.func) or "").rsplit(".", 1)[-1].lstrip("_")[:1].isupper()
+
+
 def dotted(node: cst.BaseExpression) -> Optional[str]:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     parts = []

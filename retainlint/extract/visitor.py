@@ -24,6 +24,7 @@ from retainlint.extract.names import (
     MODULE_DUNDERS,
     ImportResolver,
     argument,
+    builds_object,
     callee_name,
     dotted,
     keyword_source,
@@ -615,7 +616,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.facts.functions.append(FunctionFact(
             qualname, name, parent.qualname if in_class else None, decorator_names,
             first, param_names, parent.kind == "function", body_statements, returns, self.span(node),
-            flag_params=flags, none_params=nones, callable_params=callables))
+            flag_params=flags, none_params=nones, callable_params=callables, builds=_builds(node)))
 
         frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1)
         if in_class and not is_static:
@@ -943,8 +944,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if ref.kind in ("self", "attr") or (ref.kind == "global" and function is not None):
             value_class = self.class_of_value(value) or _factory_made(value)
             from_param = isinstance(value, cst.Name) and value.value in frame.params
+            value_call = self._call_target(value.func) if isinstance(value, cst.Call) and not value_class else ""
             self.facts.attr_assigns.append(AttrAssign(ref, function, value_class, from_param, span,
-                                                      param=value.value if from_param else ""))
+                                                      param=value.value if from_param else "", value_call=value_call))
         self._stored_exception(ref, value, "attribute", span)
         self.note_back_reference(ref, value, span)
         value_class = self.class_of_value(value)
@@ -1885,6 +1887,36 @@ def _body_shape(node: cst.FunctionDef) -> Tuple[int, Tuple[str, ...]]:
         if not (is_docstring or isinstance(statement, _NOT_COUNTED)):
             count += 1
     return count, tuple(returns)
+
+
+class _Returns(cst.CSTVisitor):
+    """The ``return`` statements of one function, not of the functions, lambdas and classes it defines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: List[Optional[cst.BaseExpression]] = []
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.values.append(node.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _builds(node: cst.FunctionDef) -> bool:
+    """A factory: every ``return`` gives back an object built there (``return Connection(...)``,
+    a class by the PEP 8 spelling), so each call's result is a new object no one else holds."""
+    if not isinstance(node.body, cst.IndentedBlock):
+        return False
+    returns = _Returns()
+    node.body.visit(returns)
+    return bool(returns.values) and all(builds_object(value) for value in returns.values)
 
 
 def _returned_names(value: cst.BaseExpression) -> List[str]:

@@ -360,6 +360,9 @@ class CallGraph:
                 floor = _higher(floor, Frequency(ONCE, "it runs once, at exit"))
             elif reference.endswith("os.register_at_fork"):
                 floor = _higher(floor, Frequency(ONCE, "it runs once per process, after a fork"))
+            elif method in self.project.kb.child_process_handovers:
+                floor = _higher(floor, Frequency(ONCE, f"it is the target of a new process ({method}()): "
+                                                       f"it runs once in it"))
             elif method in self.project.kb.listeners:  # ``emitter.on("chunk", self.on_chunk)``: per event
                 floor = _higher(floor, Frequency(PER_CALL, f"it is a listener registered with {method}()"))
             else:  # handed to ``partial``, a thread, a framework: as often as the receiver calls it
