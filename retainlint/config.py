@@ -45,7 +45,8 @@ def _string_list(value: Any, where: str) -> List[str]:
 
 def _listener_entry(entry: Any, where: str) -> Dict[str, Any]:
     known = {"add": str, "remove": list, "remove-all": list, "event": int, "callback": int, "weak": bool,
-             "strong-when": str, "one-shot": bool, "receiver": str, "idempotent": bool, "callback-keywords": list}
+             "strong-when": str, "one-shot": bool, "receiver": str, "idempotent": bool, "callback-keywords": list,
+             "registry": str}
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each listener API must be a table")
     for key, value in entry.items():

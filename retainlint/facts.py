@@ -169,6 +169,7 @@ class Listener:
     in_while: bool = False  # inside a ``while`` loop (a main loop), not only ``for`` loops over a collection
     callback_module: bool = False  # the callback is a function of an imported module (``termios.tcsetattr``)
     callee: str = ""  # the dotted function called, qualified through the imports (``pkg.functions.on.on``)
+    rebound: bool = False  # the receiver slot was rebound from a call earlier in the function, on every path to here
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class ListenerApi:
     receiver: Optional[str] = None
     idempotent: bool = False  # adding the same callback object again does not add it twice
     callback_keywords: Tuple[str, ...] = ()  # keyword arguments that take a callback (``after_in_child=``)
+    registry: str = ""  # the receiver's attribute that holds the registrations (``logger.handlers``)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,12 @@ class Knowledge:
         """APIs whose add-method is ``method`` and whose receiver restriction (if any) fits."""
         return [api for api in self.listeners.get(method, ()) if _receiver_fits(api, receiver)]
 
+    def registry_apis(self, attribute: str, receiver: str) -> List[ListenerApi]:
+        """The APIs whose registrations the receiver keeps in this attribute: emptying it
+        (``logger.handlers = []``, ``logger.handlers.clear()``) removes every one."""
+        return [api for apis in self.listeners.values() for api in apis
+                if api.registry == attribute and _receiver_fits(api, receiver)]
+
     def removal_apis(self, method: str, receiver: str) -> Tuple[List[ListenerApi], List[ListenerApi]]:
         one = [api for api in self.removals.get(method, ()) if _receiver_fits(api, receiver)]
         every = [api for api in self.removal_all.get(method, ()) if _receiver_fits(api, receiver)]
@@ -148,6 +155,7 @@ def _parse_listener(entry: Mapping) -> ListenerApi:
         receiver=entry.get("receiver"),
         idempotent=bool(entry.get("idempotent", False)),
         callback_keywords=tuple(entry.get("callback-keywords", ())),
+        registry=str(entry.get("registry", "")),
     )
 
 

@@ -499,10 +499,18 @@ class Project:
                  if a.ref.kind == "self" and f"class:{qualname}" in self.callgraph.resolve(a.function, a.value_call)}
         if len(slots) != len({site.caller for site in sites}):
             return False  # an instance stored somewhere the facts do not name
-        registrations = [listener for listeners in self.method_listeners.values() for _, listener in listeners
-                         if any(f"self.{name}" == listener.callback and owner in self.family(
-                             self.owner_class(listener.function) or "") for owner, name in slots)]
+        registrations = [listener for facts in self.modules for listener in facts.listeners
+                         if listener.action == "add" and self._registers_instance(listener, qualname, slots)]
         return bool(registrations) and all(self.is_removed(listener) for listener in registrations)
+
+    def _registers_instance(self, listener: Listener, qualname: str, slots: Set[tuple]) -> bool:
+        """The registration hands over an instance of the class: one kept in a slot
+        (``handler.addFilter(self._filter)``) or the instance itself (``root.addHandler(self)``
+        in its own ``install()``)."""
+        owner = self.owner_class(listener.function) or ""
+        if listener.callback == "self":
+            return qualname in self.family(owner)
+        return any(listener.callback == f"self.{name}" and holder in self.family(owner) for holder, name in slots)
 
     def is_removed(self, add: Listener) -> bool:
         """A removal that matches the registration on target, event and callback (or removes all)."""

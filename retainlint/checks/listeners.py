@@ -61,6 +61,8 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
     if listener.target_kind in ("local_created",) or project.owns_target(listener):
         return None
     per_call = kind == PER_CALL or listener.in_while
+    if per_call and listener.rebound:
+        return None  # ``self.client = connect(); self.client.on(…)``: one registration on each object it obtains
     target = listener.target_kind
     chain = graph.rooted_slot(listener.target_ref) if target == "self_attr" else None
     if chain:

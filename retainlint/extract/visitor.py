@@ -120,6 +120,10 @@ class Frame:
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
     attribute_values: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # ``self.x = …`` here (while visited)
+    # ``self.x = …`` here: the blocks open at the assignment (a prefix of the blocks open at a later
+    # statement means every path to that statement passed the assignment)
+    attribute_blocks: Dict[str, Tuple[int, ...]] = field(default_factory=dict)
+    blocks: List[int] = field(default_factory=list)  # the suites open now, outermost first (while visited)
     hold: HoldState = field(default_factory=HoldState)  # locals that keep this frame or an item alive
     handler_names: Set[str] = field(default_factory=set)  # ``except … as e`` names seen so far
     generator: bool = False  # the body yields
@@ -738,6 +742,46 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         last = name.rsplit(".", 1)[-1]
         return (last.isupper() and len(last) > 1) or self._is_class_name(name.split(".", 1)[0]) and "." not in name
 
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._open_block(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._close_block()
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._open_block(node)
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._close_block()
+
+    def _open_block(self, node: cst.BaseSuite) -> None:
+        frame = self.function_frame()
+        if frame is not None:
+            frame.blocks.append(id(node))
+
+    def _close_block(self) -> None:
+        frame = self.function_frame()
+        if frame is not None and frame.blocks:
+            frame.blocks.pop()
+
+    def _rebound_target(self, node: cst.Call) -> bool:
+        """``self.client = await ctx.__aenter__()`` earlier in this function, on every path to the
+        registration ``self.client.on(…)``: it registers on what this call just obtained, not on
+        an object an earlier call left."""
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
+                and receiver.value.value == self._self_context()[0]):
+            return False
+        frame = self.function_frame()
+        attribute = receiver.attr.value
+        value = frame.attribute_values.get(attribute) if frame is not None else None
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call) or self.qualify(value.func) in self.kb.process_lifetime_factories:
+            return False
+        opened = frame.attribute_blocks.get(attribute, ())
+        return tuple(frame.blocks[:len(opened)]) == opened
+
     def visit_If(self, node: cst.If) -> None:
         """A body that runs once however often the function runs: ``if X is None: … X = …``,
         ``if not logger.handlers:``, ``if not _REGISTERED: …; _REGISTERED = True``."""
@@ -868,6 +912,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for target in node.targets:
             self._assign(target.target, node.value, node)
             self._hook_assignment(target.target, node.value, node)
+            if isinstance(target.target, cst.Attribute):
+                self._registry_reset(target.target, node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -926,6 +972,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return
         if ref.kind == "self" and frame.kind == "function":
             frame.attribute_values[ref.name] = value
+            frame.attribute_blocks[ref.name] = tuple(frame.blocks)
         if ref.kind == "self" and isinstance(target, cst.Attribute):
             self.flow.flag(f"{source_of(target.value)}.{ref.name}")
         kind = self.container_kind(value)
@@ -944,7 +991,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if ref.kind in ("self", "attr") or (ref.kind == "global" and function is not None):
             value_class = self.class_of_value(value) or _factory_made(value)
             from_param = isinstance(value, cst.Name) and value.value in frame.params
-            value_call = self._call_target(value.func) if isinstance(value, cst.Call) and not value_class else ""
+            value_call = self._call_target(value.func) if isinstance(value, cst.Call) else ""
             self.facts.attr_assigns.append(AttrAssign(ref, function, value_class, from_param, span,
                                                       param=value.value if from_param else "", value_call=value_call))
         self._stored_exception(ref, value, "attribute", span)
@@ -1175,6 +1222,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if receiver_node is not None:
             self._container_call(receiver_node, method, node)
         self._listener_call(receiver_node, receiver, method, node)
+        if method == "clear" and isinstance(receiver_node, cst.Attribute):
+            self._registry_reset(receiver_node, node)
         self._logger_call(receiver_node, method, node)
 
     def _cannot_fail(self, func: cst.BaseExpression) -> bool:
@@ -1458,7 +1507,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                        callback=source_of(callback), callback_self=self._callback_holds_self(callback),
                        strong=strong, one_shot=api.one_shot, result_kept=id(node) not in self.statement_calls,
                        function=function, span=span, same_object=api.idempotent and not fresh, callee=callee,
-                       callback_module=self._imported_function(callback))
+                       callback_module=self._imported_function(callback), rebound=self._rebound_target(node))
 
     def _callback_text(self, callback: cst.BaseExpression) -> str:
         """How a removal names its callback, through a local that is another name for a slot
@@ -1482,17 +1531,28 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._listener(action="remove_all", api=api.add, method=method, target=target, target_kind=target_kind,
                            target_ref=target_ref, function=function, span=span)
 
+    def _registry_reset(self, registry: cst.Attribute, node: cst.CSTNode) -> None:
+        """``logger.handlers = []`` / ``logger.handlers.clear()``: the attribute that holds an
+        API's registrations (knowledge ``registry``) emptied, so every one on its owner is removed."""
+        owner = registry.value
+        receiver = self.qualify(owner)
+        for api in self.kb.registry_apis(registry.attr.value, receiver):
+            self._listener(action="remove_all", api=api.add, method=registry.attr.value, target=source_of(owner),
+                           target_kind=self._target_kind(owner, receiver), target_ref=self.ref_of(owner),
+                           function=self.current_function(), span=self.span(node))
+
     def _listener(self, action: str, api: str, method: str, target: str, target_kind: str, target_ref: Optional[Ref],
                   function: Optional[str], span: Span, event: str = "", callback: str = "",
                   callback_self: bool = False, strong: bool = True, one_shot: bool = False,
                   result_kept: bool = False, same_object: bool = False, callback_module: bool = False,
-                  callee: str = "") -> None:
+                  callee: str = "", rebound: bool = False) -> None:
         """Record a registration or removal, and its flow event (``listen``/``unlisten``)."""
         self.facts.listeners.append(Listener(
             action=action, api=api, method=method, target=target, target_kind=target_kind, target_ref=target_ref,
             event=event, callback=callback, callback_self=callback_self, strong=strong, one_shot=one_shot,
             result_kept=result_kept, function=function, in_loop=self.in_loop(), span=span, guarded=self.guarded(),
-            same_object=same_object, in_while=self.in_while(), callback_module=callback_module, callee=callee))
+            same_object=same_object, in_while=self.in_while(), callback_module=callback_module, callee=callee,
+            rebound=rebound))
         identity = "|".join((api, target, event, callback))
         self.flow.event("listen" if action == "add" else "unlisten", None, target=identity, line=span.line)
 
