@@ -142,7 +142,7 @@ class Mutation:
     bound: str = ""  # the value is ``self.<bound>``: a bound method, if that attribute is a method
     trickle: bool = False  # a number added once every N calls (``if not count % N: samples.append(dt)``)
     counter: bool = False  # the value is computed from the entry's previous value (``d[k] = d.get(k, 0) + 1``)
-    param_key: Tuple[str, ...] = ()  # parameters whose names alone make the key per event: callers may say more
+    param_key: Tuple[str, ...] = ()  # parameters that alone decide the key's domain (by name, or not at all): callers may say more
 
 
 @dataclass(frozen=True)

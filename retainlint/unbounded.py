@@ -174,9 +174,13 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         any(d.constructor in _KEYED_CONSTRUCTORS for d in defs))
     if keyed:
         domain = key.domain
-        passed = project.callgraph.passed_domain(mutation.function, mutation.param_key) if domain == "event" else None
+        followed = domain in ("event", "param")
+        passed = project.callgraph.passed_domain(mutation.function, mutation.param_key) if followed else None
         if passed == "bounded":
             return None  # ``warn_once(message)`` whose every caller passes a literal: the program text bounds it
+        if passed == "event" and domain == "param":  # ``remember(key)`` called with ``request.id``
+            return Growth(mutation, EVENT, f"keyed by {key.what or key.text}, for which a caller passes a "
+                                           f"per-event value: one entry per event", by_name)
         if passed is not None and passed != "event":
             return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text}, which its callers pass as values "
                                              f"of unknown domain", by_name)

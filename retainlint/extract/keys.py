@@ -91,9 +91,12 @@ class KeyMixin:
     _params_by_name = True
 
     def named_params(self, expression: cst.BaseExpression, key: Key) -> Tuple[str, ...]:
-        """The parameters whose names alone make a key per event (``def warn_once(message):
-        SEEN.add(message)``): what the callers pass for them, where they are visible, says more.
-        Empty when the key is per event for another reason (``uuid4()``, ``request.id``)."""
+        """The parameters a key is built from when nothing but they decide its domain: their names
+        (``def warn_once(message): SEEN.add(message)``), or nothing at all (``def remember(text: str)``).
+        What the callers pass for them, where they are visible, says more.  Empty when the key is
+        per event for another reason (``uuid4()``, ``request.id``)."""
+        if key.domain == PARAM:
+            return tuple(r for r in key.roots if self._is_param(r))
         if key.domain != EVENT:
             return ()
         self._params_by_name = False
@@ -151,7 +154,8 @@ class KeyMixin:
         if name in _CLASS_NAMES or self._is_class_name(name):
             return _key(BOUNDED, "a class", text, (name,))
         if self._is_param(name):
-            if self._params_by_name and (self._per_event_identity(name) or _PER_EVENT_OBJECTS.match(name)):
+            if self._params_by_name and (self._per_event_identity(name) or (
+                    _PER_EVENT_OBJECTS.match(name) and not self._is_text_param(name))):
                 return _key(EVENT, name, text, (name,))
             return _key(PARAM, f"parameter '{name}'", text, (name,))
         if name.isupper() and len(name) > 1:

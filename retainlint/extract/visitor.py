@@ -108,6 +108,7 @@ class Frame:
     is_classmethod: bool = False
     params: Set[str] = field(default_factory=set)
     param_types: Dict[str, str] = field(default_factory=dict)  # annotated parameter → dotted class
+    text_params: Set[str] = field(default_factory=set)  # parameters annotated ``str``: a text, not an object
     mutable_defaults: Set[str] = field(default_factory=set)
     locals: Dict[str, Local] = field(default_factory=dict)
     assigned: Set[str] = field(default_factory=set)
@@ -421,6 +422,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         frame = self.function_frame()
         return frame is not None and name in frame.params and name != frame.self_name
 
+    def _is_text_param(self, name: str) -> bool:
+        """``message: str``: the text of a message, not the message object — as a key, as many
+        values as the texts callers pass, not one per message that arrives."""
+        frame = self.function_frame()
+        return frame is not None and name in frame.text_params
+
     def _class_references(self, value: cst.BaseExpression) -> Tuple[str, ...]:
         """The dotted classes an expression names (``A``, ``mod.A``, ``A if c else B``), not calls."""
         if isinstance(value, cst.IfExp):
@@ -636,6 +643,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 annotated = self._annotation_class(param.annotation.annotation)
                 if annotated:
                     frame.param_types[param.name.value] = annotated
+                if isinstance(param.annotation.annotation, cst.Name) and param.annotation.annotation.value == "str":
+                    frame.text_params.add(param.name.value)
             if param.default is not None:
                 kind = self.container_kind(param.default)
                 if kind is not None and not (kind.text or kind.bounded or kind.weak):
