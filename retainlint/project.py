@@ -450,8 +450,8 @@ class Project:
         owner = self.owner_class(listener.function)
         if owner is None:
             return False
-        if listener.target_kind == "self_attr":
-            attributes = {listener.target.split(".")[1]} if "." in listener.target else set()
+        if listener.target_kind == "self_attr" or (listener.target_kind == "param" and "." in listener.target):
+            attributes = {listener.target.split(".")[1]} if "." in listener.target else set()  # the slot it is in
         elif listener.target_kind == "param":
             attributes = {a.ref.name for a in self.assignments_by_owner.get(owner, ())
                           if a.function == listener.function and a.param == listener.target}

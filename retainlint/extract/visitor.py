@@ -1480,7 +1480,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         removes, removes_all = self.kb.removal_apis(method, receiver)
         if not (adds or removes or removes_all):
             return
-        target = source_of(receiver_node) if receiver_node is not None else receiver
+        target = self._target_text(receiver_node) if receiver_node is not None else receiver
         target_kind = self._target_kind(receiver_node, receiver)
         target_ref = self.ref_of(receiver_node) if receiver_node is not None else Ref("global", receiver, "")
         function = self.current_function()
@@ -1517,6 +1517,22 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                        strong=strong, one_shot=api.one_shot, result_kept=id(node) not in self.statement_calls,
                        function=function, span=span, same_object=api.idempotent and not fresh, callee=callee,
                        callback_module=self._imported_function(callback), rebound=self._rebound_target(node))
+
+    def _target_text(self, receiver: cst.BaseExpression) -> str:
+        """How a registration or removal names its receiver, through a local that is another name
+        for a slot (``old = self._next; old.off(…)``) or a local or parameter this function
+        stores in one (``self._next = nxt; nxt.on(…)``): the slot, so that the two match."""
+        frame = self.function_frame()
+        self_name = self._self_context()[0]
+        if isinstance(receiver, cst.Name) and frame is not None and self_name:
+            local = frame.locals.get(receiver.value)
+            if local is not None and local.alias is not None and local.alias.kind == "self":
+                return f"{self_name}.{local.alias.name}"
+            stored = [attribute for attribute, value in frame.attribute_values.items()
+                      if isinstance(value, cst.Name) and value.value == receiver.value]
+            if len(stored) == 1:
+                return f"{self_name}.{stored[0]}"
+        return source_of(receiver)
 
     def _callback_text(self, callback: cst.BaseExpression) -> str:
         """How a removal names its callback, through a local that is another name for a slot
