@@ -148,6 +148,22 @@ def test_interrupt_exits_130_without_a_traceback(tmp_path, invoke, monkeypatch):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def _wait_for_workers(process: subprocess.Popen) -> None:
+    """Until the run has started its worker processes, so that the interrupt lands in the parallel
+    run and not in the interpreter's start-up (which, on a loaded machine, can outlast any fixed
+    sleep).  Where /proc does not list children, a fixed wait is all there is."""
+    children = f"/proc/{process.pid}/task/{process.pid}/children"
+    if not os.path.exists(children):
+        time.sleep(2.5)
+        return
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        with open(children) as listing:
+            if listing.read().split():
+                return
+        time.sleep(0.05)
+
+
 def test_sigint_during_a_parallel_run_exits_130(tmp_path):
     body = "".join(f"class C{i}:\n    def __init__(self):\n        self.x = []\n\n    def add(self, v):\n"
                    f"        self.x.append(v)\n\n" for i in range(300))
@@ -156,7 +172,7 @@ def test_sigint_during_a_parallel_run_exits_130(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "retainlint", "check", str(tmp_path), "--no-cache", "-q",
                                 "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(2.5)
+    _wait_for_workers(process)
     assert process.poll() is None, "the run should still be going"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
