@@ -33,7 +33,9 @@ class Finding:
     fingerprint: str = ""  # stable across edits elsewhere in the file (see retainlint.fingerprint)
 
     def sort_key(self):
-        return (self.path, self.span.line, self.span.col, self.code)
+        """Place, then rule, then message: two findings of one rule at one place come out in the
+        same order on every run, whatever order the checks made them in."""
+        return (self.path, self.span.line, self.span.col, self.code, self.message)
 
 
 def at_least(confidence: str, minimum: str) -> bool:

@@ -94,7 +94,7 @@ class Knowledge:
     child_process_handovers: FrozenSet[str]  # ``Process(target=f)``: f runs once, in the child
     hook_attributes: FrozenSet[str]
     uncollectable: FrozenSet[str]
-    link_breakers: FrozenSet[str]
+    link_breakers: Tuple[str, ...]  # in the table's order: a message names the first one a class has
     families: Tuple[Family, ...]
     _runs_once_re: "re.Pattern[str]" = field(init=False, repr=False)
     _configuration_re: "re.Pattern[str]" = field(init=False, repr=False)
@@ -227,7 +227,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
                                        list(ext.get("per-event-identities", []))),
         hook_attributes=frozenset(base.get("hooks", {}).get("attributes", [])),
         uncollectable=frozenset(list(base.get("cycles", {}).get("uncollectable", [])) + list(ext.get("uncollectable", []))),
-        link_breakers=frozenset(base.get("cycles", {}).get("link-breakers", [])),
+        link_breakers=tuple(base.get("cycles", {}).get("link-breakers", [])),
         families=tuple(_parse_family(e) for e in list(lifecycles.get("family", [])) + list(ext.get("lifecycles", []))),
     )
 

@@ -261,6 +261,14 @@ class Project:
         """A class with its project ancestors and descendants: where ``self.x`` may be touched."""
         return {qualname} | {a for a in self.ancestors(qualname) if a in self.classes} | self._subclasses[qualname]
 
+    def lineage(self, qualname: str) -> List[str]:
+        """The family in a fixed order: the class, its project ancestors as :meth:`ancestors`
+        lists them, then its subclasses by name.  Where the first member that answers a question
+        is taken (which definition of a method ``self.m`` finds), the answer must not depend on
+        the order of a set, which changes with string hashing."""
+        bases = [a for a in self.ancestors(qualname) if a in self.classes]
+        return list(dict.fromkeys([qualname] + bases + sorted(self._subclasses.get(qualname, ()))))
+
     def is_enum(self, qualname: str) -> bool:
         return any(base.rsplit(".", 1)[-1] in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
                    for base in self.ancestors(qualname))

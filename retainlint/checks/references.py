@@ -81,9 +81,8 @@ def _constructor_cycle(project, back) -> Optional[Tuple[str, str, str]]:
     breaker = _link_breaker(project, back.ref)
     if breaker:
         return None
-    ends = [m.rsplit(".", 1)[-1] for member in project.family(owner) for m in project.methods_of(member)
-            if m.rsplit(".", 1)[-1] in project.kb.link_breakers]
-    where = f"in {ends[0]}()" if ends else "when the object is done (close() or connection_lost())"
+    end = _end_method(project, owner)
+    where = f"in {end}()" if end else "when the object is done (close() or connection_lost())"
     fix = f"Break the link {where} (self.{back.ref.name} = None) or hand it a weakref.proxy(self) / WeakMethod"
     if back.cls in project.kb.uncollectable:
         return ("high", f"{back.cls} does not take part in garbage collection, so this cycle is never freed and "
@@ -97,10 +96,22 @@ def _constructor_cycle(project, back) -> Optional[Tuple[str, str, str]]:
     return ("low", "only the cyclic collector frees it", fix)
 
 
+def _end_method(project, owner: str) -> Optional[str]:
+    """The method the fix names for breaking the link: the first link breaker, in the knowledge
+    table's order (``close`` before ``reset``), that the class or a relative defines.  Not the
+    first the family yields: the family is a set, and which end a message named changed with
+    string hashing (neo4j's Bolt classes have both ``close()`` and ``reset()``; ``reset()`` keeps
+    the connection for reuse, so it is no place to break the link)."""
+    defined = {m.rsplit(".", 1)[-1] for member in project.family(owner) for m in project.methods_of(member)}
+    return next((name for name in project.kb.link_breakers if name in defined), None)
+
+
 def _binds_instance(project, owner: str, method: str) -> bool:
     """``self.method`` keeps ``self`` unless the method is a classmethod or a staticmethod — or a
-    property of any kind (``@property``, ``@memoized_property``): ``self.type`` is then its value."""
-    for member in project.family(owner):
+    property of any kind (``@property``, ``@memoized_property``): ``self.type`` is then its value.
+    The definition read is the one ``self.method`` finds on the class itself (its own, then a
+    base's), else a subclass's, in :meth:`Project.lineage`'s fixed order."""
+    for member in project.lineage(owner):
         fact = project.functions.get(f"{member}.{method}")
         if fact is not None:
             names = [d.rsplit(".", 1)[-1] for d in fact.decorators]

@@ -123,6 +123,9 @@ class CallGraph:
         return self._methods(owner, method, include_subclasses=instance is not None) if owner else []
 
     def _methods(self, owner: str, name: str, include_subclasses: bool) -> List[str]:
+        """The method a call on ``owner`` runs, then (with ``include_subclasses``) every override,
+        by subclass name: the order of the call graph's edges decides which caller a frequency's
+        reason names, so it must not follow a set's order, which changes with string hashing."""
         project = self.project
         found = []
         for cls in [owner] + [a for a in project.ancestors(owner) if a in project.classes]:
@@ -130,7 +133,8 @@ class CallGraph:
                 found.append(f"{cls}.{name}")
                 break
         if include_subclasses:
-            found += [f"{sub}.{name}" for sub in project.subclasses(owner) if f"{sub}.{name}" in project.functions]
+            found += [f"{sub}.{name}" for sub in sorted(project.subclasses(owner))
+                      if f"{sub}.{name}" in project.functions]
         return found
 
     def _add(self, call: Call, callee: str) -> None:

@@ -490,8 +490,10 @@ class ReleaseAnalysis:
             return []
         leaks: List[Leak] = []
         for cls, _attribute in sorted(stored):
-            methods = {project.functions[m].name: m for member in project.family(cls)
-                       for m in project.methods_of(member)}
+            methods: Dict[str, str] = {}  # by name, the one an instance runs: its own, else a base's (lineage)
+            for member in project.lineage(cls):
+                for m in project.methods_of(member):
+                    methods.setdefault(project.functions[m].name, m)
             starts = [methods[name] for name in run.start if name in methods and not name.startswith("_")]
             if not starts:
                 continue
