@@ -76,6 +76,7 @@ class ClassFact:
     bases: Tuple[str, ...]  # resolved dotted names
     decorators: Tuple[str, ...]
     span: Span
+    frozen: bool = False  # ``@dataclass(frozen=True)``, ``@attrs.frozen``: immutable, hashed by its fields' values
 
 
 @dataclass(frozen=True)

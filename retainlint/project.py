@@ -158,16 +158,19 @@ class Project:
         return self._methods.get(qualname, [])
 
     def hashes_by_value(self, dotted: str, function: Optional[str]) -> bool:
-        """A project class that compares by value — it (or a base) defines ``__hash__``, or it is a
-        named tuple: two objects built alike are one key
+        """A project class that compares by value — it (or a base) defines ``__hash__``, it is a
+        named tuple or a frozen dataclass: two objects built alike are one key
         (``InstrumentationScope(name, version)``), so building one per call adds no entry per call."""
         module = (self.owner_class(function) or function or "").rpartition(".")[0]
         cls = self.resolve_class(dotted, module) if dotted else None
-        if cls is None:
-            return False
-        lineage = [cls] + self.ancestors(cls)
+        return cls is not None and self.value_class(cls)
+
+    def value_class(self, cls: str) -> bool:
+        """Instances compare and hash by value: the class or a project base defines ``__hash__``,
+        derives from ``NamedTuple``, or is a frozen dataclass."""
         return any(f"{member}.__hash__" in self.functions or member.rsplit(".", 1)[-1] == "NamedTuple"
-                   for member in lineage)
+                   or (member in self.classes and self.classes[member].frozen)
+                   for member in [cls] + self.ancestors(cls))
 
     def inherits(self, cls: str, function: str) -> bool:
         """Instances of ``cls`` run ``function``, a method (or a closure inside a method) of one

@@ -55,6 +55,8 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
                 continue
             if project.is_enum(cached.class_qualname) or project.is_metaclass(cached.class_qualname):
                 continue
+            if cached.maxsize != "none" and project.value_class(cached.class_qualname):
+                continue  # ``Region.union`` on a named tuple: a bounded memo keyed by values, like a function's
             name = project.function_label(cached.function)
             managed = cached.function.rsplit(".", 1)[-1] in project.cache_clears
             if managed:

@@ -577,7 +577,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                           if b.keyword is not None and b.keyword.value == "metaclass")
         self._note_decorators(node.decorators)
         self.facts.classes.append(ClassFact(qualname, node.name.value, bases + metaclass,
-                                            self._decorator_names(node.decorators), self.span(node)))
+                                            self._decorator_names(node.decorators), self.span(node),
+                                            frozen=any(self._freezes(d.decorator) for d in node.decorators)))
         frame = Frame("class", qualname, class_qualname=qualname)
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         frame.methods = {statement.name.value for statement in body if isinstance(statement, cst.FunctionDef)}
@@ -585,6 +586,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.stack.pop()
+
+    def _freezes(self, decorator: cst.BaseExpression) -> bool:
+        """``@dataclass(frozen=True)`` (or ``unsafe_hash=True``), ``@attr.s(frozen=True)``,
+        ``@attrs.frozen``: the class hashes by its fields' values, so equal objects are one key."""
+        if isinstance(decorator, cst.Call):
+            return any(keyword_source(decorator.args, name) == "True" for name in ("frozen", "unsafe_hash"))
+        return self.qualify(decorator).rsplit(".", 1)[-1] == "frozen"
 
     def _decorator_names(self, decorators) -> Tuple[str, ...]:
         """Dotted names of decorators, calls reduced to their callee (``lru_cache(1)`` → ``functools.lru_cache``)."""
