@@ -95,8 +95,8 @@ class KeyMixin:
         (``def warn_once(message): SEEN.add(message)``), or nothing at all (``def remember(text: str)``).
         What the callers pass for them, where they are visible, says more.  Empty when the key is
         per event for another reason (``uuid4()``, ``request.id``)."""
-        if key.domain == PARAM:
-            return tuple(r for r in key.roots if self._is_param(r))
+        if key.domain == PARAM:  # the parameter itself: an attribute of it (``flow.name``) is not what callers pass
+            return (key.text,) if self._is_param(key.text) else ()
         if key.domain != EVENT:
             return ()
         self._params_by_name = False
