@@ -179,8 +179,10 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         if passed == "bounded":
             return None  # ``warn_once(message)`` whose every caller passes a literal: the program text bounds it
         if passed == "event" and domain == "param":  # ``remember(key)`` called with ``request.id``
-            return Growth(mutation, EVENT, f"keyed by {key.what or key.text}, for which a caller passes a "
-                                           f"per-event value: one entry per event", by_name)
+            # said, not believed: a graph built per call keys its nodes by new objects too (celery's
+            # DependencyGraph), and the holder decides; the domain stays unknown
+            return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text}, for which a caller passes a "
+                                             f"new value per call", by_name)
         if passed is not None and passed != "event":
             return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text}, which its callers pass as values "
                                              f"of unknown domain", by_name)
