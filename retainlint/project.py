@@ -503,13 +503,14 @@ class Project:
         a slot of the object that makes it, and registers from that slot only with a paired
         removal (``handler.addFilter(self._filter)`` … ``handler.removeFilter(self._filter)``): it
         is registered for a while, not for the life of the process, so its base makes no root."""
-        sites = [site for site in self.callgraph.instantiated_at(qualname)]
+        sites = self.callgraph.instantiated_at(qualname)
         if not sites or any(site.use != "store" for site in sites):
             return False
-        slots = {(a.ref.owner, a.ref.name) for a in self.attribute_assignments
-                 if a.ref.kind == "self" and f"class:{qualname}" in self.callgraph.resolve(a.function, a.value_call)}
-        if len(slots) != len({site.caller for site in sites}):
+        stores = [a for a in self.attribute_assignments
+                  if a.ref.kind == "self" and f"class:{qualname}" in self.callgraph.resolve(a.function, a.value_call)]
+        if not all(any(a.function == site.caller for a in stores) for site in sites):
             return False  # an instance stored somewhere the facts do not name
+        slots = {(a.ref.owner, a.ref.name) for a in stores}
         registrations = [listener for facts in self.modules for listener in facts.listeners
                          if listener.action == "add" and self._registers_instance(listener, qualname, slots)]
         return bool(registrations) and all(self.is_removed(listener) for listener in registrations)

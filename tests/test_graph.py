@@ -368,3 +368,35 @@ def test_a_registration_in_a_get_or_create_runs_once_per_key(tmp_path):
                 print(event, args)
     """}, min_confidence="low")
     assert by_code(findings, "RL202") == [] and by_code(findings, "RL201") == []
+
+    unstored = check_files(tmp_path / "unstored", {"m.py": """
+        from typing import Literal
+
+        EventTypes = Literal["transcript", "error", "metrics"]
+
+
+        class Emitter:
+            def on(self, event, callback=None):
+                return callback
+
+
+        class FallbackSession(Emitter):
+            def __init__(self, adapter):
+                self._active = adapter.models[0].session()
+                self._forwarders = {}
+
+            def on(self, event: EventTypes, callback=None):
+                forwarder = self._forwarders.get(event)
+                if forwarder is None:
+
+                    def _forward(*args):
+                        self.emit(event, *args)
+
+                    forwarder = _forward
+                    self._active.on(event, forwarder)
+                return super().on(event, callback)
+
+            def emit(self, event, *args):
+                print(event, args)
+    """}, min_confidence="low")
+    assert by_code(unstored, "RL202"), "a miss that stores nothing runs on every miss: per call"

@@ -154,6 +154,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # "member:<key>|<container>" (``if k in c:``), "miss:<container>" (``if c.get(k) is None``)
         # or "capped:<container>" (``if len(c) < 64:``, ``if not c:``: it grows only while small)
         self.guarded_blocks: Dict[int, str] = {}
+        # get-or-create blocks that store what they make into the container they missed: they run
+        # once per key (``f = self._fwd.get(e); if f is None: … self._fwd[e] = f``)
+        self.memo_blocks: Set[int] = set()
         self.active_guards: List[Tuple[int, str]] = []
         self.lambda_depth = 0
         self._classifying: Set[str] = set()
@@ -180,6 +183,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         by the next group's nodes.  State keyed by ``id()`` must be cleared here."""
         self.statement_calls.clear()
         self.guarded_blocks.clear()
+        self.memo_blocks.clear()
         self.store_targets.clear()
         self.call_uses.clear()
 
@@ -818,6 +822,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         looked_up = self._looked_up_entry(test)
         if looked_up is not None and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = _miss_guard(looked_up)  # ``x = c.get(k); if x is None: c[k] = …``
+            if self._stores_into(node.body, looked_up):
+                self.memo_blocks.add(id(node.body))
         elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.In) and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"member:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
@@ -1568,7 +1574,18 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         """Inside a once-guard, or a get-or-create that stores what it makes (``f = self._fwd.get(e);
         if f is None: … self._fwd[e] = f``): the body runs once per key, however often the
         function does — the container's growth, judged on its own, is all that repeats."""
-        return self.guarded() or any(guard.startswith("miss:") for _, guard in self.active_guards)
+        return self.guarded() or any(block in self.memo_blocks for block, _ in self.active_guards)
+
+    def _stores_into(self, body: cst.BaseSuite, container: Ref) -> bool:
+        """The block assigns an entry of the container (``self._fwd[e] = f``) at its own level."""
+        statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+        for line in statements:
+            for statement in (line.body if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ()):
+                if isinstance(statement, cst.Assign) and any(
+                        isinstance(t.target, cst.Subscript) and self.ref_of(t.target.value) == container
+                        for t in statement.targets):
+                    return True
+        return False
 
     def _registry_reset(self, registry: cst.Attribute, node: cst.CSTNode) -> None:
         """``logger.handlers = []`` / ``logger.handlers.clear()``: the attribute that holds an
