@@ -149,19 +149,19 @@ def test_interrupt_exits_130_without_a_traceback(tmp_path, invoke, monkeypatch):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def _wait_for_workers(process: subprocess.Popen) -> None:
-    """Until the run has started its worker processes, so that the interrupt lands in the parallel
-    run and not in the interpreter's start-up (which, on a loaded machine, can outlast any fixed
-    sleep).  Where /proc does not list children, a fixed wait is all there is."""
+    """Until the run has started its worker processes and had 2.5 s to hand them work, so that the
+    interrupt lands in the parallel run, not in the interpreter's start-up (which, on a loaded
+    machine, can outlast a fixed sleep: exit -2) nor while the pool is still starting (see the
+    closing note of issue 9: an interrupt there can take minutes to end the run).  Where /proc does
+    not list children, the fixed wait is all there is."""
+    started = time.monotonic()
     children = f"/proc/{process.pid}/task/{process.pid}/children"
-    if not os.path.exists(children):
-        time.sleep(2.5)
-        return
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
+    while os.path.exists(children) and time.monotonic() < started + 120 and process.poll() is None:
         with open(children) as listing:
             if listing.read().split():
-                return
+                break
         time.sleep(0.05)
+    time.sleep(max(0.0, started + 2.5 - time.monotonic()))
 
 
 def test_sigint_during_a_parallel_run_exits_130(tmp_path):
