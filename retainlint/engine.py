@@ -6,8 +6,10 @@ so the parent never holds a syntax tree.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+from contextlib import contextmanager
 from pathlib import Path
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -60,6 +62,50 @@ def _worker_extract(job: Tuple[SourceFile, str]):
     return extract_file(source.path, source.display, _WORKER_KNOWLEDGE, module)
 
 
+class _WorkerContext:
+    """The pool's multiprocessing context, which remembers the workers it starts.
+
+    On Ctrl-C the pool's shutdown would still wait for the chunks the workers hold (tens of
+    seconds on a large tree) and ``ProcessPoolExecutor`` has no public way to stop its workers
+    before Python 3.14; the workers hold nothing but facts the run no longer wants."""
+
+    def __init__(self) -> None:
+        self._base = multiprocessing.get_context()
+        self._workers: List[multiprocessing.process.BaseProcess] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._base, name)
+
+    def Process(self, *args, **kwargs):  # noqa: N802 — the name the executor calls
+        worker = self._base.Process(*args, **kwargs)
+        self._workers.append(worker)
+        return worker
+
+    def stop_workers(self) -> None:
+        for worker in self._workers:
+            if worker.pid is not None:
+                worker.terminate()
+        for worker in self._workers:
+            if worker.pid is not None:
+                worker.join()
+        self._workers.clear()
+
+
+@contextmanager
+def _interrupts_deferred():
+    """Hold Ctrl-C while the pool forks its workers.  An interrupt that arrives during a fork
+    is raised inside the interpreter's after-fork hooks, which print and drop it — the run then
+    went on to the end as if never interrupted.  Held, it arrives right after the block."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def unique_module_names(sources: Sequence[SourceFile]) -> List[str]:
     """Dotted module names, one per file.  Two scripts outside packages can share a name
     (``tools/run.py``, ``scripts/run.py``); their facts must not merge, so such names get the
@@ -93,11 +139,16 @@ def extract_all(sources: Sequence[SourceFile], knowledge: Knowledge, api: Mappin
     if workers <= 1 or len(work) < PARALLEL_THRESHOLD:
         extracted = [extract_file(s.path, s.display, knowledge, module) for _, s, module in work]
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(api,))
+        context = _WorkerContext()
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
+                                   initargs=(api,))
         try:
-            extracted = list(pool.map(_worker_extract, [(s, m) for _, s, m in work], chunksize=16))
+            with _interrupts_deferred():
+                pending = pool.map(_worker_extract, [(s, m) for _, s, m in work], chunksize=16)
+            extracted = list(pending)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
+            context.stop_workers()
             raise
         pool.shutdown()
     for (index, _, _), item in zip(work, extracted):
