@@ -364,6 +364,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._param_growth(target, op, method, node, element)
             return
         key_info = self.classify_key(key) if key is not None else NO_KEY
+        if op == "grow" and method in _ONE_ENTRY_STORES and not element and \
+                self.under_guard(f"member:{key_info.text}|{source_of(target)}"):
+            return  # ``if k in d: d[k] = v`` replaces an entry that is there: nothing is added
         dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
                                   or self.under_guard(_miss_guard(ref)))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
@@ -668,8 +671,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._cached_method(node, qualname, parent.qualname, first, is_static, is_classmethod)
         self.stack.append(frame)
         self.flow.enter_function(qualname)
-        if _returns_early_once(node):
-            frame.once_depth += 1  # ``if _DONE: return`` … ``_DONE = True``: the rest runs once
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         flow = self.flow.leave_function(original_node)
@@ -765,6 +766,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._open_block(node)
+        guard = _early_return_once(node.body) if self.function_frame() is not None else None
+        if guard is not None:
+            for statement in node.body[guard + 1:]:
+                self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         self._close_block()
@@ -1857,6 +1862,8 @@ def _assigned_names(statements) -> Set[str]:
 
 
 _HANDLER_CHECKS = {"handlers", "hasHandlers"}
+# Stores that put at most one entry under their key: under ``if k in c:`` they replace it.
+_ONE_ENTRY_STORES = {"[]=", "setdefault", "add"}
 
 
 def _once_guard(node: cst.If) -> bool:
@@ -1872,24 +1879,45 @@ def _once_guard(node: cst.If) -> bool:
     return unset and subject in _assigned_names(body)
 
 
-def _returns_early_once(node: cst.FunctionDef) -> bool:
-    """``if _DONE: return`` at the top of a function that later sets ``_DONE``."""
-    body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
-    leading = [index for index, statement in enumerate(body) if not _preamble(statement)][:4]
-    for index in leading:
-        statement = body[index]
+def _early_return_once(statements: Sequence[cst.CSTNode]) -> Optional[int]:
+    """Where ``if _DONE: return`` stands among a block's statements when the statements after it
+    set ``_DONE`` and never clear it: from there on the block runs once, however often the
+    function runs — wherever the guard stands (clearml checks its flag inside a ``try``, after
+    work of its own).  A flag the same statements clear again (``self._busy = False`` in a
+    ``finally``) guards against re-entry, not repetition."""
+    for index, statement in enumerate(statements):
         if not isinstance(statement, cst.If) or statement.orelse is not None:
             continue
         inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
         # ``return``, after at most checks that raise (``if other_config: raise ConfigurationError``)
-        only_return = bool(inner) and _is_return(inner[-1]) and all(_raises(s) for s in inner[:-1])
-        later = _assigned_names(body[index + 1:])
-        for subject, unset in map(_guard_subject, _conjuncts(statement.test)):
+        if not (inner and _is_return(inner[-1]) and all(_raises(s) for s in inner[:-1])):
+            continue
+        rest = statements[index + 1:]
+        later = _assigned_names(rest) - _cleared_names(rest)
+        for subject, unset in map(_guard_subject, _operands(statement.test)):
             # ``if _DONE: return`` … ``_DONE = True``; ``if log.handlers: return`` … ``log.addHandler(h)``
-            if only_return and subject is not None and not unset and (
-                    subject in later or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS):
-                return True
-    return False
+            if subject is not None and not unset and (subject in later or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS):
+                return index
+    return None
+
+
+def _cleared_names(statements) -> Set[str]:
+    """Dotted names some statements set back to nothing (``= False``, ``= None``, ``= 0``)."""
+    found: Set[str] = set()
+
+    class _Clears(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            value = node.value
+            if isinstance(value, cst.Name) and value.value in ("False", "None") or \
+                    isinstance(value, cst.Integer) and value.value == "0":
+                found.update(name for name in (dotted(t.target) for t in node.targets) if name)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+    for statement in statements:
+        statement.visit(_Clears())
+    return found
 
 
 def _function_name(name: str) -> bool:
@@ -1954,9 +1982,17 @@ def _preamble(statement: cst.CSTNode) -> bool:
 
 
 def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
-    """``hasattr(self, "_done") and self._done`` → both tests: the flag may be either."""
+    """``len(c) < 64 and key not in c`` → both tests."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
         return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
+
+
+def _operands(test: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """``hasattr(self, "_done") and self._done`` → both tests: the flag may be either;
+    ``if cls._registered or cls._patched: return`` returns once either is set."""
+    if isinstance(test, cst.BooleanOperation):
+        return _operands(test.left) + _operands(test.right)
     return [test]
 
 
