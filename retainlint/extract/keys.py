@@ -227,6 +227,8 @@ class KeyMixin:
             literal = call.args[1 if last == "getattr" else 0].value if len(call.args) > (last == "getattr") else None
             if isinstance(literal, cst.SimpleString) and isinstance(literal.evaluated_value, str):
                 return self._named_entry(literal.evaluated_value, text, roots)
+        if name in ("os.getpid", "os.getppid"):
+            return _key(BOUNDED, "the process id", text, roots)  # one per process: a forked child has its own
         if name == "type" or last in ("type", "get_type"):
             return _key(BOUNDED, "a class", text, roots)
         if name == "next" and not _counter_argument(call):

@@ -1115,10 +1115,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         constant_key = (not is_slice and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index)
                         and isinstance(target.slice[0].slice.value, (cst.Integer, cst.SimpleString)))
         op = "shrink" if is_slice else "slot" if constant_key else "grow"
-        self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node,
+        self.emit_mutation(target.value, op, "[]=" if not is_slice else "[:]=", node,
                            key=None if is_slice else key, value=value)
         if not is_slice:
             self._element_holds(target.value, value, node)
+        if op == "grow" and _filters_entry(value, target):  # ``c[k] = [r for r in c.get(k, []) if not r.done]``
+            self.emit_mutation(target.value, "shrink", "filter", node, element=True)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         """Reading ``c[k]``: an entry in use — and for a ``defaultdict``, an entry created."""
@@ -1923,6 +1925,23 @@ def _cleared_names(statements) -> Set[str]:
 def _function_name(name: str) -> bool:
     """Named like a function (``handle``, ``_cleanup``), not a class (``Worker``)."""
     return name.lstrip("_")[:1].islower()
+
+
+def _filters_entry(value: cst.BaseExpression, target: cst.Subscript) -> bool:
+    """``c[k] = [r for r in c.get(k, []) if not r.ready()]``: the entry rebuilt from itself, keeping
+    only what passes a test — what it held before is let go, as a ``remove`` would."""
+    if not isinstance(value, (cst.ListComp, cst.SetComp, cst.DictComp)) or not value.for_in.ifs:
+        return False
+    source = value.for_in.iter
+    if isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and source.func.attr.value == "get":
+        read, key = source.func.value, source.args[0].value if source.args else None
+    elif isinstance(source, cst.Subscript):
+        read, key = source.value, _subscript_key(source)
+    else:
+        return False
+    wanted = _subscript_key(target)
+    return key is not None and wanted is not None and source_of(read) == source_of(target.value) and \
+        source_of(key) == source_of(wanted)
 
 
 def _whole_slice(element: cst.BaseSlice) -> bool:
