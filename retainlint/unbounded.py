@@ -62,12 +62,15 @@ class Unbounded:
 
 def confidence(growth: Growth, lifetime: str) -> str:
     """How sure a finding is, from what the growth is known to grow with and how long its holder
-    is known to live (``process``: a root holds it; ``long``: it serves a long-lived emitter;
+    is known to live (``process``: a root holds it; ``long``: it serves an emitter not shown to
+    live long, so it grows for as long as that emitter does;
     ``unknown``: its users make it; ``short``/``internal``: the project makes it per call or
     keeps it on objects not shown to live long — see :mod:`retainlint.lifetime`)."""
     if growth.by_name or growth.evidence == UNKNOWN or lifetime in ("short", "internal"):
         return "low"
-    if lifetime not in ("process", "long"):
+    if lifetime == "long":  # a listener on an emitter not shown to live long: it grows while that lives
+        return "medium"
+    if lifetime != "process":
         return "medium" if growth.evidence == EVENT else "low"
     return "medium" if growth.evidence == CALL and growth.assumed else "high"
 

@@ -377,3 +377,40 @@ def test_a_registration_in_a_get_or_create_runs_once_per_key(tmp_path):
     assert without_store != FORWARDER
     unstored = check_files(tmp_path / "unstored", {"m.py": without_store}, min_confidence="low")
     assert by_code(unstored, "RL202"), "a miss that stores nothing runs on every miss: per call"
+
+
+def test_a_listener_on_an_emitter_not_shown_long_lived_is_medium_and_on_a_global_one_high(tmp_path):
+    """A growing method that listens on an emitter handed in grows for as long as that emitter
+    lives, which nothing shows to be long (ag2's EventCapture on a per-task stream, a held-out
+    FALSE at high); on a module-level emitter it grows for the life of the process."""
+    handed_in = '''
+from ag2.annotations import BaseEvent, Context
+
+
+class EventCapture:
+    def __init__(self) -> None:
+        self.events: list[BaseEvent] = []
+        self._subscribed = False
+
+    def register(self, context: Context) -> None:
+        if self._subscribed:
+            return
+        context.stream.subscribe(self._on_event, sync_to_thread=False)
+        self._subscribed = True
+
+    async def _on_event(self, event: BaseEvent) -> None:
+        self.events.append(event)
+'''
+    module_level = handed_in.replace("context.stream.subscribe", "STREAM.subscribe") + '''
+
+class Stream:
+    def subscribe(self, callback, sync_to_thread=True):
+        self.callbacks = [callback]
+
+
+STREAM = Stream()
+'''
+    [medium] = by_code(check_files(tmp_path / "a", {"capture.py": handed_in}, min_confidence="low"), "RL101")
+    assert medium.confidence == "medium"
+    [high] = by_code(check_files(tmp_path / "b", {"capture.py": module_level}, min_confidence="low"), "RL101")
+    assert high.confidence == "high"
