@@ -437,6 +437,8 @@ class ModuleFacts:
     cache_clears: Set[str] = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
     context_clears: Set[Tuple[Ref, str]] = field(default_factory=set)  # (context variable, function) of ``var.set(None)``
     untyped_calls: Set[str] = field(default_factory=set)  # method names called on objects of unknown class
+    # classes whose methods remove entries from the instance itself (``del self[k]``, ``self.popitem()``)
+    self_shrinking: Set[str] = field(default_factory=set)
     suppressions: Dict[int, FrozenSet[str]] = field(default_factory=dict)
     statement_starts: Dict[int, int] = field(default_factory=dict)  # line inside a multi-line statement → its first line
     lines: int = 0

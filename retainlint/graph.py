@@ -213,6 +213,9 @@ class ReferenceGraph:
         defs = self.project.containers.get(ref, ())
         if any(c.weak or c.bounded for c in defs):
             return True
+        made = self.project.global_instance_class(f"{ref.owner}.{ref.name}") if ref.kind == "global" else None
+        if made is not None and self.project.evicting_container(made):
+            return True  # ``_RECENT = CappedDict(100)``: a project container that evicts on insert
         return self.project.release.verdict(ref).status not in (NEVER, LEAKS)
 
     # ------------------------------------------------------------------ chains

@@ -172,6 +172,18 @@ class Project:
                    or (member in self.classes and self.classes[member].frozen)
                    for member in [cls] + self.ancestors(cls))
 
+    @cached_property
+    def _self_shrinking(self) -> Set[str]:
+        return {cls for facts in self.modules for cls in facts.self_shrinking}
+
+    def evicting_container(self, cls: str) -> bool:
+        """A container class of the project that bounds itself: it (or a project base) defines
+        ``__setitem__`` and removes its own entries (wandb's ``CappedDict(100)`` drops the oldest
+        key on insert).  What it holds leaves again, as from an ``lru_cache``."""
+        lineage = [cls] + self.ancestors(cls)
+        return any(f"{member}.__setitem__" in self.functions for member in lineage) and \
+            any(member in self._self_shrinking for member in lineage)
+
     def inherits(self, cls: str, function: str) -> bool:
         """Instances of ``cls`` run ``function``, a method (or a closure inside a method) of one
         of its project ancestors: no class from ``cls`` up to that ancestor defines a method of

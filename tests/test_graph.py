@@ -414,3 +414,29 @@ STREAM = Stream()
     assert medium.confidence == "medium"
     [high] = by_code(check_files(tmp_path / "b", {"capture.py": module_level}, min_confidence="low"), "RL101")
     assert high.confidence == "high"
+
+
+def test_a_project_dict_that_never_evicts_still_roots_what_it_holds(tmp_path):
+    """Only a container class that removes its own entries bounds what it holds (the RL101 good
+    example's CappedDict); one that overrides ``__setitem__`` to log, and never deletes, is a
+    registry like any dict."""
+    source = '''
+class LoggedDict(dict):
+    def __setitem__(self, key, value):
+        print("set", key)
+        super().__setitem__(key, value)
+
+
+recent_artifacts = LoggedDict()
+
+
+class Artifact:
+    def __init__(self, client_id):
+        self._added = {}
+        recent_artifacts[client_id] = self
+
+    def add(self, obj):
+        self._added[id(obj)] = obj
+'''
+    [finding] = by_code(check_files(tmp_path, {"artifacts.py": source}), "RL101")
+    assert finding.confidence == "high" and "recent_artifacts" in finding.message

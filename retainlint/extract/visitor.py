@@ -1187,12 +1187,20 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.store_targets.update(id(e.value) for e in node.target.elements)
         self._delete(node.target, node)
 
+    def _note_self_shrink(self, container: cst.BaseExpression) -> None:
+        """``del self[k]`` / ``self.popitem(last=False)`` in a method: the class is a container
+        that removes its own entries (wandb's ``CappedDict`` evicts the oldest on insert)."""
+        self_name, cls = self._self_context()
+        if cls and isinstance(container, cst.Name) and container.value == self_name:
+            self.facts.self_shrinking.add(cls)
+
     def _delete(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._delete(element.value, node)
         elif isinstance(target, cst.Subscript):
             is_slice = any(isinstance(element.slice, cst.Slice) for element in target.slice)
+            self._note_self_shrink(target.value)
             self.emit_mutation(target.value, "shrink", "del", node, key=None if is_slice else _subscript_key(target))
         else:
             if isinstance(target, cst.Name):
@@ -1477,6 +1485,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         else:
             return
         frame = self.function_frame()
+        if op == "shrink":
+            self._note_self_shrink(receiver)
         if op == "shrink" and isinstance(receiver, cst.Name) and frame is not None and \
                 receiver.value in frame.loop_containers:  # ``for d in (self._a, self._b): d.clear()``
             for container in frame.loop_containers[receiver.value]:
