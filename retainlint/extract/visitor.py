@@ -1115,7 +1115,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         constant_key = (not is_slice and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index)
                         and isinstance(target.slice[0].slice.value, (cst.Integer, cst.SimpleString)))
         op = "shrink" if is_slice else "slot" if constant_key else "grow"
-        self.emit_mutation(target.value, op, "[]=" if not is_slice else "[:]=", node,
+        self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node,
                            key=None if is_slice else key, value=value)
         if not is_slice:
             self._element_holds(target.value, value, node)
@@ -2001,13 +2001,6 @@ def _raises(statement: cst.CSTNode) -> bool:
     if isinstance(statement, cst.If) and statement.orelse is None:
         return bool(statement.body.body) and all(_raises(s) for s in statement.body.body)
     return False
-
-
-def _preamble(statement: cst.CSTNode) -> bool:
-    """A docstring or a ``global``/``nonlocal`` declaration: no work before a guard."""
-    docstring = _simple(statement, cst.Expr) and isinstance(statement.body[0].value,
-                                                            (cst.SimpleString, cst.ConcatenatedString))
-    return docstring or _simple(statement, (cst.Global, cst.Nonlocal))
 
 
 def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
