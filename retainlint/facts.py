@@ -197,6 +197,7 @@ class Holds:
     back: bool = False  # the value is ``self`` stored on another object: ``child.parent = self``
     function: Optional[str] = None  # the function that stores it; None at module or class level
     fresh: bool = False  # stored on an object the function just built (``g = Config(); g.response = r``)
+    script: bool = False  # bound in the module's ``if __name__ == "__main__":`` block: only when run as a script
 
 
 @dataclass(frozen=True)

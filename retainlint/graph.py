@@ -31,6 +31,7 @@ from retainlint.link.release import LEAKS, NEVER
 from retainlint.unbounded import CLASS, MODULE, UNKNOWN, Unbounded
 
 _SOURCE = "__roots__"
+SCRIPT_ROOT = "module global of its __main__ block"
 _NOWHERE = Span(1, 1, 1, 1)
 
 
@@ -139,8 +140,8 @@ class ReferenceGraph:
         node, slot, root = holder
         if node not in self.graph:
             self.graph.add_node(node, kind=node.split(":", 1)[0], label=slot)
-        if root:
-            self.graph.nodes[node]["root"] = root
+        if root and (root != SCRIPT_ROOT or not self.graph.nodes[node].get("root")):
+            self.graph.nodes[node]["root"] = root  # bound at import too: a root whether or not run as a script
         if node == target or self.graph.has_edge(node, target):
             return False
         self.graph.add_edge(node, target, label=label or slot, via=via, path=path, span=span)
@@ -157,6 +158,8 @@ class ReferenceGraph:
         if self._in_child_process(holds):
             return
         holder = self._holder(holds.owner)
+        if holds.script and holder[2] == "module global":
+            holder = (holder[0], holder[1], SCRIPT_ROOT)
         existed = self.graph.has_edge(holder[0], target)
         if self._add_edge(holder, target, holds.via, path, holds.span):
             self.graph.edges[holder[0], target]["fresh"] = holds.fresh
@@ -221,12 +224,29 @@ class ReferenceGraph:
     # ------------------------------------------------------------------ chains
     @cached_property
     def _root_paths(self) -> Dict[str, List[str]]:
+        """The shortest path from a root to each node — from a script's ``__main__`` globals only
+        where no other root reaches it, so that a chain says "when run as a script" only then."""
         graph = self.graph.copy()
         graph.add_node(_SOURCE)
+        scripts = []
         for node, data in self.graph.nodes(data=True):
-            if data.get("root"):
+            if data.get("root") == SCRIPT_ROOT:
+                scripts.append(node)
+            elif data.get("root"):
                 graph.add_edge(_SOURCE, node)
-        return nx.single_source_shortest_path(graph, _SOURCE)
+        paths = nx.single_source_shortest_path(graph, _SOURCE)
+        if scripts:
+            graph.add_edges_from((_SOURCE, node) for node in scripts)
+            for node, path in nx.single_source_shortest_path(graph, _SOURCE).items():
+                paths.setdefault(node, path)
+        return paths
+
+    def script_only(self, qualname: str) -> bool:
+        """Only a module's ``__main__`` block holds the class's instances: they live as long as
+        the process when that module runs as a script, and not at all when it is imported (the
+        demo at the bottom of a library module)."""
+        path = self._root_paths.get(class_node(qualname))
+        return bool(path) and self.graph.nodes[path[1]].get("root") == SCRIPT_ROOT
 
     def _root_label(self, node: str) -> str:
         data = self.graph.nodes[node]

@@ -7,7 +7,8 @@ findings are rated by the strongest evidence found:
 * process — the reference graph has a chain from a process-lifetime root to the class, or a
             growing method is a listener on a process-lifetime emitter;
 * long    — a growing method is a listener on an emitter that is not proven long-lived (it grows
-            once per event for as long as that emitter lives);
+            once per event for as long as that emitter lives), or only a global of a module's
+            ``__main__`` block holds the object (long-lived only when that module is the script);
 * short   — an iterator (consumed once, it holds one stream), every instance is yielded by a
             context manager for one with block, or every instance the project
             makes is made by code that runs per call and kept in a
@@ -76,6 +77,9 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
                                    f"finished, and is dropped, when that call ends")
     if chain:
         related = tuple(Related(link.path, link.span, link.label) for link in chain[:-1] if link.path)
+        if graph.script_only(class_qualname):  # a demo or entry point: long-lived only when run as a script
+            return Lifetime(LONG, f"{name} instances are retained by {render_chain(chain)} when the module runs "
+                                  f"as a script", related)
         return Lifetime(PROCESS, f"{name} instances are retained by {render_chain(chain)}", related)
     family = project.family(class_qualname)
     for function in growing_functions:

