@@ -200,6 +200,12 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
             domain = "event" if project.made_per_call(project.owner_class(mutation.function)) else "unknown"
         if domain == "bounded":
             return None
+        if domain == "event" and frequency.kind == PER_OBJECT and \
+                not any(project.made_per_call(cls) for cls in frequency.objects):
+            # ``_APPS[id(router)] = app`` on the way from ``Application.__init__``: one entry per
+            # object made, and nothing shows objects made per call (as for a list grown there)
+            return Growth(mutation, CALL, f"one entry per {key.what or key.text}, one for every object made",
+                          by_name, True)
         if domain == "event":  # ``start(run)`` storing by run id and returning it is no decorator
             return Growth(mutation, EVENT, f"one entry per {key.what or key.text}", by_name)
         return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text or 'values'} (its domain is not known)",

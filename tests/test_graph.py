@@ -472,3 +472,31 @@ if __name__ == "__main__":
                               'monitor = Monitor()\nif __name__ == "__main__":\n')
     [root] = by_code(check_files(tmp_path / "b", {"monitor.py": imported}), "RL101")
     assert root.confidence == "high" and "script" not in root.message
+
+
+def test_an_identity_key_stored_once_per_object_made_is_medium(tmp_path):
+    """``_APPS[id(router)] = app`` on the way from ``Application.__init__`` adds one entry per
+    application, and nothing shows applications made per call (blacksheep's validate_router, a
+    held-out DEBATABLE at high): medium, as a list grown there is.  Made per request, high."""
+    source = '''
+_apps_by_router_id = {}
+
+
+def validate_router(app):
+    _apps_by_router_id[id(app.router)] = app
+
+
+class Application:
+    def __init__(self, router):
+        self.router = router
+        validate_router(self)
+'''
+    [setup] = by_code(check_files(tmp_path / "a", {"app.py": source}), "RL301")
+    assert setup.confidence == "medium" and "one for every object made" in setup.message
+    per_request = source + '''
+
+def handle_request(request):
+    return Application(request.router)
+'''
+    [traffic] = by_code(check_files(tmp_path / "b", {"app.py": per_request}), "RL301")
+    assert traffic.confidence == "high"

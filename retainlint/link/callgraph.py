@@ -36,6 +36,7 @@ class Frequency:
     by_name: bool = False
     assumed: bool = False  # no caller is visible: taken to run per call
     by_parameter: bool = False  # ... because a parameter names what it handles (``handle(request)``)
+    objects: Tuple[str, ...] = ()  # once per object: the classes whose construction it serves
 
     @property
     def only_public(self) -> bool:
@@ -331,7 +332,8 @@ class CallGraph:
             else:
                 candidate = Frequency(caller_frequency.kind, f"it is reached from {label}, which "
                                                              f"{_explain(caller_frequency)}", caller_frequency.by_name,
-                                      caller_frequency.assumed, caller_frequency.by_parameter)
+                                      caller_frequency.assumed, caller_frequency.by_parameter,
+                                      caller_frequency.objects)
             best = _higher(best, candidate)
         return best
 
@@ -404,7 +406,7 @@ class CallGraph:
         if sites and all(site.caller is None or site.guarded or _is_test_module(paths.get(site.caller, ""))
                          for site in sites):  # ``if not Agent._instance: Agent._instance = Agent(settings)``
             return Frequency(ONCE, f"{name} is instantiated only under a once-guard")
-        return Frequency(PER_OBJECT, "it runs once per object")
+        return Frequency(PER_OBJECT, "it runs once per object", objects=(fact.class_qualname,))
 
 
 def _slot(fact: FunctionFact, param: str) -> str:
