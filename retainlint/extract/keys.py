@@ -32,6 +32,9 @@ _IDENTITY_CALLS = {
     "datetime.datetime.now", "datetime.datetime.utcnow", "len",
 }
 _IDENTITY_CALL_NAME = re.compile(r"(^|_)(new|gen|generate|next|make|create)_?(id|uuid|key|token|sid)$|^uuid\d?$")
+# The running thread's id: the system reuses an ended thread's, so there are as many as threads
+# alive at once (unlike the Thread object, a new one per thread ever started).
+_THREAD_IDENTS = {"threading.get_ident", "_thread.get_ident", "threading.get_native_id"}
 # Made for this call and living as long as the work it represents.
 _PER_CALL_OBJECTS = {
     "asyncio.create_task", "asyncio.ensure_future", "asyncio.Future", "asyncio.Task", "create_task",
@@ -165,6 +168,9 @@ class KeyMixin:
     def _attribute(self, expression: cst.Attribute, text: str) -> Key:
         attribute = expression.attr.value
         roots = _roots(expression)
+        if attribute in ("ident", "native_id") and isinstance(expression.value, cst.Call) and \
+                self.qualify(expression.value.func) in ("threading.current_thread", "threading.currentThread"):
+            return _key(BOUNDED, "the current thread's id", text, roots)  # ``current_thread().ident``
         if attribute in _NAME_ATTRIBUTES and attribute != "name":
             return _key(BOUNDED, "a class" if attribute == "__class__" else "a name", text, roots)
         base = dotted(expression.value)
@@ -229,6 +235,8 @@ class KeyMixin:
                 return self._named_entry(literal.evaluated_value, text, roots)
         if name in ("os.getpid", "os.getppid"):
             return _key(BOUNDED, "the process id", text, roots)  # one per process: a forked child has its own
+        if name in _THREAD_IDENTS:
+            return _key(BOUNDED, "the current thread's id", text, roots)
         if name == "type" or last in ("type", "get_type"):
             return _key(BOUNDED, "a class", text, roots)
         if name == "next" and not _counter_argument(call):
