@@ -144,6 +144,7 @@ class Mutation:
     trickle: bool = False  # a number added once every N calls (``if not count % N: samples.append(dt)``)
     counter: bool = False  # the value is computed from the entry's previous value (``d[k] = d.get(k, 0) + 1``)
     param_key: Tuple[str, ...] = ()  # parameters that alone decide the key's domain (by name, or not at all): callers may say more
+    param_identity: bool = False  # the key is ``id()`` of ``param_key``: bounded only if every caller passes a bounded value
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ _PER_EVENT_OBJECTS = re.compile(
 _CALLABLE_NAMES = re.compile(r"^(func|fn|function|endpoint|handler|callback|view|method|cls|klass|target|hook)$")
 _CLASS_NAMES = {"cls", "klass", "class_", "type_", "typ", "kls", "model", "model_class", "subclass"}
 _NAME_ATTRIBUTES = {"__name__", "__qualname__", "__module__", "__class__", "name"}
+_IDENTITY_OF = "the identity of parameter"
 _CONVERSIONS = {"str", "int", "repr", "hash", "tuple", "frozenset", "bytes", "float", "abs"}
 
 
@@ -88,28 +89,29 @@ class KeyMixin:
     (not an object it keeps, which would tie the two in a cycle): it uses the visitor's ``kb``
     (the library knowledge), ``qualify``, ``_local_key`` and ``_attribute_key`` (the key of what a
     local or ``self.x`` was assigned, None when nothing here assigned it), ``_is_param``,
-    ``_is_class_name`` and ``_self_context``."""
+    ``_is_local``, ``_is_class_name``, ``imports`` and ``_self_context``."""
 
     # False while asking what a key would be if parameters' names said nothing (``named_params``)
     _params_by_name = True
 
-    def named_params(self, expression: cst.BaseExpression, key: Key) -> Tuple[str, ...]:
+    def named_params(self, expression: cst.BaseExpression, key: Key) -> Tuple[Tuple[str, ...], bool]:
         """The parameters a key is built from when nothing but they decide its domain: their names
-        (``def warn_once(message): SEEN.add(message)``), or nothing at all (``def remember(text: str)``).
-        What the callers pass for them, where they are visible, says more.  Empty when the key is
-        per event for another reason (``uuid4()``, ``request.id``)."""
+        (``def warn_once(message): SEEN.add(message)``), or nothing at all (``def remember(text: str)``),
+        or ``id()`` of one (``key = id(base_cls)``: as many as the objects callers pass) — and
+        whether it is that identity.  What the callers pass for them, where they are visible, says
+        more.  Empty when the key is per event for another reason (``uuid4()``, ``request.id``)."""
         if key.domain == PARAM:  # the parameter itself: an attribute of it (``flow.name``) is not what callers pass
-            return (key.text,) if self._is_param(key.text) else ()
+            return ((key.text,) if self._is_param(key.text) else ()), False
         if key.domain != EVENT:
-            return ()
+            return (), False
         self._params_by_name = False
         try:
             plain = self.classify_key(expression)
         finally:
             self._params_by_name = True
         if plain.domain != PARAM:
-            return ()
-        return tuple(r for r in plain.roots if self._is_param(r))
+            return (), False
+        return tuple(r for r in plain.roots if self._is_param(r)), plain.what.startswith(_IDENTITY_OF)
 
     def classify_key(self, expression: Optional[cst.BaseExpression]) -> Key:
         if expression is None:
@@ -178,6 +180,9 @@ class KeyMixin:
             head = base.split(".", 1)[0]
             if self._is_class_name(head) and (attribute.isupper() or attribute[:1].isupper()):
                 return _key(BOUNDED, "an enum member or class constant", text)
+            if base == head and self.imports.is_module_alias(head) and not self._is_local(head) and \
+                    attribute[:1].isupper():
+                return _key(BOUNDED, "a class", text)  # ``slixmpp.ClientXMPP``: a module's class or constant
             qualified = self.qualify(expression)
             if qualified.startswith(("os.environ", "settings.", "django.conf.settings")):
                 return _key(BOUNDED, "a configuration value", text)
@@ -246,6 +251,9 @@ class KeyMixin:
             return _key(BOUNDED, "the identity of a function or class", text, roots)  # ``id(endpoint)``
         if name == "id" and call.args and self.classify_key(call.args[0].value).domain == BOUNDED:
             return _key(BOUNDED, "the identity of a class", text, roots)  # ``id(type(cb))``
+        if name == "id" and call.args and not self._params_by_name and isinstance(call.args[0].value, cst.Name) \
+                and self._is_param(call.args[0].value.value):  # what callers pass decides (``named_params``)
+            return _key(PARAM, f"{_IDENTITY_OF} '{call.args[0].value.value}'", text, roots)
         if name in _IDENTITY_CALLS or last in ("uuid4", "uuid1", "monotonic", "perf_counter") or \
                 _IDENTITY_CALL_NAME.search(last):
             what = "a counter" if name in ("len", "next") else f"{last}()"

@@ -367,6 +367,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if op == "grow" and method in _ONE_ENTRY_STORES and not element and \
                 self.under_guard(f"member:{key_info.text}|{source_of(target)}"):
             return  # ``if k in d: d[k] = v`` replaces an entry that is there: nothing is added
+        param_key, param_identity = self.named_params(key, key_info) if op == "grow" and key is not None else ((), False)
         dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
                                   or self.under_guard(_miss_guard(ref)))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
@@ -377,7 +378,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             trickle=op == "grow" and self._number(value) and self.under_guard("sampled"),
                             counter=op == "grow" and method == "[]=" and self._reads_entry(value, target),
                             bound=self.self_attribute(value) if op == "grow" else "",
-                            param_key=self.named_params(key, key_info) if op == "grow" and key is not None else ())
+                            param_key=param_key, param_identity=param_identity)
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
 
@@ -1843,6 +1844,10 @@ def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         return (f"{owner}.{attribute}" if owner and isinstance(attribute, str) else None), negated
     if isinstance(test, cst.Call) and not test.args:  # ``logger.hasHandlers()``: what the method reports on
         return dotted(test.func), negated
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "any" and \
+            len(test.args) == 1 and isinstance(test.args[0].value, (cst.GeneratorExp, cst.ListComp)):
+        # ``not any(getattr(h, FLAG, False) for h in logger.handlers)``: none of them is ours yet
+        return dotted(test.args[0].value.for_in.iter), negated
     return dotted(test), negated
 
 
