@@ -161,9 +161,19 @@ class Project:
         """A project class that compares by value — it (or a base) defines ``__hash__``, it is a
         named tuple or a frozen dataclass: two objects built alike are one key
         (``InstrumentationScope(name, version)``), so building one per call adds no entry per call."""
-        module = (self.owner_class(function) or function or "").rpartition(".")[0]
-        cls = self.resolve_class(dotted, module) if dotted else None
+        cls = self._class_named_in(dotted, function)
         return cls is not None and self.value_class(cls)
+
+    def enum_made(self, dotted: str, function: Optional[str]) -> bool:
+        """``Feature(flag)`` where ``Feature`` is an Enum of the project: the call looks a member
+        up (or raises), so there are as many values as members."""
+        cls = self._class_named_in(dotted, function)
+        return cls is not None and self.is_enum(cls)
+
+    def _class_named_in(self, dotted: str, function: Optional[str]) -> Optional[str]:
+        """The project class a name written in ``function`` stands for, if any."""
+        module = (self.owner_class(function) or function or "").rpartition(".")[0]
+        return self.resolve_class(dotted, module) if dotted else None
 
     def value_class(self, cls: str) -> bool:
         """Instances compare and hash by value: the class or a project base defines ``__hash__``,
