@@ -135,6 +135,8 @@ class Frame:
     pending: List[Tuple[str, Callable[[], None]]] = field(default_factory=list)
     # ``for d in (self._a, self._b): d.clear()``: loop variable → the containers it takes in turn
     loop_containers: Dict[str, List[cst.BaseExpression]] = field(default_factory=dict)
+    loop_sources: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # loop variable → what it walks
+    loop_bodies: List[int] = field(default_factory=list)  # the bodies of the loops open, innermost last
     # ``for handler in self._handlers:``: loop variable → the container whose elements it takes
     loop_items: Dict[str, Ref] = field(default_factory=dict)
 
@@ -717,13 +719,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _enter_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth += 1
         self.frame.while_depth += isinstance(node, cst.While)
+        self.frame.loop_bodies.append(id(node.body))
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth -= 1
         self.frame.while_depth -= isinstance(node, cst.While)
+        self.frame.loop_bodies.pop()
         if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
             self.frame.loop_containers.pop(node.target.value, None)
             self.frame.loop_items.pop(node.target.value, None)
+            self.frame.loop_sources.pop(node.target.value, None)
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_targets(node.target)
@@ -735,6 +740,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             refs = [self.ref_of(value) for value in each]
             if each and all(r is not None and r.kind in ("self", "global") for r in refs):
                 frame.loop_containers[node.target.value] = each
+        if frame is not None and isinstance(node.target, cst.Name):
+            frame.loop_sources[node.target.value] = _iterated_container(node.iter)
         iterated = self.ref_of(_iterated_container(node.iter))
         if iterated is not None and iterated.kind in ("self", "global"):
             self.flow.event("iterate", iterated)
@@ -1532,7 +1539,30 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self._registration(api, callback_arg.value, node, method, target, target_kind, target_ref,
                                    function, span, callee)
             return
+        emptied = self._emptied_registry(receiver_node, node) if receiver_node is not None else None
+        if emptied is not None:
+            self._registry_reset(emptied, node)
         self._removals(node, method, target, target_kind, target_ref, function, span, removes, removes_all)
+
+    def _emptied_registry(self, receiver: cst.BaseExpression, node: cst.Call) -> Optional[cst.Attribute]:
+        """``while log.handlers: log.removeHandler(log.handlers[0])`` or ``for h in log.handlers[:]:
+        log.removeHandler(h)``: a removal that takes, in turn, every element of the receiver's own
+        registration list empties it (zenml's alembic logger) — the list, if so."""
+        removed = argument(node.args, 0)
+        value = removed.value if removed is not None else None
+        frame = self.function_frame()
+        if frame is None or not (frame.blocks and frame.loop_bodies and frame.blocks[-1] == frame.loop_bodies[-1]):
+            return None  # not on every turn of the loop (``if handler.level > 10: log.removeHandler(handler)``)
+        if isinstance(value, cst.Name):
+            value = frame.loop_sources.get(value.value)  # the list the loop walks
+        elif not (isinstance(value, cst.Subscript) and self.in_while()):
+            return None
+        if isinstance(value, cst.Subscript) and len(value.slice) == 1 and (
+                self.in_while() or _whole_slice(value.slice[0].slice)):
+            value = value.value  # ``handlers[0]`` in the while loop, or a copy ``handlers[:]`` walked
+        if isinstance(value, cst.Attribute) and source_of(value.value) == source_of(receiver):
+            return value
+        return None
 
     def _registration(self, api, callback: cst.BaseExpression, node: cst.Call, method: str, target: str,
                       target_kind: str, target_ref: Optional[Ref], function: Optional[str], span: Span,
@@ -1568,6 +1598,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                       if isinstance(value, cst.Name) and value.value == receiver.value]
             if len(stored) == 1:
                 return f"{self_name}.{stored[0]}"
+        local = frame.locals.get(receiver.value) if isinstance(receiver, cst.Name) and frame is not None else None
+        if local is not None and local.process_lifetime and isinstance(local.value, cst.Call):
+            return source_of(local.value)  # ``log = logging.getLogger("app")``: that logger, whatever the local
         return source_of(receiver)
 
     def _callback_text(self, callback: cst.BaseExpression) -> str:
@@ -1615,7 +1648,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         owner = registry.value
         receiver = self.qualify(owner)
         for api in self.kb.registry_apis(registry.attr.value, receiver):
-            self._listener(action="remove_all", api=api.add, method=registry.attr.value, target=source_of(owner),
+            self._listener(action="remove_all", api=api.add, method=registry.attr.value, target=self._target_text(owner),
                            target_kind=self._target_kind(owner, receiver), target_ref=self.ref_of(owner),
                            function=self.current_function(), span=self.span(node))
 
