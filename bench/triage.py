@@ -12,7 +12,8 @@ low``, so that every level can be calibrated) and matches each finding by finger
 
 Prints per project the lines, the findings by rule and confidence and the verdicts; then the
 precision (TRUE share) per rule and per confidence; then findings that have no label yet (new)
-and labelled findings that are no longer reported (gone; a TRUE one gone is a lost hit).
+and labelled findings that are no longer reported (gone; a TRUE one gone, or lowered below the
+default confidence it was labelled at, is a lost hit).
 ``--stub`` appends unlabelled findings at default confidence and above (``--all``: at every
 confidence) to the label files with ``label = "?"`` for a person to judge.  Exit status 1 when a default-confidence finding is
 unlabelled, so the figures are never computed over a partial set.
@@ -25,7 +26,7 @@ import json
 import shutil
 import sys
 from collections import Counter, defaultdict
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from corpus import LABELS, count_lines, load_labels, load_projects, run_retainlint, unpack
 
@@ -51,6 +52,18 @@ def precision(counts: Counter) -> str:
     if not judged:
         return "-"
     return f"{100 * counts['TRUE'] / judged:.0f}% of {judged} (T{counts['TRUE']} D{counts['DEBATABLE']} F{counts['FALSE']})"
+
+
+def _loss(entry: dict, now: Optional[str]) -> str:
+    """How a TRUE finding that is not shown by default got there: dropped, or lowered below the
+    default confidence — or labelled below it in the first place (not a loss)."""
+    if entry.get("label") != "TRUE":
+        return ""
+    if now is None:
+        return "  << a TRUE finding lost"
+    if not shown({"confidence": entry.get("confidence", DEFAULT)}):
+        return f"  (still reported at {now}, as when labelled at {entry['confidence']})"
+    return f"  << a TRUE finding lowered to {now}"
 
 
 def main(argv: List[str]) -> int:
@@ -88,7 +101,8 @@ def main(argv: List[str]) -> int:
             if label not in VERDICTS and finding["fingerprint"] not in labels and (shown(finding) or args.all):
                 stubs.append(stub(finding))
         reported = {f["fingerprint"]: f for f in findings}
-        gone += [(project.name, entry) for fp, entry in labels.items()
+        gone += [(project.name, entry, reported[fp]["confidence"] if fp in reported else None)
+                 for fp, entry in labels.items()
                  if fp not in reported or (entry.get("label") == "TRUE" and not shown(reported[fp]))]
         lines = count_lines(folder, project.paths)
         print(f"{project.name} ({project.spec}): {lines:,} lines; findings {' '.join(f'{k}={v}' for k, v in sorted(codes.items())) or '-'}; "
@@ -112,9 +126,8 @@ def main(argv: List[str]) -> int:
                   f"{finding['message'][:200]}")
     if gone:
         print(f"\ngone (labelled, no longer reported; or TRUE and now below default confidence): {len(gone)}")
-        for name, entry in gone:
-            lost = "  << a TRUE finding lost" if entry.get("label") == "TRUE" else ""
-            print(f"  {name} {entry['file']}:{entry['line']} {entry['code']} {entry.get('label')}{lost}")
+        for name, entry, now in gone:
+            print(f"  {name} {entry['file']}:{entry['line']} {entry['code']} {entry.get('label')}{_loss(entry, now)}")
     return 1 if unlabelled_default else 0
 
 
