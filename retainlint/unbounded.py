@@ -165,6 +165,12 @@ def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
     return mutations
 
 
+def _per(key) -> str:
+    """What "one entry per …" counts: ``run_id``, ``uuid4()``, ``new Workflow`` (not "a new …")."""
+    what = key.what or key.text
+    return what[2:] if what.startswith("a ") else what
+
+
 def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     frequency = project.frequency(mutation.function)
     wanted = (PER_CALL,) if kind in (INSTANCE, TEXT) else (PER_CALL, PER_OBJECT)
@@ -208,10 +214,10 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
                 not any(project.made_per_call(cls) for cls in frequency.objects):
             # ``_APPS[id(router)] = app`` on the way from ``Application.__init__``: one entry per
             # object made, and nothing shows objects made per call (as for a list grown there)
-            return Growth(mutation, CALL, f"one entry per {key.what or key.text}, one for every object made",
+            return Growth(mutation, CALL, f"one entry per {_per(key)}, one for every object made",
                           by_name, True)
         if domain == "event":  # ``start(run)`` storing by run id and returning it is no decorator
-            return Growth(mutation, EVENT, f"one entry per {key.what or key.text}", by_name)
+            return Growth(mutation, EVENT, f"one entry per {_per(key)}", by_name)
         return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text or 'values'} (its domain is not known)",
                       by_name)
     # a list grows whatever it adds
