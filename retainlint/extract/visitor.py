@@ -827,10 +827,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         test = node.test
         if sampling_test(test):
             self.guarded_blocks[id(node.body)] = "sampled"
-        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
-                isinstance(test.comparisons[0].operator, cst.NotIn):
-            self.guarded_blocks[id(node.body)] = f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
-            if self.function_frame() is not None and self._makes_tested_logger(test.left, node.body):
+        absent = next((t for t in _conjuncts(test) if isinstance(t, cst.Comparison) and len(t.comparisons) == 1
+                       and isinstance(t.comparisons[0].operator, cst.NotIn)), None)  # ``… and k not in c``
+        if absent is not None:
+            container = absent.comparisons[0].comparator
+            self.guarded_blocks[id(node.body)] = f"dedup:{source_of(absent.left)}|{source_of(container)}"
+            if self.function_frame() is not None and self._makes_tested_logger(absent.left, node.body):
                 self.guarded_blocks[id(node.body)] = "once"
         capped = _capped_container(test)
         if capped and id(node.body) not in self.guarded_blocks:
