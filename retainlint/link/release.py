@@ -530,6 +530,8 @@ class ReleaseAnalysis:
         if event.kind == "clear":
             if event.target == "rebind" and event.ref is not None and event.ref.kind == "attr":
                 return "definition"  # ``rv._items = self._items.copy()``: another object's slot, being built
+            if event.target == "rebind" and self._rebuilt_per_call(ref, site):
+                return None
             if self._is_teardown(function) or self._after_yield(site):
                 return "teardown"
             public = not name.startswith("_") and name not in project.kb.per_object_functions \
@@ -539,6 +541,15 @@ class ReleaseAnalysis:
             if self._never_called(function):
                 return "teardown"
         return None
+
+    def _rebuilt_per_call(self, ref: Ref, site: _Site) -> bool:
+        """The function that rebinds the container is the only one that fills it, and rebinds it
+        first (``_wrapped = []`` then a loop of appends, lmnr's ``_instrument``): it holds what one
+        call added, however often — or seldom — the function runs."""
+        inserts = [s for s in self._events_by_ref.get(ref, []) if s.flow.events[s.event].kind == "insert"]
+        line = site.flow.events[site.event].line
+        return bool(inserts) and all(s.flow.function == site.flow.function and s.flow.events[s.event].line > line
+                                     for s in inserts)
 
     def _is_teardown(self, function: str, seen: Optional[Set[str]] = None) -> bool:
         """A teardown method (``close``, ``shutdown`` …), or a helper only teardown calls — but not
