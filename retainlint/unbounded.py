@@ -187,7 +187,7 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         passed = project.callgraph.passed_domain(mutation.function, mutation.param_key) if followed else None
         if passed == "bounded":
             return None  # ``warn_once(message)`` whose every caller passes a literal: the program text bounds it
-        if mutation.param_identity and passed != "bounded":
+        if mutation.param_identity:
             passed = None  # ``id(obj)``: one entry per object passed, unless every caller passes a class or constant
         if passed == "event" and domain == "param":  # ``remember(key)`` called with ``request.id``
             # said, not believed: a graph built per call keys its nodes by new objects too (celery's

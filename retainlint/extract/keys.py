@@ -32,9 +32,11 @@ _IDENTITY_CALLS = {
     "datetime.datetime.now", "datetime.datetime.utcnow", "len",
 }
 _IDENTITY_CALL_NAME = re.compile(r"(^|_)(new|gen|generate|next|make|create)_?(id|uuid|key|token|sid)$|^uuid\d?$")
-# The running thread's id: the system reuses an ended thread's, so there are as many as threads
-# alive at once (unlike the Thread object, a new one per thread ever started).
-_THREAD_IDENTS = {"threading.get_ident", "_thread.get_ident", "threading.get_native_id"}
+# Calls that name the process or thread they run in: one value per process, or per thread alive
+# at once (the system reuses an ended thread's id — unlike the Thread object, new per thread).
+_RUNNING_IDENTS = {"os.getpid": "the process id", "os.getppid": "the parent process id",
+                   "threading.get_ident": "the current thread's id", "_thread.get_ident": "the current thread's id",
+                   "threading.get_native_id": "the current thread's id"}
 # Made for this call and living as long as the work it represents.
 _PER_CALL_OBJECTS = {
     "asyncio.create_task", "asyncio.ensure_future", "asyncio.Future", "asyncio.Task", "create_task",
@@ -238,10 +240,8 @@ class KeyMixin:
             literal = call.args[1 if last == "getattr" else 0].value if len(call.args) > (last == "getattr") else None
             if isinstance(literal, cst.SimpleString) and isinstance(literal.evaluated_value, str):
                 return self._named_entry(literal.evaluated_value, text, roots)
-        if name in ("os.getpid", "os.getppid"):
-            return _key(BOUNDED, "the process id", text, roots)  # one per process: a forked child has its own
-        if name in _THREAD_IDENTS:
-            return _key(BOUNDED, "the current thread's id", text, roots)
+        if name in _RUNNING_IDENTS:
+            return _key(BOUNDED, _RUNNING_IDENTS[name], text, roots)
         if name == "type" or last in ("type", "get_type"):
             return _key(BOUNDED, "a class", text, roots)
         if name == "next" and not _counter_argument(call):

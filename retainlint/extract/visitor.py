@@ -740,9 +740,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             refs = [self.ref_of(value) for value in each]
             if each and all(r is not None and r.kind in ("self", "global") for r in refs):
                 frame.loop_containers[node.target.value] = each
+        walked = _iterated_container(node.iter)
         if frame is not None and isinstance(node.target, cst.Name):
-            frame.loop_sources[node.target.value] = _iterated_container(node.iter)
-        iterated = self.ref_of(_iterated_container(node.iter))
+            frame.loop_sources[node.target.value] = walked
+        iterated = self.ref_of(walked)
         if iterated is not None and iterated.kind in ("self", "global"):
             self.flow.event("iterate", iterated)
         if iterated is not None and frame is not None and isinstance(node.target, cst.Name):
@@ -1591,16 +1592,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for a slot (``old = self._next; old.off(…)``) or a local or parameter this function
         stores in one (``self._next = nxt; nxt.on(…)``): the slot, so that the two match."""
         frame = self.function_frame()
+        if not isinstance(receiver, cst.Name) or frame is None:
+            return source_of(receiver)
         self_name = self._self_context()[0]
-        if isinstance(receiver, cst.Name) and frame is not None and self_name:
-            local = frame.locals.get(receiver.value)
-            if local is not None and local.alias is not None and local.alias.kind == "self":
-                return f"{self_name}.{local.alias.name}"
-            stored = [attribute for attribute, value in frame.attribute_values.items()
-                      if isinstance(value, cst.Name) and value.value == receiver.value]
-            if len(stored) == 1:
-                return f"{self_name}.{stored[0]}"
-        local = frame.locals.get(receiver.value) if isinstance(receiver, cst.Name) and frame is not None else None
+        local = frame.locals.get(receiver.value)
+        if self_name and local is not None and local.alias is not None and local.alias.kind == "self":
+            return f"{self_name}.{local.alias.name}"
+        stored = [attribute for attribute, value in frame.attribute_values.items()
+                  if isinstance(value, cst.Name) and value.value == receiver.value] if self_name else []
+        if len(stored) == 1:
+            return f"{self_name}.{stored[0]}"
         if local is not None and local.process_lifetime and isinstance(local.value, cst.Call):
             return source_of(local.value)  # ``log = logging.getLogger("app")``: that logger, whatever the local
         return source_of(receiver)
@@ -1949,21 +1950,31 @@ def _early_return_once(statements: Sequence[cst.CSTNode]) -> Optional[int]:
     set ``_DONE`` and never clear it: from there on the block runs once, however often the
     function runs — wherever the guard stands (clearml checks its flag inside a ``try``, after
     work of its own).  A flag the same statements clear again (``self._busy = False`` in a
-    ``finally``) guards against re-entry, not repetition."""
-    for index, statement in enumerate(statements):
-        if not isinstance(statement, cst.If) or statement.orelse is not None:
-            continue
-        inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
-        # ``return``, after at most checks that raise (``if other_config: raise ConfigurationError``)
-        if not (inner and _is_return(inner[-1]) and all(_raises(s) for s in inner[:-1])):
-            continue
-        rest = statements[index + 1:]
-        later = _assigned_names(rest) - _cleared_names(rest)
-        for subject, unset in map(_guard_subject, _operands(statement.test)):
-            # ``if _DONE: return`` … ``_DONE = True``; ``if log.handlers: return`` … ``log.addHandler(h)``
-            if subject is not None and not unset and (subject in later or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS):
-                return index
-    return None
+    ``finally``) guards against re-entry, not repetition.  The statements are read once, from
+    the last: a block of many guard clauses is not re-read for each."""
+    guards = {index: subjects for index, subjects in enumerate(map(_return_guard_flags, statements)) if subjects}
+    if not guards:
+        return None
+    first, assigned, cleared = None, set(), set()  # what the statements after ``index`` set and clear
+    for index in range(len(statements) - 1, min(guards) - 1, -1):
+        if index in guards and any(subject in assigned - cleared or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS
+                                   for subject in guards[index]):
+            first = index
+        assigned |= _assigned_names([statements[index]])
+        cleared |= _cleared_names([statements[index]])
+    return first
+
+
+def _return_guard_flags(statement: cst.CSTNode) -> Tuple[str, ...]:
+    """The flags ``if A or B: return`` returns early on when set (after at most checks that
+    raise: ``if other_config: raise ConfigurationError``); empty for any other statement."""
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return ()
+    inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
+    if not (inner and _is_return(inner[-1]) and all(_raises(s) for s in inner[:-1])):
+        return ()
+    return tuple(subject for subject, unset in map(_guard_subject, _operands(statement.test))
+                 if subject is not None and not unset)
 
 
 def _cleared_names(statements) -> Set[str]:
