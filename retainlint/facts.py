@@ -441,6 +441,9 @@ class ModuleFacts:
     untyped_calls: Set[str] = field(default_factory=set)  # method names called on objects of unknown class
     # classes whose methods remove entries from the instance itself (``del self[k]``, ``self.popitem()``)
     self_shrinking: Set[str] = field(default_factory=set)
+    # module-level ``from x import Name`` of a class-like name → the dotted name it is (``State`` →
+    # ``pkg.flows.State``): ``other_module.State`` names the same class when short names repeat
+    reexports: Dict[str, str] = field(default_factory=dict)
     suppressions: Dict[int, FrozenSet[str]] = field(default_factory=dict)
     statement_starts: Dict[int, int] = field(default_factory=dict)  # line inside a multi-line statement → its first line
     lines: int = 0

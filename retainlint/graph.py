@@ -161,8 +161,10 @@ class ReferenceGraph:
         if holds.script and holder[2] == "module global":
             holder = (holder[0], holder[1], SCRIPT_ROOT)
         existed = self.graph.has_edge(holder[0], target)
+        replaced = self.project.replaced_by(holds.owner) if holds.via in ("attribute", "annotation") else None
         if self._add_edge(holder, target, holds.via, path, holds.span):
             self.graph.edges[holder[0], target]["fresh"] = holds.fresh
+            self.graph.edges[holder[0], target]["replaced"] = replaced
             if holds.back:
                 self._back_edges.append((holder[0], target))
         elif existed and not holds.fresh:
@@ -223,23 +225,34 @@ class ReferenceGraph:
 
     # ------------------------------------------------------------------ chains
     @cached_property
+    def _steady(self) -> nx.DiGraph:
+        """The graph without the slots a per-call function binds anew (see
+        :meth:`Project.replaced_by`): what a root keeps for good, not one object at a time."""
+        replaced = [(a, b) for a, b, by in self.graph.edges(data="replaced") if by]
+        return nx.restricted_view(self.graph, [], replaced) if replaced else self.graph
+
+    @cached_property
     def _root_paths(self) -> Dict[str, List[str]]:
         """The shortest path from a root to each node — from a script's ``__main__`` globals only
-        where no other root reaches it, so that a chain says "when run as a script" only then."""
-        graph = self.graph.copy()
-        graph.add_node(_SOURCE)
-        scripts = []
-        for node, data in self.graph.nodes(data=True):
-            if data.get("root") == SCRIPT_ROOT:
-                scripts.append(node)
-            elif data.get("root"):
-                graph.add_edge(_SOURCE, node)
-        paths = nx.single_source_shortest_path(graph, _SOURCE)
-        if scripts:
-            graph.add_edges_from((_SOURCE, node) for node in scripts)
-            for node, path in nx.single_source_shortest_path(graph, _SOURCE).items():
+        where no other root reaches it, so that a chain says "when run as a script" only then,
+        and through a slot bound anew per call only where nothing keeps the object for good."""
+        roots = [node for node, data in self.graph.nodes(data=True) if data.get("root") not in (None, SCRIPT_ROOT)]
+        scripts = [node for node, data in self.graph.nodes(data=True) if data.get("root") == SCRIPT_ROOT]
+        paths: Dict[str, List[str]] = {}
+        for graph, sources in ((self._steady, roots), (self._steady, roots + scripts), (self.graph, roots + scripts)):
+            for node, path in _shortest_paths(graph, sources).items():
                 paths.setdefault(node, path)
         return paths
+
+    def replaced_link(self, qualname: str) -> Optional[Tuple[str, str]]:
+        """(slot, function) of the first slot on the chain to the class that a per-call function
+        binds anew: the chain keeps the latest object, not every one."""
+        path = self._root_paths.get(class_node(qualname), [])
+        for holder, held in zip(path[1:], path[2:]):
+            edge = self.graph.edges[holder, held]
+            if edge.get("replaced"):
+                return edge["label"], edge["replaced"]
+        return None
 
     def script_only(self, qualname: str) -> bool:
         """Only a module's ``__main__`` block holds the class's instances: they live as long as
@@ -299,7 +312,7 @@ class ReferenceGraph:
         for root, data in self.graph.nodes(data=True):
             if not data.get("root"):
                 continue
-            paths = nx.single_source_shortest_path(self.graph, root)
+            paths = nx.single_source_shortest_path(self._steady, root)
             chains = []
             for node, path in paths.items():
                 if not node.startswith("container:"):
@@ -315,7 +328,7 @@ class ReferenceGraph:
         node = self._holder(ref)[0]
         if node not in self.graph:
             return ""
-        paths = nx.single_source_shortest_path(self.graph, node)
+        paths = nx.single_source_shortest_path(self._steady, node)
         hazards = sorted((p for n, p in paths.items() if n.startswith("container:")), key=len)
         if not hazards:
             return ""
@@ -337,6 +350,15 @@ class ReferenceGraph:
             links = tuple(Link(self.graph.edges[a, b]["label"], self.graph.edges[a, b]["path"],
                                self.graph.edges[a, b]["span"]) for a, b in zip(nodes, nodes[1:]))
             yield Cycle(tuple(n[len("class:"):] for n in nodes[:-1]), links[0], links)
+
+
+def _shortest_paths(graph: nx.DiGraph, sources: List[str]) -> Dict[str, List[str]]:
+    """The shortest path from any of the sources to each node, through a node of its own that
+    leads to every source (the path's first node; its second is the root)."""
+    linked = nx.DiGraph(graph)
+    linked.add_node(_SOURCE)
+    linked.add_edges_from((_SOURCE, node) for node in sources)
+    return nx.single_source_shortest_path(linked, _SOURCE)
 
 
 def render_chain(links: List[Link]) -> str:

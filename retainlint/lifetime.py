@@ -7,8 +7,10 @@ findings are rated by the strongest evidence found:
 * process — the reference graph has a chain from a process-lifetime root to the class, or a
             growing method is a listener on a process-lifetime emitter;
 * long    — a growing method is a listener on an emitter that is not proven long-lived (it grows
-            once per event for as long as that emitter lives), or only a global of a module's
-            ``__main__`` block holds the object (long-lived only when that module is the script);
+            once per event for as long as that emitter lives), only a global of a module's
+            ``__main__`` block holds the object (long-lived only when that module is the script),
+            or the chain passes a slot a per-call function binds anew (it keeps one object at
+            a time, for as long as it is the current one);
 * short   — an iterator (consumed once, it holds one stream), every instance is yielded by a
             context manager for one with block, or every instance the project
             makes is made by code that runs per call and kept in a
@@ -28,11 +30,10 @@ from typing import Iterable, Optional, Tuple
 from retainlint.findings import Related
 from retainlint.graph import ReferenceGraph, render_chain, short
 from retainlint.link.callgraph import MODULE, ONCE, PER_CALL
-from retainlint.project import Project
+from retainlint.project import CONSTRUCTORS, Project
 
 PROCESS, LONG, SHORT, INTERNAL, UNKNOWN = "process", "long", "short", "internal", "unknown"
 _CONFIDENCE = {PROCESS: "high", LONG: "medium", SHORT: "low", INTERNAL: "low", UNKNOWN: "low"}
-_CONSTRUCTORS = {"__init__", "__post_init__", "__new__", "__attrs_post_init__"}
 _DIES_WITH_THE_CALL = {"local", "joined", "argument", "statement", "with", "receiver"}
 
 
@@ -63,7 +64,7 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
             return Lifetime(UNKNOWN, f"every {name} is made anew per call (in {where}) and handed to its caller: "
                                      f"nothing here shows it registered for longer than that")
     functions = [f for f in growing_functions if f]
-    if chain and functions and all(f.rsplit(".", 1)[-1] in _CONSTRUCTORS for f in functions) \
+    if chain and functions and all(f.rsplit(".", 1)[-1] in CONSTRUCTORS for f in functions) \
             and not graph.held_beyond_import_instances(class_qualname):
         # what a constructor stores on the few instances made at import is fixed; the instances
         # made as the program runs are not shown to be held
@@ -80,6 +81,11 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
         if graph.script_only(class_qualname):  # a demo or entry point: long-lived only when run as a script
             return Lifetime(LONG, f"{name} instances are retained by {render_chain(chain)} when the module runs "
                                   f"as a script", related)
+        replaced = graph.replaced_link(class_qualname)
+        if replaced is not None:  # one at a time: the call that binds a new one lets the last go
+            slot, by = replaced
+            return Lifetime(LONG, f"{name} instances are held by {render_chain(chain)}, one at a time: "
+                                  f"{project.function_label(by)} binds {slot} anew on every call", related)
         return Lifetime(PROCESS, f"{name} instances are retained by {render_chain(chain)}", related)
     family = project.family(class_qualname)
     for function in growing_functions:

@@ -18,6 +18,8 @@ from retainlint.link.callgraph import MODULE, ONCE, PER_CALL, PER_OBJECT, CallGr
 from retainlint.link.handed import handed_in_containers, handed_in_growth, handed_in_objects
 from retainlint.link.release import ReleaseAnalysis
 
+CONSTRUCTORS = frozenset({"__init__", "__post_init__", "__new__", "__attrs_post_init__"})
+
 _CLOSERS = {"close", "aclose"}  # ends the life of the object it is called on
 
 
@@ -108,8 +110,29 @@ class Project:
             return dotted
         if module and f"{module}.{dotted}" in self.classes:
             return f"{module}.{dotted}"
+        reexported = self._through_reexports(dotted)
+        if reexported is not None:
+            return reexported
         candidates = self._classes_by_name.get(dotted.rsplit(".", 1)[-1], [])
         return candidates[0] if len(candidates) == 1 else None
+
+    def _through_reexports(self, dotted: str) -> Optional[str]:
+        """``pkg.statemachine.State`` where ``statemachine`` imports ``State`` from ``pkg.flows``:
+        the class that import names, followed through modules that import it in turn (the short
+        name alone is ambiguous when two runtimes both define a ``State``)."""
+        seen = set()
+        while dotted not in self.classes and dotted not in seen:
+            seen.add(dotted)
+            module, _, name = dotted.rpartition(".")
+            target = self._reexports.get(module, {}).get(name)
+            if target is None:
+                return None
+            dotted = target
+        return dotted if dotted in self.classes else None
+
+    @cached_property
+    def _reexports(self) -> Dict[str, Dict[str, str]]:
+        return {facts.module: facts.reexports for facts in self.modules if facts.reexports}
 
     def ancestors(self, qualname: str) -> List[str]:
         """Base names of a class, transitively through the project's own classes (cycle-safe).
@@ -332,6 +355,31 @@ class Project:
 
     def function_kind(self, qualname: Optional[str]) -> str:
         return self.frequency(qualname).kind
+
+    def replaced_by(self, ref: Ref) -> Optional[str]:
+        """The function that binds the slot ``self.<name>`` to a new object on every call
+        (``self._run_output = RunOutput()`` in ``do_async()``), outside constructors, teardown and
+        once-guards: the slot holds the latest object, and the one before is let go — a chain
+        through it keeps one object at a time, not every object ever made."""
+        return self._rebinders.get(self.canonical_ref(ref)) if ref.kind == "self" else None
+
+    @cached_property
+    def _rebinders(self) -> Dict[Ref, str]:
+        ends = set(self.kb.teardown_functions) | set(self.kb.link_breakers)
+        unguarded = {(self.canonical_ref(m.ref), m.function, m.span.line)
+                     for ms in self.mutations.values() for m in ms
+                     if m.op == "reset" and m.ref.kind == "self" and not (m.guarded or m.deferred)}
+        found: Dict[Ref, str] = {}
+        for facts in self.modules:
+            for holds in facts.holds:
+                name = (holds.function or "").rsplit(".", 1)[-1]
+                if holds.owner.kind != "self" or holds.via not in ("attribute", "annotation") or \
+                        name in CONSTRUCTORS or name in ends:
+                    continue
+                ref = self.canonical_ref(holds.owner)
+                if (ref, holds.function, holds.span.line) in unguarded and self.function_kind(holds.function) == PER_CALL:
+                    found.setdefault(ref, holds.function)
+        return found
 
     def is_returned_by_setup(self, function: FunctionFact) -> bool:
         """The inner ``decorator`` that a ``@factory(...)`` or a registrar returns runs when it

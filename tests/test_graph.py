@@ -47,6 +47,83 @@ def test_a_root_retaining_several_buffers_gives_exactly_one_chain(tmp_path):
     assert [r.path.rsplit("/", 1)[-1] for r in chain.related] == ["run.py", "output.py"]
 
 
+def test_roots_that_keep_the_same_buffers_are_one_chain(tmp_path):
+    """One cause, one finding: 156 module-global policy objects of one class, each reaching the
+    same agent buffers, were 156 RL401 findings (upsonic).  The first root carries the chain; the
+    others are named and given as related locations."""
+    project = dict(REGISTRY_PROJECT)
+    project["pkg/registry.py"] = "RUNS = {}\nARCHIVE = {}\nSPARE = {}\n"
+    project["pkg/api.py"] = """
+        from pkg.registry import ARCHIVE, RUNS, SPARE
+        from pkg.run import Run
+
+        def start(run_id, chunks):
+            run = Run(run_id)
+            RUNS[run_id] = run
+            for chunk in chunks:
+                run.output.emit(chunk)
+
+        def archive(run_id):
+            ARCHIVE[run_id] = Run(run_id)
+
+        def spare(run_id):
+            SPARE[run_id] = Run(run_id)
+    """
+    findings = check_files(tmp_path, project)
+    (chain,) = by_code(findings, "RL401")
+    assert chain.message.startswith("RUNS (module global, never shrinks) → Run.output"), chain.message
+    assert "(so do 2 other roots: ARCHIVE, SPARE)" in chain.message
+    assert sum("retains the same" in r.message for r in chain.related) == 2
+
+
+AGENT = """
+    class Output:
+        def __init__(self):
+            self.steps = []
+            self.errors = []
+
+        def record(self, step):
+            self.steps.append(step)
+            self.errors.append(step)
+
+
+    class Agent:
+        def __init__(self):
+            self._output = None
+
+        def run(self, steps):
+            self._output = Output()
+            for step in steps:
+                self._output.record(step)
+
+
+    AGENT = Agent()
+"""
+
+
+def test_a_slot_bound_anew_per_call_keeps_one_object_at_a_time(tmp_path):
+    """upsonic's ``Agent._agent_run_output``, bound to a new output on every run: a root holding
+    the agent keeps the latest run's output, not every one (two RL101 and 156 RL401, FALSE at
+    high).  The growth is rated as an object held for a while (medium), and says so."""
+    findings = check_files(tmp_path, {"pkg/__init__.py": "", "pkg/agent.py": AGENT})
+    assert by_code(findings, "RL401") == []
+    steps = next(f for f in by_code(findings, "RL101") if "steps" in f.message)
+    assert steps.confidence == "medium"
+    assert "one at a time: Agent.run() binds Agent._output anew on every call" in steps.message
+
+
+def test_a_slot_made_once_in_the_else_of_its_test_keeps_what_it_holds(tmp_path):
+    """``if self._output: … else: self._output = Output()`` is a lazy init written the other way
+    round: the slot is bound once, and what it holds stays (upsonic's orchestrator)."""
+    source = AGENT.replace(
+        "            self._output = Output()\n",
+        "            if self._output:\n                pass\n            else:\n                self._output = Output()\n")
+    findings = check_files(tmp_path, {"pkg/__init__.py": "", "pkg/agent.py": source})
+    steps = next(f for f in by_code(findings, "RL101") if "steps" in f.message)
+    assert steps.confidence == "high", steps.message
+    assert len(by_code(findings, "RL401")) == 1
+
+
 def test_growth_findings_in_a_chain_say_so(tmp_path):
     findings = check_files(tmp_path, REGISTRY_PROJECT)
     buffer = next(f for f in by_code(findings, "RL101") if "_chunks" in f.message)
@@ -203,6 +280,32 @@ def test_a_class_named_through_its_package_re_export_is_the_class_itself(tmp_pat
         ),
     }, min_confidence="low")
     assert not [f for f in findings if f.code == "RL302"], [f.message for f in findings]
+
+
+def test_a_class_imported_through_a_sibling_module_is_that_class_when_its_name_repeats(tmp_path):
+    """``runtime.py`` takes ``State`` from ``statemachine``, which imports it from ``flows``; a
+    second ``State`` elsewhere makes the short name ambiguous.  The trim in ``runtime.py`` is of
+    the list ``statemachine`` grows (nemoguardrails' ``state.last_events[-500:]``, FALSE at high)."""
+    findings = check_files(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/v1.py": "class State:\n    pass\n",
+        "pkg/flows.py": "class State:\n    def __init__(self):\n        self.last_events = []\n",
+        "pkg/statemachine.py": (
+            "from pkg.flows import State\n\n\n"
+            "def step(state: State, event):\n"
+            "    state.last_events.append(event)\n"
+        ),
+        "pkg/runtime.py": (
+            "from pkg.statemachine import State, step\n\n\n"
+            "class Runtime:\n"
+            "    def process(self, state: State, events):\n"
+            "        for event in events:\n"
+            "            step(state, event)\n"
+            "        state.last_events = state.last_events[-500:]\n\n\n"
+            "CURRENT = State()\n"
+        ),
+    }, min_confidence="low")
+    assert not by_code(findings, "RL101"), [f.message for f in findings]
 
 
 def test_a_data_field_copied_to_a_global_is_no_bound_method(tmp_path):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Tuple
+from collections import defaultdict
+from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from retainlint.checks.context import Context
 from retainlint.checks.growth import holder_confidence
 from retainlint.facts import Ref
 from retainlint.findings import Finding, Related
-from retainlint.graph import render_chain, short
+from retainlint.graph import Link, render_chain, short
 from retainlint.lifetime import after_run, object_lifetime
 from retainlint.link.handed import constructor, handed_in_exceptions, parameter
 from retainlint.project import MODULE, ONCE, PER_CALL
@@ -17,18 +18,36 @@ from retainlint.registry import check
 
 @check("RL401")
 def retention_chain(ctx: Context) -> Iterator[Finding]:
+    """One finding per set of buffers kept: roots that keep the same buffers (the module-global
+    policy objects of one class, each reaching the same agent's buffers) are one cause, reported
+    at the first root with the others as related locations."""
     graph = ctx.graph
+    causes: Dict[FrozenSet[str], List[Tuple[List[Link], List[str]]]] = defaultdict(list)
     for _root, chains in graph.root_chains():
-        links = graph.links(chains[0])
-        others = sorted({graph.graph.nodes[chain[-1]]["label"] for chain in chains[1:]} -
-                        {graph.graph.nodes[chains[0][-1]]["label"]})
+        labels = [graph.graph.nodes[chain[-1]]["label"] for chain in chains]
+        others = sorted(set(labels[1:]) - {labels[0]})
         if not others:
             continue  # one buffer: its own finding carries this chain (one cause, one finding)
-        more = f"; it also retains {', '.join(others)}"
-        message = f"{render_chain(links)}{more}: everything these hold lives as long as the process"
+        causes[frozenset(chain[-1] for chain in chains)].append((graph.links(chains[0]), others))
+    for found in causes.values():
+        found.sort(key=lambda item: (item[0][0].path, item[0][0].span.line, item[0][0].span.col))
+        (links, others), alike = found[0], [links_ for links_, _ in found[1:]]
+        message = (f"{render_chain(links)}; it also retains {', '.join(others)}: everything these hold lives as "
+                   f"long as the process{_also_rooted(alike)}")
         filled = links[0]  # the root's link carries the place where the root is filled
         related = tuple(Related(link.path, link.span, link.label) for link in links[1:] if link.path)
+        related += tuple(Related(root.path, root.span, f"{root.label} retains the same")
+                         for root in (links_[0] for links_ in alike) if root.path)
         yield Finding("RL401", message, filled.path, filled.span, "high", related=related)
+
+
+def _also_rooted(alike: List[List[Link]]) -> str:
+    """" (so do 155 other roots: A, B, C and 152 more)" — the roots that keep the same buffers."""
+    if not alike:
+        return ""
+    names = ", ".join(links[0].label.split(" (", 1)[0] for links in alike[:3])
+    more = f" and {len(alike) - 3} more" if len(alike) > 3 else ""
+    return f" (so do {len(alike)} other roots: {names}{more})"
 
 
 @check("RL402")

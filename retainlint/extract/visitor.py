@@ -572,7 +572,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.imports.add_import(node)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        before = dict(self.imports.names)
         self.imports.add_import_from(node)
+        if self.frame.kind == "module":  # what ``from this_module import Name`` finds here
+            self.facts.reexports.update((name, target) for name, target in self.imports.names.items()
+                                        if before.get(name) != target and _capitalised(name))
 
     # ------------------------------------------------------------------ classes and functions
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -823,8 +827,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         level, the ``if __name__ == "__main__":`` block, which runs only when the module is a script."""
         if self.frame.kind == "module" and _main_block_test(node.test):
             self.guarded_blocks[id(node.body)] = "main"
-        if self.function_frame() is not None and _once_guard(node) and not self._tests_a_local(node.test):
-            self.guarded_blocks[id(node.body)] = "once"
+        if self.function_frame() is not None and not self._tests_a_local(node.test):
+            if _once_guard(node):
+                self.guarded_blocks[id(node.body)] = "once"
+            elif isinstance(node.orelse, cst.Else) and _sets_in_else(node):
+                self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
         test = node.test
         if sampling_test(test):
             self.guarded_blocks[id(node.body)] = "sampled"
@@ -1934,6 +1941,14 @@ def _once_guard(node: cst.If) -> bool:
         return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
     return unset and subject in _assigned_names(body)
+
+
+def _sets_in_else(node: cst.If) -> bool:
+    """``if self._orchestrator: (use it) else: self._orchestrator = Orchestrator(…)``: the else
+    branch makes what the test finds set, so it runs once — the lazy init written the other way
+    round."""
+    subject, unset = _guard_subject(node.test)
+    return subject is not None and not unset and subject in _assigned_names(node.orelse.body.body)
 
 
 def _main_block_test(test: cst.BaseExpression) -> bool:
