@@ -55,6 +55,8 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
                 continue
             if project.is_enum(cached.class_qualname) or project.is_metaclass(cached.class_qualname):
                 continue
+            if project.callgraph.never_called(cached.function):
+                continue  # a private method nothing calls fills no cache
             if cached.maxsize != "none" and project.value_class(cached.class_qualname):
                 continue  # ``Region.union`` on a named tuple: a bounded memo keyed by values, like a function's
             name = project.function_label(cached.function)

@@ -87,7 +87,8 @@ class CallGraph:
         kind, _, name = target.partition(":")
         if kind == "self":
             owner = project.owner_class(caller)
-            return self._methods(owner, name, include_subclasses=True) if owner else []
+            return (self._methods(owner, name, include_subclasses=True) or self._nested_class(owner, name)) \
+                if owner else []
         if kind == "super":
             owner = project.owner_class(caller)
             if owner is None:
@@ -122,6 +123,13 @@ class CallGraph:
         if owner is None and receiver in project.classes:
             owner = receiver
         return self._methods(owner, method, include_subclasses=instance is not None) if owner else []
+
+    def _nested_class(self, owner: str, name: str) -> List[str]:
+        """``self._CodeVisitor(…)``: a class defined in the body of the class (or a base) — an
+        instantiation, like a call of the class by its name."""
+        project = self.project
+        return next(([f"class:{cls}.{name}"] for cls in [owner] + project.ancestors(owner)
+                     if f"{cls}.{name}" in project.classes), [])
 
     def _methods(self, owner: str, name: str, include_subclasses: bool) -> List[str]:
         """The method a call on ``owner`` runs, then (with ``include_subclasses``) every override,
@@ -236,6 +244,13 @@ class CallGraph:
             return False
         slot = _slot(fact, param)
         return all(any(name in (param, slot) for name, _ in call.arguments) for call in sites)
+
+    def never_called(self, function: str) -> bool:
+        """A private function (``_name``, not a dunder) that nothing in the project calls or hands
+        over: code outside has no business calling it, so it does not run."""
+        name = function.rsplit(".", 1)[-1]
+        return name.startswith("_") and not name.startswith("__") and not self.callers(function) \
+            and not self.referenced(function)
 
     def referenced(self, function: str) -> bool:
         """Handed over as a callable somewhere (a callback, a done-callback, a hook)."""

@@ -538,7 +538,7 @@ class ReleaseAnalysis:
                 or name in _PER_USE  # ``__aenter__`` empties what the previous ``async with`` left
             if self.callgraph.frequency(function).kind != PER_CALL and not public:
                 return "definition"  # ``self._items = []`` in __init__ or setup makes the container
-            if self._never_called(function):
+            if self.callgraph.never_called(function):
                 return "teardown"
         return None
 
@@ -591,11 +591,6 @@ class ReleaseAnalysis:
             node = flow.nodes[index]
             todo.extend(node.next + node.on_error + node.on_cancel)
         return site.node in seen and flow.nodes[site.node].kind != "yield"
-
-    def _never_called(self, function: str) -> bool:
-        name = function.rsplit(".", 1)[-1]
-        return (name.startswith("_") and not name.startswith("__") and not self.callgraph.callers(function)
-                and not self.callgraph.referenced(function))
 
     def _is_sweep(self, ref: Ref, site: _Site) -> bool:
         """Periodic eviction: a release inside a loop (over the container, or over the keys found
