@@ -115,7 +115,7 @@ class Key:
     what: str  # for messages: "run id", "uuid4()", "a class", "parameter 'run'" …
     text: str = ""  # the key's source with whitespace folded ("" when there is none)
     roots: Tuple[str, ...] = ()  # local and parameter names it is computed from
-    made: str = ""  # for ``created``: the dotted class built (a class that hashes by value bounds nothing)
+    made: str = ""  # the dotted class of the value: built (``created``; one that hashes by value bounds nothing) or annotated (a parameter)
 
 
 NO_KEY = Key("unknown", "", "", ())

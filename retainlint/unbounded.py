@@ -197,8 +197,8 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         if passed is not None and passed != "event":
             return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text}, which its callers pass as values "
                                              f"of unknown domain", by_name)
-        if domain == "created" and project.enum_made(key.made, mutation.function):
-            return None  # ``settings[Feature(flag)]``: one entry per member of the enum
+        if domain in ("created", "event", "param") and project.enum_made(key.made, mutation.function):
+            return None  # ``settings[Feature(flag)]``, ``hooks[event]`` with ``event: HookEvent``: one entry per member
         if domain == "created" and project.hashes_by_value(key.made, mutation.function):
             return Growth(mutation, UNKNOWN, f"keyed by {key.what}, which compares by value: one entry per "
                                              f"distinct value (its domain is not known)", by_name)

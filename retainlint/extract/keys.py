@@ -91,6 +91,7 @@ class KeyMixin:
     (not an object it keeps, which would tie the two in a cycle): it uses the visitor's ``kb``
     (the library knowledge), ``qualify``, ``_local_key`` and ``_attribute_key`` (the key of what a
     local or ``self.x`` was assigned, None when nothing here assigned it), ``_is_param``,
+    ``_local_class`` (the class a parameter is annotated with),
     ``_is_local``, ``_is_class_name``, ``imports`` and ``_self_context``."""
 
     # False while asking what a key would be if parameters' names said nothing (``named_params``)
@@ -161,10 +162,11 @@ class KeyMixin:
         if name in _CLASS_NAMES or self._is_class_name(name):
             return _key(BOUNDED, "a class", text, (name,))
         if self._is_param(name):
+            annotated = self._local_class(name)  # ``event: HookEvent``: an Enum bounds it (see Project.enum_made)
             if self._params_by_name and (self._per_event_identity(name) or (
                     _PER_EVENT_OBJECTS.match(name) and not self._is_text_param(name))):
-                return _key(EVENT, name, text, (name,))
-            return _key(PARAM, f"parameter '{name}'", text, (name,))
+                return Key(EVENT, name, text, (name,), annotated)
+            return Key(PARAM, f"parameter '{name}'", text, (name,), annotated)
         if name.isupper() and len(name) > 1:
             return _key(BOUNDED, "a constant", text)
         return self._identity(name, name, text, (name,))

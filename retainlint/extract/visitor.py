@@ -520,8 +520,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 if value.value in frame.param_types:
                     return frame.param_types[value.value]
             self_name, cls = self._self_context()
-            if self_name and value.value == self_name and cls:
-                return cls
+            if self_name and value.value == self_name and cls and not (frame is not None and frame.is_classmethod):
+                return cls  # not ``cls`` in a classmethod: the class object, whose instances it does not hold
         return ""
 
     def value_kind(self, value: Optional[cst.BaseExpression]) -> str:
@@ -870,7 +870,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         subject, _ = _guard_subject(test)
         frame = self.function_frame()
         return subject is not None and "." not in subject and frame is not None and \
-            subject not in frame.declared_global and self._is_local(subject)
+            subject not in frame.declared_global and subject not in frame.mutable_defaults and \
+            self._is_local(subject)  # a mutable default is the same list on every call
 
     def _makes_tested_logger(self, name: cst.BaseExpression, body: cst.BaseSuite) -> bool:
         """``if "push" not in logging.root.manager.loggerDict: logging.getLogger("push")…``: the
@@ -1876,6 +1877,10 @@ def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         test, negated = test.expression, True
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comparison = test.comparisons[0]
+        if isinstance(comparison.operator, cst.Equal) and isinstance(comparison.comparator, cst.Integer) and \
+                comparison.comparator.value == "0" and isinstance(test.left, cst.Call) and \
+                isinstance(test.left.func, cst.Name) and test.left.func.value == "len" and len(test.left.args) == 1:
+            return dotted(test.left.args[0].value), not negated  # ``len(L) == 0``: L is empty
         if isinstance(comparison.comparator, cst.Name) and comparison.comparator.value == "None":
             unset = isinstance(comparison.operator, cst.Is)
             return dotted(test.left), unset != negated
@@ -1925,7 +1930,8 @@ def _assigned_names(statements) -> Set[str]:
     return found
 
 
-_HANDLER_CHECKS = {"handlers", "hasHandlers"}
+_HANDLER_CHECKS = {"handlers", "hasHandlers", "filters"}
+_FILLS = {"append", "extend", "add", "insert", "update", "setdefault", "appendleft"}
 # Stores that put at most one entry under their key: under ``if k in c:`` they replace it.
 _ONE_ENTRY_STORES = {"[]=", "setdefault", "add"}
 
@@ -1940,7 +1946,32 @@ def _once_guard(node: cst.If) -> bool:
     if unset and subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS:
         return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-    return unset and subject in _assigned_names(body)
+    return unset and (subject in _assigned_names(body) or subject in _filled_names(body))
+
+
+def _filled_names(statements) -> Set[str]:
+    """Dotted names of containers some statements add to (``L.append(x)``, ``d[k] = v``): under
+    ``if not L:`` / ``if len(L) == 0:`` they fill it once — afterwards it is not empty."""
+    found: Set[str] = set()
+
+    class _Fills(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in _FILLS:
+                name = dotted(node.func.value)
+                if name:
+                    found.add(name)
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            name = dotted(node.target.value) if isinstance(node.target, cst.Subscript) else None
+            if name:
+                found.add(name)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+    for statement in statements:
+        statement.visit(_Fills())
+    return found
 
 
 def _sets_in_else(node: cst.If) -> bool:
