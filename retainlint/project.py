@@ -305,6 +305,26 @@ class Project:
         return any(self.frequency(site.caller).kind == PER_CALL and not self.frequency(site.caller).only_public
                    and not site.guarded for site in sites)
 
+    def made_at_setup_only(self, cls: Optional[str], seen: Optional[Set[str]] = None) -> bool:
+        """Every instance of the class is made at import, by code that runs once, or by the
+        constructor of a class that is itself made only so (lunary's ``Consumer``, made by the
+        ``EventQueue`` made at import): a fixed number of objects, however long the process runs."""
+        if cls is None:
+            return False
+        seen = (seen or set()) | {cls}
+        sites = [site for member in [cls, *sorted(self.subclasses(cls))] for site in self.callgraph.instantiated_at(member)]
+        if not sites:
+            return False
+        for site in sites:
+            kind = self.function_kind(site.caller)
+            if kind in (MODULE, ONCE):
+                continue
+            maker = self.owner_class(site.caller) if kind == PER_OBJECT and \
+                (site.caller or "").rsplit(".", 1)[-1] in CONSTRUCTORS else None
+            if maker is None or maker in seen or not self.made_at_setup_only(maker, seen):
+                return False
+        return True
+
     def family(self, qualname: str) -> Set[str]:
         """A class with its project ancestors and descendants: where ``self.x`` may be touched."""
         return {qualname} | {a for a in self.ancestors(qualname) if a in self.classes} | self._subclasses[qualname]

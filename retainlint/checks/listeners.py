@@ -16,7 +16,7 @@ from retainlint.facts import Listener
 from retainlint.findings import Finding
 from retainlint.graph import Link, ReferenceGraph, render_chain
 from retainlint.link.release import Leak
-from retainlint.project import MODULE, ONCE, PER_CALL, Project
+from retainlint.project import MODULE, ONCE, PER_CALL, PER_OBJECT, Project
 from retainlint.registry import check
 
 # How long a registration's target lives, by the kind the extractor saw.
@@ -58,6 +58,9 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
     kind = project.function_kind(listener.function)
     if kind == MODULE or (kind == ONCE and not listener.in_while):
         return None  # setup, even over a ``for`` loop of its configuration: a fixed number of registrations
+    if kind == PER_OBJECT and not listener.in_while and _in_constructor(listener) and \
+            project.made_at_setup_only(project.owner_class(listener.function)):
+        return None  # the constructor of objects made only at setup: as many registrations as objects
     if listener.target_kind in ("local_created",) or project.owns_target(listener):
         return None
     per_call = kind == PER_CALL or listener.in_while

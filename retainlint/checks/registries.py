@@ -9,8 +9,7 @@ from retainlint.checks.context import Context
 from retainlint.checks.growth import growth_site, holder_confidence, together_notes
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import instantiations
-from retainlint.link.callgraph import MODULE as IMPORT_TIME
-from retainlint.link.callgraph import ONCE, PER_CALL, PER_OBJECT
+from retainlint.link.callgraph import PER_CALL, PER_OBJECT
 from retainlint.link.release import NEVER
 from retainlint.registry import check
 from retainlint.unbounded import CLASS, MODULE, filled_together
@@ -65,7 +64,7 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
                 size, confidence = "until the class calls cache_clear(), which it does somewhere", "low"
             elif cached.maxsize == "none":
                 size, confidence = "with no size limit (maxsize=None), so it keeps every instance ever used", "high"
-                if _made_only_once(project, cached.class_qualname):
+                if project.made_at_setup_only(cached.class_qualname):
                     confidence = "low"
             else:
                 # a bounded cache pins at most maxsize instances: a hazard where instances are made
@@ -80,11 +79,6 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
 
 def _made_per_call(project, cls: str) -> bool:
     return any(project.function_kind(site.caller) in (PER_CALL, PER_OBJECT) for site in instantiations(project, cls))
-
-
-def _made_only_once(project, cls: str) -> bool:
-    sites = instantiations(project, cls)
-    return bool(sites) and all(project.function_kind(site.caller) in (IMPORT_TIME, ONCE) for site in sites)
 
 
 @check("RL304")
