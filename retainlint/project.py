@@ -306,9 +306,11 @@ class Project:
                    and not site.guarded for site in sites)
 
     def made_at_setup_only(self, cls: Optional[str], seen: Optional[Set[str]] = None) -> bool:
-        """Every instance of the class is made at import, by code that runs once, or by the
+        """Every instance of the class is made at import, under a once-guard, or by the
         constructor of a class that is itself made only so (lunary's ``Consumer``, made by the
-        ``EventQueue`` made at import): a fixed number of objects, however long the process runs."""
+        ``EventQueue`` made at import): the library makes the few it needs.  A class made only
+        by an entry point (a CLI's ``main``) is not: the CLI is one of its users, and the others
+        make as many as they like (agency-swarm's ``Agency``)."""
         if cls is None:
             return False
         seen = (seen or set()) | {cls}
@@ -316,11 +318,9 @@ class Project:
         if not sites:
             return False
         for site in sites:
-            kind = self.function_kind(site.caller)
-            if kind in (MODULE, ONCE):
+            if self.function_kind(site.caller) == MODULE or site.guarded:
                 continue
-            maker = self.owner_class(site.caller) if kind == PER_OBJECT and \
-                (site.caller or "").rsplit(".", 1)[-1] in CONSTRUCTORS else None
+            maker = self.owner_class(site.caller) if (site.caller or "").rsplit(".", 1)[-1] in CONSTRUCTORS else None
             if maker is None or maker in seen or not self.made_at_setup_only(maker, seen):
                 return False
         return True
