@@ -18,7 +18,7 @@ they would join every emitter of that class into one node and invent chains.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -229,7 +229,11 @@ class ReferenceGraph:
         """The graph without the slots a per-call function binds anew (see
         :meth:`Project.replaced_by`): what a root keeps for good, not one object at a time."""
         replaced = [(a, b) for a, b, by in self.graph.edges(data="replaced") if by]
-        return nx.restricted_view(self.graph, [], replaced) if replaced else self.graph
+        if not replaced:
+            return self.graph
+        steady = self.graph.copy()  # once: a filtered view is slow to walk from every root
+        steady.remove_edges_from(replaced)
+        return steady
 
     @cached_property
     def _root_paths(self) -> Dict[str, List[str]]:
@@ -353,12 +357,22 @@ class ReferenceGraph:
 
 
 def _shortest_paths(graph: nx.DiGraph, sources: List[str]) -> Dict[str, List[str]]:
-    """The shortest path from any of the sources to each node, through a node of its own that
-    leads to every source (the path's first node; its second is the root)."""
-    linked = nx.DiGraph(graph)
-    linked.add_node(_SOURCE)
-    linked.add_edges_from((_SOURCE, node) for node in sources)
-    return nx.single_source_shortest_path(linked, _SOURCE)
+    """The shortest path from any of the sources to each node, breadth first in the sources'
+    and the edges' order; each path starts with a node of its own that leads to every source
+    (the path's second node is the root).  No copy of the graph is made."""
+    paths: Dict[str, List[str]] = {_SOURCE: [_SOURCE]}
+    queue = deque()
+    for source in sources:
+        if source not in paths:
+            paths[source] = [_SOURCE, source]
+            queue.append(source)
+    while queue:
+        node = queue.popleft()
+        for successor in graph.successors(node):
+            if successor not in paths:
+                paths[successor] = paths[node] + [successor]
+                queue.append(successor)
+    return paths
 
 
 def render_chain(links: List[Link]) -> str:
