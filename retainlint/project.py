@@ -377,9 +377,9 @@ class Project:
         return self.frequency(qualname).kind
 
     def replaced_by(self, ref: Ref) -> Optional[str]:
-        """The function that binds the slot ``self.<name>`` to a new object on every call
-        (``self._run_output = RunOutput()`` in ``do_async()``), outside constructors, teardown and
-        once-guards: the slot holds the latest object, and the one before is let go — a chain
+        """The function that binds the slot ``self.<name>`` to a new object on every call, shown
+        to run per call (``self._run_output = RunOutput()`` in ``do_async()``, which a loop calls),
+        outside constructors, teardown and once-guards: the slot holds the latest object, and the one before is let go — a chain
         through it keeps one object at a time, not every object ever made."""
         return self._rebinders.get(self.canonical_ref(ref)) if ref.kind == "self" else None
 
@@ -397,7 +397,9 @@ class Project:
                         name in CONSTRUCTORS or name in ends:
                     continue
                 ref = self.canonical_ref(holds.owner)
-                if (ref, holds.function, holds.span.line) in unguarded and self.function_kind(holds.function) == PER_CALL:
+                frequency = self.frequency(holds.function)
+                if (ref, holds.function, holds.span.line) in unguarded and frequency.kind == PER_CALL \
+                        and not frequency.assumed:  # shown to repeat: a public ``create_runner()`` may run once
                     found.setdefault(ref, holds.function)
         return found
 

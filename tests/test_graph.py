@@ -98,6 +98,11 @@ AGENT = """
 
 
     AGENT = Agent()
+
+
+    def serve(requests):
+        for request in requests:
+            AGENT.run(request)
 """
 
 
@@ -110,6 +115,16 @@ def test_a_slot_bound_anew_per_call_keeps_one_object_at_a_time(tmp_path):
     steps = next(f for f in by_code(findings, "RL101") if "steps" in f.message)
     assert steps.confidence == "medium"
     assert "one at a time: Agent.run() binds Agent._output anew on every call" in steps.message
+
+
+def test_a_slot_bound_anew_only_by_a_public_method_nobody_is_seen_calling_keeps_what_it_holds(tmp_path):
+    """``Environment.create_worker_runner()`` binds ``stats`` anew, but nothing shows it run more
+    than once (locust's per-second failure counts, TRUE, were hidden when a public method was
+    taken to repeat): the chain stands."""
+    source = AGENT.split("    def serve(requests):")[0]
+    findings = check_files(tmp_path, {"pkg/__init__.py": "", "pkg/agent.py": source})
+    steps = next(f for f in by_code(findings, "RL101") if "steps" in f.message)
+    assert steps.confidence == "high", steps.message
 
 
 def test_a_slot_made_once_in_the_else_of_its_test_keeps_what_it_holds(tmp_path):
