@@ -161,10 +161,10 @@ class ReferenceGraph:
         if holds.script and holder[2] == "module global":
             holder = (holder[0], holder[1], SCRIPT_ROOT)
         existed = self.graph.has_edge(holder[0], target)
-        replaced = self.project.replaced_by(holds.owner) if holds.via in ("attribute", "annotation") else None
         if self._add_edge(holder, target, holds.via, path, holds.span):
             self.graph.edges[holder[0], target]["fresh"] = holds.fresh
-            self.graph.edges[holder[0], target]["replaced"] = replaced
+            self.graph.edges[holder[0], target]["replaced"] = \
+                self.project.replaced_by(holds.owner) if holds.via in ("attribute", "annotation") else None
             if holds.back:
                 self._back_edges.append((holder[0], target))
         elif existed and not holds.fresh:
@@ -242,8 +242,13 @@ class ReferenceGraph:
         and through a slot bound anew per call only where nothing keeps the object for good."""
         roots = [node for node, data in self.graph.nodes(data=True) if data.get("root") not in (None, SCRIPT_ROOT)]
         scripts = [node for node, data in self.graph.nodes(data=True) if data.get("root") == SCRIPT_ROOT]
+        passes = [(self._steady, roots)]
+        if scripts:
+            passes.append((self._steady, roots + scripts))
+        if self._steady is not self.graph:
+            passes.append((self.graph, roots + scripts))
         paths: Dict[str, List[str]] = {}
-        for graph, sources in ((self._steady, roots), (self._steady, roots + scripts), (self.graph, roots + scripts)):
+        for graph, sources in passes:  # each pass only where it can reach more than the one before
             for node, path in _shortest_paths(graph, sources).items():
                 paths.setdefault(node, path)
         return paths

@@ -40,6 +40,7 @@ class Project:
         self.import_time_calls: Set[str] = set()
         self.module_paths: Dict[str, str] = {}
         self._ancestors: Dict[str, List[str]] = {}
+        self._setup_only: Dict[str, bool] = {}  # made_at_setup_only's answers, class by class
         for facts in self.modules:
             self._index(facts)
         self._merge_reexported_owners()
@@ -313,17 +314,21 @@ class Project:
         make as many as they like (agency-swarm's ``Agency``)."""
         if cls is None:
             return False
+        if seen is None and cls in self._setup_only:
+            return self._setup_only[cls]
         seen = (seen or set()) | {cls}
         sites = [site for member in [cls, *sorted(self.subclasses(cls))] for site in self.callgraph.instantiated_at(member)]
-        if not sites:
-            return False
+        answer = bool(sites)
         for site in sites:
             if self.function_kind(site.caller) == MODULE or site.guarded:
                 continue
             maker = self.owner_class(site.caller) if (site.caller or "").rsplit(".", 1)[-1] in CONSTRUCTORS else None
             if maker is None or maker in seen or not self.made_at_setup_only(maker, seen):
-                return False
-        return True
+                answer = False
+                break
+        if len(seen) == 1:  # a walk's inner answers depend on where it entered a cycle: kept are the outer
+            self._setup_only[cls] = answer
+        return answer
 
     def family(self, qualname: str) -> Set[str]:
         """A class with its project ancestors and descendants: where ``self.x`` may be touched."""
@@ -378,9 +383,10 @@ class Project:
 
     def replaced_by(self, ref: Ref) -> Optional[str]:
         """The function that binds the slot ``self.<name>`` to a new object on every call, shown
-        to run per call (``self._run_output = RunOutput()`` in ``do_async()``, which a loop calls),
-        outside constructors, teardown and once-guards: the slot holds the latest object, and the one before is let go — a chain
-        through it keeps one object at a time, not every object ever made."""
+        to run per call (``self._run_output = RunOutput()`` in ``do_async()``, which a loop
+        calls), outside constructors, teardown and once-guards: the slot holds the latest object
+        and lets the one before go — a chain through it keeps one object at a time, not every
+        object ever made."""
         return self._rebinders.get(self.canonical_ref(ref)) if ref.kind == "self" else None
 
     @cached_property

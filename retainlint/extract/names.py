@@ -105,10 +105,12 @@ class ImportResolver:
                 head = name.split(".", 1)[0]
                 self.modules[head] = head
 
-    def add_import_from(self, node: cst.ImportFrom) -> None:
+    def add_import_from(self, node: cst.ImportFrom) -> Dict[str, str]:
+        """Bind the names the import brings in; returns them (local name → dotted name)."""
+        bound: Dict[str, str] = {}
         base = self._absolute(node)
         if base is None or isinstance(node.names, cst.ImportStar):
-            return
+            return bound
         for alias in node.names:
             name = dotted(alias.name)
             if name is None:
@@ -116,7 +118,8 @@ class ImportResolver:
             local = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.names[local] = f"{base}.{name}" if base else name
+            self.names[local] = bound[local] = f"{base}.{name}" if base else name
+        return bound
 
     def _absolute(self, node: cst.ImportFrom) -> Optional[str]:
         relative = len(node.relative)

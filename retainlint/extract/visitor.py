@@ -572,11 +572,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.imports.add_import(node)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        before = dict(self.imports.names)
-        self.imports.add_import_from(node)
+        bound = self.imports.add_import_from(node)
         if self.frame.kind == "module":  # what ``from this_module import Name`` finds here
-            self.facts.reexports.update((name, target) for name, target in self.imports.names.items()
-                                        if before.get(name) != target and _capitalised(name))
+            self.facts.reexports.update((name, target) for name, target in bound.items() if _capitalised(name))
 
     # ------------------------------------------------------------------ classes and functions
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
