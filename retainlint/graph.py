@@ -136,7 +136,7 @@ class ReferenceGraph:
         return class_node(ref.owner), f"{short(ref.owner)}.{ref.name}", None
 
     def _add_edge(self, holder: Tuple[str, str, Optional[str]], target: str, via: str, path: str, span: Span,
-                  label: Optional[str] = None) -> bool:
+                  label: Optional[str] = None, registration: Optional[Listener] = None) -> bool:
         node, slot, root = holder
         if node not in self.graph:
             self.graph.add_node(node, kind=node.split(":", 1)[0], label=slot)
@@ -144,7 +144,8 @@ class ReferenceGraph:
             self.graph.nodes[node]["root"] = root  # bound at import too: a root whether or not run as a script
         if node == target or self.graph.has_edge(node, target):
             return False
-        self.graph.add_edge(node, target, label=label or slot, via=via, path=path, span=span)
+        self.graph.add_edge(node, target, label=label or slot, via=via, path=path, span=span,
+                            registration=registration)
         return True
 
     def _add_holds(self, holds: Holds, path: str, module: str) -> None:
@@ -198,7 +199,7 @@ class ReferenceGraph:
             return
         callback = listener.callback.replace("self.", f"{short(owner)}.", 1)
         self._add_edge(holder, class_node(owner), "listener", path, listener.span,
-                       label=f"{holder[1]} (listener {callback})")
+                       label=f"{holder[1]} (listener {callback})", registration=listener)
 
     def _add_hazard(self, item: Unbounded) -> None:
         """Mark what only grows: an instance container becomes a node of its own."""
@@ -312,6 +313,16 @@ class ReferenceGraph:
         if node is None or node not in self._root_paths:
             return None
         return self.retention_chain(node[len("class:"):])
+
+    def registrations_holding(self, ref: Optional[Ref]) -> List[Listener]:
+        """The registrations the retention chain of the object in a slot passes through
+        (``atexit`` holds a Launcher through the closure ``Launcher.launch()`` registers, and the
+        Launcher holds the slot's connection): if one of them is a hazard, the slot is held
+        because of it, and that registration is the finding."""
+        node = self._slot_types.get(ref) if ref is not None else None
+        path = self._root_paths.get(node, []) if node is not None else []
+        return [self.graph.edges[a, b]["registration"] for a, b in zip(path[1:], path[2:])
+                if self.graph.edges[a, b].get("registration") is not None]
 
     def root_chains(self, direct: bool = False) -> Iterator[Tuple[str, List[List[str]]]]:
         """For each root, the paths (shortest first) to the unbounded containers it retains

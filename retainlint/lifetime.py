@@ -118,6 +118,7 @@ def _from_instantiations(project: Project, class_qualname: str, name: str, sites
     bookkeeping of something that is not shown to live long.  ``sites``: the instantiations, when
     the caller has them already."""
     sites = instantiations(project, class_qualname) if sites is None else sites
+    sites = [site for site in sites if not _copy_of_itself(project, class_qualname, site)] or sites
     if sites and all(site.use == "return" and _context_manager(project, site.caller) for site in sites):
         where = project.function_label(sites[0].caller)
         return Lifetime(SHORT, f"every {name} is made for one with block by {where}, a context manager: "
@@ -132,6 +133,17 @@ def _from_instantiations(project: Project, class_qualname: str, name: str, sites
         return Lifetime(SHORT, f"every {name} is made per call (in {where}) and dropped when the call ends")
     return Lifetime(INTERNAL, f"{name} instances are made inside the project and nothing long-lived is shown "
                               f"to hold them")
+
+
+def _copy_of_itself(project: Project, class_qualname: str, site) -> bool:
+    """An instance method of the class that returns a new instance (``def with_params(self):
+    return Tracker(…)``): it makes one only from one that exists, so the other places that make
+    instances say how long they live.  A classmethod factory (``return cls(…)``) is not: it may
+    be how every instance is made."""
+    fact = project.functions.get(site.caller or "")
+    return site.use == "return" and fact is not None and fact.first_param is not None \
+        and not any(d.rsplit(".", 1)[-1] in ("classmethod", "staticmethod") for d in fact.decorators) \
+        and project.owner_class(fact.qualname) in project.family(class_qualname)
 
 
 def _context_manager(project: Project, function: Optional[str]) -> bool:

@@ -297,13 +297,15 @@ class Project:
                 found.setdefault(Ref("self", member, ref.name), ref)
         return found
 
-    def made_per_call(self, cls: Optional[str]) -> bool:
+    def made_per_call(self, cls: Optional[str], by_public_api: bool = False) -> bool:
         """Instances of the class are made by code shown to run per call (not merely assumed to),
-        and not only under a once-guard (``if not Agent._instance: Agent._instance = Agent()``)."""
+        and not only under a once-guard (``if not Agent._instance: Agent._instance = Agent()``).
+        ``by_public_api``: a public function that makes a new one on each call (pyppeteer's
+        ``launch()`` making a ``Launcher``) counts too."""
         if cls is None:
             return False
         sites = [site for member in self.family(cls) for site in self.callgraph.instantiated_at(member)]
-        return any(self.frequency(site.caller).kind == PER_CALL and not self.frequency(site.caller).only_public
+        return any(self.frequency(site.caller).kind == PER_CALL and (by_public_api or not self.frequency(site.caller).only_public)
                    and not site.guarded for site in sites)
 
     def made_at_setup_only(self, cls: Optional[str], seen: Optional[Set[str]] = None) -> bool:
@@ -529,12 +531,17 @@ class Project:
             return self.slot_type(ref.owner, ref.name)
         return None
 
+    def own_add_method(self, listener: Listener) -> Optional[str]:
+        """The project method a registration calls, when the receiver's class is the project's:
+        the object itself (``self.subscribe(…)``), a module-level instance or a typed slot."""
+        cls = self.owner_class(listener.function) if listener.target_kind == "self" else self.receiver_class(listener)
+        return next((f"{owner}.{listener.method}" for owner in ([cls] + self.ancestors(cls) if cls else [])
+                     if f"{owner}.{listener.method}" in self.functions), None)
+
     def holds_weakly(self, listener: Listener) -> bool:
         """The receiver is a project class whose add-method keeps the callback it is given only
         in a weak container (``def subscribe(self, cb): self._subscribers.add(cb)`` on a WeakSet)."""
-        cls = self.receiver_class(listener)
-        method = next((f"{owner}.{listener.method}" for owner in ([cls] + self.ancestors(cls) if cls else [])
-                       if f"{owner}.{listener.method}" in self.functions), None)
+        method = self.own_add_method(listener)
         if method is None:
             return False
         stores = [m for m in self.mutations_by_function.get(method, []) if m.op == "grow" and m.value == "param"]

@@ -221,6 +221,8 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text or 'values'} (its domain is not known)",
                       by_name)
     # a list grows whatever it adds
+    if mutation.value == "weak":  # ``_RETRYERS.append(weakref.ref(self))``: a dead reference stays, its object does not
+        return Growth(mutation, UNKNOWN, "one weak reference per object, which keeps nothing else alive", by_name)
     if mutation.trickle:  # bytes per thousand events: a hazard to know of, not one that takes a service down
         return Growth(mutation, UNKNOWN, "one number every N calls (a sample)", by_name)
     if _decorator_api(project, mutation):

@@ -45,12 +45,15 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
     return Verdict("RL203", verdict.confidence, verdict.chain, tuple(leaks)) if leaks else None
 
 
-def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listener) -> Optional[Verdict]:
-    """The finding a registration deserves if nothing removed it."""
+def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listener,
+                      follow_chain: bool = True) -> Optional[Verdict]:
+    """The finding a registration deserves if nothing removed it.  ``follow_chain``: whether a
+    registration the emitter's retention chain passes through is judged too (not when judging
+    that registration itself: one level is what one cause, one finding needs)."""
     if listener.action != "add" or not listener.strong or listener.one_shot or listener.result_kept:
         return None
-    if listener.callee in project.functions:
-        return None  # ``on("open", cb)``: the project's own function, whose body says what it keeps
+    if listener.callee in project.functions or (listener.target_kind == "self" and project.own_add_method(listener)):
+        return None  # ``on("open", cb)``, ``self.subscribe(…)``: the project's own function, whose body says what it keeps
     if project.holds_weakly(listener):
         return None  # the project's own add-method keeps it in a weak container (RL406 if it is a bound method)
     if listener.guarded or listener.same_object:
@@ -68,6 +71,9 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
         return None  # ``self.client = connect(); self.client.on(…)``: one registration on each object it obtains
     target = listener.target_kind
     chain = graph.rooted_slot(listener.target_ref) if target == "self_attr" else None
+    if chain and follow_chain and any(_if_never_removed(project, graph, holding, follow_chain=False)
+                                      for holding in graph.registrations_holding(listener.target_ref)):
+        chain = None  # the emitter is held only through a registration that is a finding itself: that one is the cause
     if chain:
         target = "global"  # the slot holds an object a process-lifetime root holds
     function = project.functions.get(listener.function or "")
@@ -77,8 +83,13 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
         return Verdict("RL202", "low", chain)  # named as setup code: it says it runs once
     if per_call and _module_function(project, listener):
         return Verdict("RL202", "low", chain)  # the same module-level function again: it pins nothing new
-    if per_call and not listener.in_while and frequency.only_public:
-        return Verdict("RL202", "low", chain)  # only "a public function may be called again" says it repeats
+    if per_call and not listener.in_while and frequency.only_public and not (
+            listener.callback_self and target == "global"
+            and project.made_per_call(project.owner_class(listener.function), by_public_api=True)):
+        # only "a public function may be called again" says it repeats; but a callback that holds
+        # its object, on objects the project makes anew on each call of its API, pins one more
+        # object per call on a process-lifetime emitter (pyppeteer's ``Launcher(…).launch()``)
+        return Verdict("RL202", "low", chain)
     if per_call and target == "global":  # only a handler's parameter (``handle(request)``) says so: medium
         return Verdict("RL202", "medium" if frequency.assumed and not listener.in_while else "high", chain)
     if per_call and target in ("self_attr", "self"):
@@ -87,7 +98,7 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
         return None  # registered once on the object's own registry: it dies with the object
     if _module_function(project, listener):
         return None  # it lives as long as its module anyway: registering it once keeps nothing new alive
-    if not listener.callback_self and _local_function(project, listener):
+    if not listener.callback_self and (_local_function(project, listener) or listener.callback.startswith("lambda")):
         return Verdict("RL201", "low", chain)  # a small closure that does not reach the registering object
     if target == "global":  # one per object: high when objects are shown to be made per call
         made = project.made_per_call(project.owner_class(listener.function))

@@ -525,7 +525,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         return ""
 
     def value_kind(self, value: Optional[cst.BaseExpression]) -> str:
-        """What a grow operation adds: the object itself ("self"), a parameter as given, or other."""
+        """What a grow operation adds: the object itself ("self"), a parameter as given, a weak
+        reference (``weakref.ref(self)``, which keeps nothing else alive), or other."""
+        if isinstance(value, cst.Call) and self.qualify(value.func) in self.kb.weak:
+            return "weak"
         if not isinstance(value, cst.Name):
             return "other"
         self_name, _ = self._self_context()

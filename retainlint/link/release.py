@@ -80,6 +80,20 @@ class _Site:
     node: int
 
 
+def _from_yields(flow: FunctionFlow) -> Set[int]:
+    """The nodes a ``yield`` leads to, the yields included: a context manager's exit."""
+    seen: Set[int] = set()
+    todo = [i for i, n in enumerate(flow.nodes) if n.kind == "yield"]
+    while todo:
+        index = todo.pop()
+        if index in seen:
+            continue
+        seen.add(index)
+        node = flow.nodes[index]
+        todo.extend(node.next + node.on_error + node.on_cancel)
+    return seen
+
+
 def _node_of_events(flow: FunctionFlow) -> Dict[int, int]:
     found = {}
     for index, node in enumerate(flow.nodes):
@@ -532,6 +546,8 @@ class ReleaseAnalysis:
                 return "definition"  # ``rv._items = self._items.copy()``: another object's slot, being built
             if event.target == "rebind" and self._rebuilt_per_call(ref, site):
                 return None
+            if self._after_yield(site) and self._bound_before_yield(ref, site.flow):
+                return None  # the context manager binds it for its with block and empties it after: per use
             if self._is_teardown(function) or self._after_yield(site):
                 return "teardown"
             public = not name.startswith("_") and name not in project.kb.per_object_functions \
@@ -580,17 +596,16 @@ class ReleaseAnalysis:
         if fact is None or not any(d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager")
                                    for d in fact.decorators):
             return False
-        flow = site.flow
-        seen: Set[int] = set()
-        todo = [i for i, n in enumerate(flow.nodes) if n.kind == "yield"]
-        while todo:
-            index = todo.pop()
-            if index in seen:
-                continue
-            seen.add(index)
-            node = flow.nodes[index]
-            todo.extend(node.next + node.on_error + node.on_cancel)
-        return site.node in seen and flow.nodes[site.node].kind != "yield"
+        return site.node in _from_yields(site.flow) and site.flow.nodes[site.node].kind != "yield"
+
+    def _bound_before_yield(self, ref: Ref, flow: FunctionFlow) -> bool:
+        """The context manager binds the container anew before it yields (``_soft_errors = []``):
+        the container is its with block's, and its exit empties it for the next block."""
+        after = _from_yields(flow)
+        nodes = _node_of_events(flow)
+        return any(event.kind == "clear" and event.target == "rebind" and event.ref is not None
+                   and self._canonical(event.ref) == ref and nodes.get(index) not in after
+                   for index, event in enumerate(flow.events))
 
     def _is_sweep(self, ref: Ref, site: _Site) -> bool:
         """Periodic eviction: a release inside a loop (over the container, or over the keys found
