@@ -331,6 +331,7 @@ class Call:
     in_while: bool = False  # inside a ``while`` loop: it repeats as long as the loop runs, not a fixed number of times
     arguments: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, key domain) of each argument passed;
     #                                          ("*", "unknown") once a ``*args``/``**kwargs`` hides the rest
+    script: bool = False  # at module level in the ``if __name__ == "__main__":`` block: only when run as a script
 
 
 @dataclass(frozen=True)

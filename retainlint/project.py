@@ -309,8 +309,9 @@ class Project:
                    and not site.guarded for site in sites)
 
     def made_at_setup_only(self, cls: Optional[str], seen: Optional[Set[str]] = None) -> bool:
-        """Every instance of the class is made at import, under a once-guard, or by the
-        constructor of a class that is itself made only so (lunary's ``Consumer``, made by the
+        """Every instance of the class is made at import (directly, or by a function only code
+        that runs at import calls: aim's ``_get_tracking_queue()`` in a class body), under a
+        once-guard, or by the constructor of a class that is itself made only so (lunary's ``Consumer``, made by the
         ``EventQueue`` made at import): the library makes the few it needs.  A class made only
         by an entry point (a CLI's ``main``) is not: the CLI is one of its users, and the others
         make as many as they like (agency-swarm's ``Agency``)."""
@@ -322,7 +323,7 @@ class Project:
         sites = [site for member in [cls, *sorted(self.subclasses(cls))] for site in self.callgraph.instantiated_at(member)]
         answer = bool(sites)
         for site in sites:
-            if self.function_kind(site.caller) == MODULE or site.guarded:
+            if self.function_kind(site.caller) == MODULE or site.guarded or self.callgraph.only_at_import(site.caller):
                 continue
             maker = self.owner_class(site.caller) if (site.caller or "").rsplit(".", 1)[-1] in CONSTRUCTORS else None
             if maker is None or maker in seen or not self.made_at_setup_only(maker, seen):

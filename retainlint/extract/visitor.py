@@ -780,7 +780,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._open_block(node)
-        guard = _early_return_once(node.body) if self.function_frame() is not None else None
+        frame = self.function_frame()
+        guard = _early_return_once(node.body, frame.params) if frame is not None else None
         if guard is not None:
             for statement in node.body[guard + 1:]:
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
@@ -1355,7 +1356,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
                                      exceptions=self._exception_arguments(node),
                                      containers=self._container_arguments(node),
-                                     built=self._built_arguments(node), arguments=self._argument_domains(node)))
+                                     built=self._built_arguments(node), arguments=self._argument_domains(node),
+                                     script=function is None and self.under_guard("main")))
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
         for arg in node.args:
@@ -1992,14 +1994,20 @@ def _main_block_test(test: cst.BaseExpression) -> bool:
     return sides in ({"__name__", '"__main__"'}, {"__name__", "'__main__'"})
 
 
-def _early_return_once(statements: Sequence[cst.CSTNode]) -> Optional[int]:
+def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] = ()) -> Optional[int]:
     """Where ``if _DONE: return`` stands among a block's statements when the statements after it
-    set ``_DONE`` and never clear it: from there on the block runs once, however often the
-    function runs — wherever the guard stands (clearml checks its flag inside a ``try``, after
-    work of its own).  A flag the same statements clear again (``self._busy = False`` in a
+    set ``_DONE`` (or fill it: ``if _names: return _names`` … ``_names.append(n)``) and never
+    clear it: from there on the block runs once, however often the function runs — wherever the
+    guard stands (clearml checks its flag inside a ``try``, after work of its own).  A flag the same statements clear again (``self._busy = False`` in a
     ``finally``) guards against re-entry, not repetition.  The statements are read once, from
-    the last: a block of many guard clauses is not re-read for each."""
-    guards = {index: subjects for index, subjects in enumerate(map(_return_guard_flags, statements)) if subjects}
+    the last: a block of many guard clauses is not re-read for each.  ``if NAME in C: return`` …
+    ``C[NAME] = True`` is such a guard when NAME is fixed for the function — neither one of its
+    ``params`` nor assigned in it (airflow's ``provider_info_cache(cache_name)`` wrapper): with a
+    key that changes per call it runs once per key, a memo."""
+    assigned_here = _assigned_names(statements)
+    guards = {index: subjects for index, subjects in enumerate(
+        _return_guard_flags(statement, lambda key: key not in params and key not in assigned_here)
+        for statement in statements) if subjects}
     if not guards:
         return None
     first, assigned, cleared = None, set(), set()  # what the statements after ``index`` set and clear
@@ -2007,21 +2015,34 @@ def _early_return_once(statements: Sequence[cst.CSTNode]) -> Optional[int]:
         if index in guards and any(subject in assigned - cleared or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS
                                    for subject in guards[index]):
             first = index
-        assigned |= _assigned_names([statements[index]])
+        assigned |= _assigned_names([statements[index]]) | _filled_names([statements[index]])
         cleared |= _cleared_names([statements[index]])
     return first
 
 
-def _return_guard_flags(statement: cst.CSTNode) -> Tuple[str, ...]:
+def _return_guard_flags(statement: cst.CSTNode, fixed_key=lambda key: False) -> Tuple[str, ...]:
     """The flags ``if A or B: return`` returns early on when set (after at most checks that
-    raise: ``if other_config: raise ConfigurationError``); empty for any other statement."""
+    raise: ``if other_config: raise ConfigurationError``), and the containers ``if K in C:
+    return`` tests for a key ``fixed_key`` accepts; empty for any other statement."""
     if not isinstance(statement, cst.If) or statement.orelse is not None:
         return ()
     inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
     if not (inner and _is_return(inner[-1]) and all(_raises(s) for s in inner[:-1])):
         return ()
-    return tuple(subject for subject, unset in map(_guard_subject, _operands(statement.test))
+    return tuple(subject for subject, unset in (_membership_subject(o, fixed_key) or _guard_subject(o)
+                                                for o in _operands(statement.test))
                  if subject is not None and not unset)
+
+
+def _membership_subject(test: cst.BaseExpression, fixed_key) -> Optional[Tuple[Optional[str], bool]]:
+    """``K in C`` with a literal key, or a name ``fixed_key`` accepts: (C, False) — the test says
+    C holds the entry, set once it is filled.  None for any other test."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.In)):
+        return None
+    key = test.left
+    fixed = isinstance(key, cst.SimpleString) or isinstance(key, cst.Name) and fixed_key(key.value)
+    return (dotted(test.comparisons[0].comparator), False) if fixed else (None, False)
 
 
 def _cleared_names(statements) -> Set[str]:

@@ -178,7 +178,7 @@ class CallGraph:
         project = self.project
         for function in project.functions.values():
             for decorator in function.decorators:
-                for wrapper in self._wrappers_of(decorator):
+                for wrapper in self._wrappers_of(self._decorator_function(function, decorator)):
                     if not self.graph.has_edge(function.qualname, wrapper):
                         self.graph.add_edge(function.qualname, wrapper, line=0, in_loop=False, in_while=False,
                                             guarded=False)
@@ -269,6 +269,21 @@ class CallGraph:
     def _calls_by_place(self) -> Dict[Tuple[Optional[str], str, int], Call]:
         return {(c.caller, c.target, c.line): c for facts in self.project.modules for c in facts.calls
                 if not c.argument_of}
+
+    @cached_property
+    def _calls_by_caller(self) -> Dict[Optional[str], List[Call]]:
+        found: Dict[Optional[str], List[Call]] = defaultdict(list)
+        for call in self._calls_by_place.values():
+            found[call.caller].append(call)
+        return found
+
+    def only_at_import(self, function: Optional[str]) -> bool:
+        """The function is called only by module-level code that runs at import (a class body's
+        ``tracking_queue = _get_tracking_queue()``), not from a ``__main__`` block, and handed to
+        nothing: it runs a fixed number of times, at setup."""
+        sites = self._call_sites.get(function or "", [])
+        return bool(sites) and all(c.caller is None and not c.script for c in sites) \
+            and not self._references.get(function or "") and not (function in self.graph and self.graph.in_degree(function))
 
     def instantiated_at(self, cls: str) -> List[Call]:
         return self._instantiations.get(cls, [])
@@ -364,7 +379,36 @@ class CallGraph:
             return Frequency(ONCE, "its result is cached: the body runs once")
         if fact.nested and self.project.is_returned_by_setup(fact):
             return Frequency(ONCE, "it is a decorator applied at definition time")
+        decorator = next((d for d in fact.decorators if self._runs_wrapped_once(self._decorator_function(fact, d))), None)
+        if decorator is not None:  # ``@provider_info_cache("logging")``: the wrapper returns early once it ran
+            once = Frequency(ONCE, f"its decorator ({decorator.rsplit('.', 1)[-1]}) runs it only once")
+            return self._construction(fact) if fact.class_qualname and fact.first_param else once
         return None
+
+    def _decorator_function(self, fact: FunctionFact, decorator: str) -> str:
+        """A decorator's qualified name: one the module defines itself is named bare."""
+        if decorator in self.project.functions or "." in decorator:
+            return decorator
+        parts = fact.qualname.split(".")
+        modules = (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1))
+        module = next((m for m in modules if m in self.project.module_paths), None)
+        return f"{module}.{decorator}" if module else decorator
+
+    def _runs_wrapped_once(self, decorator: str) -> bool:
+        """Every wrapper the decorator hands back calls the function it wraps only under a
+        once-guard (``if cache_name in self._initialized: return`` … ``func(*args)`` …
+        ``self._initialized[cache_name] = True``): the decorated body runs once per object at most."""
+        project = self.project
+        wrappers = self._wrappers_of(decorator)
+        if not wrappers:
+            return False
+        for wrapper in wrappers:
+            parent = project.functions.get(wrapper.rsplit(".", 1)[0])
+            wrapped = {f"local:{p}" for p in (parent.params if parent else ())}
+            calls = [c for c in self._calls_by_caller.get(wrapper, ()) if c.target in wrapped]
+            if not calls or not all(c.guarded for c in calls):
+                return False
+        return True
 
     def _floor(self, fact: FunctionFact) -> Optional[Frequency]:
         """What a function is at least, whoever calls it: import time, a callback, a closure,
