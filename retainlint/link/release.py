@@ -22,6 +22,7 @@ the container whatever the paths do.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from functools import cached_property
@@ -78,6 +79,10 @@ class _Site:
     flow: FunctionFlow
     event: int
     node: int
+
+
+# ``event["add"]``: a field of a value read under a literal key (the base, then the key)
+_LITERAL_ITEM = re.compile(r"""^(?P<base>[\w.]+)\[(?P<quote>['"])(?P<key>[^'"]*)(?P=quote)\]$""")
 
 
 def _from_yields(flow: FunctionFlow) -> Set[int]:
@@ -459,6 +464,9 @@ class ReleaseAnalysis:
     def _keys_match(insert: FlowEvent, release: FlowEvent) -> bool:
         if not insert.key or not release.key or insert.key == release.key:
             return True
+        added, removed = _LITERAL_ITEM.match(insert.key), _LITERAL_ITEM.match(release.key)
+        if added and removed and added["base"] == removed["base"]:
+            return False  # ``add(event["add"])`` … ``discard(event["remove"])``: two fields of one message
         return bool((set(insert.roots) & set(release.roots)) - {"self"})
 
     # ------------------------------------------------------------------ across methods
