@@ -92,6 +92,7 @@ class ContainerDef:
     function: Optional[str]  # qualname of the function that binds it; None at module/class level
     span: Span
     annotated: bool = False  # ``x: list = []`` in a class body: a per-instance field if the class is a model
+    weak_entries: bool = False  # ``defaultdict(WeakSet)``: what is added to an entry is held weakly
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,8 @@ _SEQUENCES = {"list", "collections.deque", "deque"}
 
 def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
     """Growth operations, and for a ``defaultdict`` the reads that create entries."""
-    mutations = [m for m in project.grows(ref) if not m.deferred and not m.guarded]
+    mutations = [m for m in project.grows(ref) if not m.deferred and not m.guarded
+                 and not (m.element and any(d.weak_entries for d in defs))]  # ``d[k].add(q)`` into a WeakSet
     if defs and all(d.constructor in _SEQUENCES for d in defs):  # ``items[i] = x`` replaces: a list never grows so
         mutations = [m for m in mutations if m.method not in ("[]=", "[]+=")]
     if kind == TEXT:

@@ -72,8 +72,11 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
                 limit = "128" if cached.maxsize == "default" else cached.maxsize
                 size = f"up to {limit} entries, each pinning its instance"
                 confidence = "medium" if _made_per_call(project, cached.class_qualname) else "low"
+            held = f"{size} for the life of the process"
+            if cached.maxsize.isdigit() and int(cached.maxsize) <= 1:  # ``lru_cache(maxsize=1)``: no more than the last
+                held, confidence = "one entry: the last instance used stays pinned until another one is used", "low"
             message = (f"{cached.decorator.rsplit('.', 1)[-1]} on method {name} caches on the class, keyed by "
-                       f"'{cached.first_param}': the cache holds {size} for the life of the process")
+                       f"'{cached.first_param}': the cache holds {held}")
             yield Finding("RL303", message, facts.path, cached.span, confidence)
 
 

@@ -84,6 +84,7 @@ class ContainerKind(NamedTuple):
     bounded: bool
     weak: bool
     text: bool
+    weak_entries: bool = False  # ``defaultdict(WeakSet)``: each entry holds its elements weakly
 
 
 @dataclass
@@ -488,7 +489,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                     bounded = arg is not None and source_of(arg.value) != "None"
                 return ContainerKind(name, bounded, False, False)
             if name in self.kb.growable or name in self.kb.text:
-                return ContainerKind(name, False, False, name in self.kb.text)
+                weak_entries = name.rsplit(".", 1)[-1] == "defaultdict" and bool(value.args) and \
+                    self.qualify(value.args[0].value) in self.kb.weak
+                return ContainerKind(name, False, False, name in self.kb.text, weak_entries)
             factory = _field_factory(value, name)  # a model field: ``field(default_factory=list)``
             if factory is not None and self.qualify(factory) in self.kb.growable:
                 return ContainerKind(self.qualify(factory), False, False, False)
@@ -1034,7 +1037,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             annotated = isinstance(node, cst.AnnAssign) and frame.kind == "class"  # a model's field? (the link stage)
             scope = self._container_scope(ref, target, value)
             self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
-                                                      function, span, annotated=annotated))
+                                                      function, span, annotated=annotated,
+                                                      weak_entries=kind.weak_entries))
         self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function, in_loop=self.in_loop(),
                                              text_value=False, key=NO_KEY, value="other", span=span,
                                              guarded=self.guarded()))
@@ -1940,16 +1944,25 @@ _ONE_ENTRY_STORES = {"[]=", "setdefault", "add"}
 
 
 def _once_guard(node: cst.If) -> bool:
-    test = node.test
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        test = test.left
-    subject, unset = _guard_subject(test)
-    if subject is None:
-        return False
-    if unset and subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS:
-        return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
+    """``if X is None:`` that sets X, ``if not L:`` that fills L, ``if not logger.handlers:`` —
+    as any one conjunct of the test (feast's ``if len(new) > 0 and len(self.intervals) == 0:``)."""
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-    return unset and (subject in _assigned_names(body) or subject in _filled_names(body))
+    for test in _conjuncts(node.test):
+        subject, unset = _guard_subject(test)
+        if subject is None or not unset:
+            continue
+        if subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS:
+            return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
+        if subject in _assigned_names(body) or subject in _filled_names(body):
+            return True
+    return False
+
+
+def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """``A and B and C`` → its parts: the body runs only when every one holds."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
 
 
 def _filled_names(statements) -> Set[str]:
@@ -2022,12 +2035,13 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
 
 def _return_guard_flags(statement: cst.CSTNode, fixed_key=lambda key: False) -> Tuple[str, ...]:
     """The flags ``if A or B: return`` returns early on when set (after at most checks that
-    raise: ``if other_config: raise ConfigurationError``), and the containers ``if K in C:
-    return`` tests for a key ``fixed_key`` accepts; empty for any other statement."""
+    raise, ``if other_config: raise ConfigurationError``, and calls whose result is dropped,
+    ``logger.warning("already launched")``), and the containers ``if K in C: return`` tests for a
+    key ``fixed_key`` accepts; empty for any other statement."""
     if not isinstance(statement, cst.If) or statement.orelse is not None:
         return ()
     inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
-    if not (inner and _is_return(inner[-1]) and all(_raises(s) for s in inner[:-1])):
+    if not (inner and _is_return(inner[-1]) and all(_raises(s) or _simple(s, cst.Expr) for s in inner[:-1])):
         return ()
     return tuple(subject for subject, unset in (_membership_subject(o, fixed_key) or _guard_subject(o)
                                                 for o in _operands(statement.test))
