@@ -134,7 +134,8 @@ class Mutation:
     in_loop: bool
     text_value: bool  # the grown value is visibly text (``+= "…"``, ``+= f"…"``)
     key: Key  # what it is keyed by or adds (grow), or which entry it removes (shrink)
-    value: str  # what is added: "self" (the object itself or a bound method), "param", "weak" (a weak reference), or "other"
+    value: str  # what is added: "self" (the object itself or a bound method), "param", "weak"
+    #             (``weakref.ref(x)``: it keeps nothing else alive), or "other"
     span: Span
     guarded: bool = False  # inside a once-guard (``if X is None:``, ``if x not in L:``)
     element: bool = False  # on an entry of the container (``c[k].add(x)``), not the container itself

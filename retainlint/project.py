@@ -305,14 +305,16 @@ class Project:
         if cls is None:
             return False
         sites = [site for member in self.family(cls) for site in self.callgraph.instantiated_at(member)]
-        return any(self.frequency(site.caller).kind == PER_CALL and (by_public_api or not self.frequency(site.caller).only_public)
+        return any(self.frequency(site.caller).kind == PER_CALL
+                   and (by_public_api or not self.frequency(site.caller).only_public)
                    and not site.guarded for site in sites)
 
     def made_at_setup_only(self, cls: Optional[str], seen: Optional[Set[str]] = None) -> bool:
         """Every instance of the class is made at import (directly, or by a function only code
         that runs at import calls: aim's ``_get_tracking_queue()`` in a class body), under a
-        once-guard, or by the constructor of a class that is itself made only so (lunary's ``Consumer``, made by the
-        ``EventQueue`` made at import): the library makes the few it needs.  A class made only
+        once-guard, or by the constructor of a class that is itself made only so (lunary's
+        ``Consumer``, made by the ``EventQueue`` made at import): the library makes the few it
+        needs.  A class made only
         by an entry point (a CLI's ``main``) is not: the CLI is one of its users, and the others
         make as many as they like (agency-swarm's ``Agency``)."""
         if cls is None:

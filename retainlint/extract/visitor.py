@@ -2011,9 +2011,10 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
     """Where ``if _DONE: return`` stands among a block's statements when the statements after it
     set ``_DONE`` (or fill it: ``if _names: return _names`` … ``_names.append(n)``) and never
     clear it: from there on the block runs once, however often the function runs — wherever the
-    guard stands (clearml checks its flag inside a ``try``, after work of its own).  A flag the same statements clear again (``self._busy = False`` in a
-    ``finally``) guards against re-entry, not repetition.  The statements are read once, from
-    the last: a block of many guard clauses is not re-read for each.  ``if NAME in C: return`` …
+    guard stands (clearml checks its flag inside a ``try``, after work of its own).  A flag the
+    same statements clear again (``self._busy = False`` in a ``finally``) guards against
+    re-entry, not repetition.  The statements are read once, from the last: a block of many
+    guard clauses is not re-read for each.  ``if NAME in C: return`` …
     ``C[NAME] = True`` is such a guard when NAME is fixed for the function — neither one of its
     ``params`` nor assigned in it (airflow's ``provider_info_cache(cache_name)`` wrapper): with a
     key that changes per call it runs once per key, a memo."""

@@ -283,7 +283,8 @@ class CallGraph:
         nothing: it runs a fixed number of times, at setup."""
         sites = self._call_sites.get(function or "", [])
         return bool(sites) and all(c.caller is None and not c.script for c in sites) \
-            and not self._references.get(function or "") and not (function in self.graph and self.graph.in_degree(function))
+            and not self._references.get(function or "") \
+            and not (function in self.graph and self.graph.in_degree(function))
 
     def instantiated_at(self, cls: str) -> List[Call]:
         return self._instantiations.get(cls, [])
@@ -379,7 +380,8 @@ class CallGraph:
             return Frequency(ONCE, "its result is cached: the body runs once")
         if fact.nested and self.project.is_returned_by_setup(fact):
             return Frequency(ONCE, "it is a decorator applied at definition time")
-        decorator = next((d for d in fact.decorators if self._runs_wrapped_once(self._decorator_function(fact, d))), None)
+        decorator = next((d for d in fact.decorators
+                          if self._runs_wrapped_once(self._decorator_function(fact, d))), None)
         if decorator is not None:  # ``@provider_info_cache("logging")``: the wrapper returns early once it ran
             once = Frequency(ONCE, f"its decorator ({decorator.rsplit('.', 1)[-1]}) runs it only once")
             return self._construction(fact) if fact.class_qualname and fact.first_param else once
