@@ -832,10 +832,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         level, the ``if __name__ == "__main__":`` block, which runs only when the module is a script."""
         if self.frame.kind == "module" and _main_block_test(node.test):
             self.guarded_blocks[id(node.body)] = "main"
-        if self.function_frame() is not None and not self._tests_a_local(node.test):
-            if _once_guard(node):
+        if self.function_frame() is not None:
+            if _once_guard(node, self._local_subject):
                 self.guarded_blocks[id(node.body)] = "once"
-            elif isinstance(node.orelse, cst.Else) and _sets_in_else(node):
+            elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
         test = node.test
         if sampling_test(test):
@@ -868,11 +868,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         return local.element_of if local is not None else None
 
     def _tests_a_local(self, test: cst.BaseExpression) -> bool:
-        """``workflow = self._running.get(run_id); if not workflow: workflow = …``: a local is unset
-        again on every call, so the body runs whenever the lookup misses — not once."""
         if isinstance(test, cst.BooleanOperation):
             test = test.left
-        subject, _ = _guard_subject(test)
+        return self._local_subject(_guard_subject(test)[0])
+
+    def _local_subject(self, subject: Optional[str]) -> bool:
+        """``workflow = self._running.get(run_id); if not workflow: workflow = …``: a local is unset
+        again on every call, so the body runs whenever the lookup misses — not once."""
         frame = self.function_frame()
         return subject is not None and "." not in subject and frame is not None and \
             subject not in frame.declared_global and subject not in frame.mutable_defaults and \
@@ -1943,13 +1945,15 @@ _FILLS = {"append", "extend", "add", "insert", "update", "setdefault", "appendle
 _ONE_ENTRY_STORES = {"[]=", "setdefault", "add"}
 
 
-def _once_guard(node: cst.If) -> bool:
+def _once_guard(node: cst.If, local_subject) -> bool:
     """``if X is None:`` that sets X, ``if not L:`` that fills L, ``if not logger.handlers:`` —
-    as any one conjunct of the test (feast's ``if len(new) > 0 and len(self.intervals) == 0:``)."""
+    as any one conjunct of the test (feast's ``if len(new) > 0 and len(self.intervals) == 0:``,
+    clearml's ``if parallel and not cls._atexit_registered:``) whose subject is no local, which
+    every call starts afresh (``local_subject``)."""
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
     for test in _conjuncts(node.test):
         subject, unset = _guard_subject(test)
-        if subject is None or not unset:
+        if subject is None or not unset or local_subject(subject):
             continue
         if subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS:
             return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
