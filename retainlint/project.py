@@ -297,16 +297,13 @@ class Project:
                 found.setdefault(Ref("self", member, ref.name), ref)
         return found
 
-    def made_per_call(self, cls: Optional[str], by_public_api: bool = False) -> bool:
+    def made_per_call(self, cls: Optional[str]) -> bool:
         """Instances of the class are made by code shown to run per call (not merely assumed to),
-        and not only under a once-guard (``if not Agent._instance: Agent._instance = Agent()``).
-        ``by_public_api``: a public function that makes a new one on each call (pyppeteer's
-        ``launch()`` making a ``Launcher``) counts too."""
+        and not only under a once-guard (``if not Agent._instance: Agent._instance = Agent()``)."""
         if cls is None:
             return False
         sites = [site for member in self.family(cls) for site in self.callgraph.instantiated_at(member)]
-        return any(self.frequency(site.caller).kind == PER_CALL
-                   and (by_public_api or not self.frequency(site.caller).only_public)
+        return any(self.frequency(site.caller).kind == PER_CALL and not self.frequency(site.caller).only_public
                    and not site.guarded for site in sites)
 
     def made_at_setup_only(self, cls: Optional[str], seen: Optional[Set[str]] = None) -> bool:
