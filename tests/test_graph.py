@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import networkx as nx
 
+from retainlint.registry import all_rules
 from tests.conftest import REGISTRY_PROJECT, check_files, write_files
 
 STREAMSYS = Path(__file__).resolve().parent.parent / "fixtures" / "streamsys"
@@ -618,3 +620,16 @@ def handle_request(request):
 '''
     [traffic] = by_code(check_files(tmp_path / "b", {"app.py": per_request}), "RL301")
     assert traffic.confidence == "high"
+
+
+def test_a_listener_held_only_through_a_registration_that_is_a_finding_is_not_held_by_its_root(tmp_path):
+    """One cause, one finding: ``atexit`` holds each Launcher through the closure ``launch()``
+    registers (the finding), and through the Launcher the connection a Browser listens on.  The
+    Browser's listener is its connection's companion, not a second process-lifetime retention."""
+    example = next(e for e in all_rules()["RL202"].bad if "pyppeteer's Launcher.launch" in e.note)
+    findings = check_files(tmp_path, {"example.py": textwrap.dedent(example.source).lstrip("\n")},
+                           min_confidence="low")
+    by_code = {f.code: f for f in findings}
+    assert by_code["RL201"].confidence == "low"
+    assert "atexit" not in by_code["RL201"].message
+    assert by_code["RL202"].confidence == "low"
