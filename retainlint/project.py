@@ -509,6 +509,13 @@ class Project:
                         found.add((owner, parts[1]))
         return found
 
+    def module_of(self, qualname: str) -> Optional[str]:
+        """The project module a function or class is defined in: the longest prefix of its
+        qualified name that is a module here."""
+        parts = qualname.split(".")
+        return next((".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)
+                     if ".".join(parts[:i]) in self.module_paths), None)
+
     def owner_class(self, function: Optional[str]) -> Optional[str]:
         """The class whose ``self`` a function sees: its own class, or for a closure inside a
         method (``pkg.mod.Class.method.inner``), the method's class."""

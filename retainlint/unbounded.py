@@ -153,8 +153,9 @@ _SEQUENCES = {"list", "collections.deque", "deque"}
 
 def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
     """Growth operations, and for a ``defaultdict`` the reads that create entries."""
+    weak_entries = any(d.weak_entries for d in defs)  # ``d[k].add(q)`` into a WeakSet holds q weakly
     mutations = [m for m in project.grows(ref) if not m.deferred and not m.guarded
-                 and not (m.element and any(d.weak_entries for d in defs))]  # ``d[k].add(q)`` into a WeakSet
+                 and not (m.element and weak_entries)]
     if defs and all(d.constructor in _SEQUENCES for d in defs):  # ``items[i] = x`` replaces: a list never grows so
         mutations = [m for m in mutations if m.method not in ("[]=", "[]+=")]
     if kind == TEXT:

@@ -119,9 +119,8 @@ def _module_function(project: Project, listener: Listener) -> bool:
         return True
     if not listener.callback.isidentifier() or listener.callback_self or not listener.function:
         return False
-    parts = listener.function.split(".")
-    modules = [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1) if ".".join(parts[:i]) in project.module_paths]
-    fact = project.functions.get(f"{modules[0]}.{listener.callback}") if modules else None
+    module = project.module_of(listener.function)
+    fact = project.functions.get(f"{module}.{listener.callback}") if module else None
     return fact is not None and not fact.nested and not fact.class_qualname
 
 

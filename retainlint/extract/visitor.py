@@ -1950,16 +1950,15 @@ def _once_guard(node: cst.If, local_subject) -> bool:
     as any one conjunct of the test (feast's ``if len(new) > 0 and len(self.intervals) == 0:``,
     clearml's ``if parallel and not cls._atexit_registered:``) whose subject is no local, which
     every call starts afresh (``local_subject``)."""
+    subjects = [subject for subject, unset in map(_guard_subject, _conjuncts(node.test))
+                if subject is not None and unset and not local_subject(subject)]
+    if any(subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS for subject in subjects):
+        return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
+    if not subjects:
+        return False
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-    for test in _conjuncts(node.test):
-        subject, unset = _guard_subject(test)
-        if subject is None or not unset or local_subject(subject):
-            continue
-        if subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS:
-            return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
-        if subject in _assigned_names(body) or subject in _filled_names(body):
-            return True
-    return False
+    set_in_body = _assigned_names(body) | _filled_names(body)
+    return any(subject in set_in_body for subject in subjects)
 
 
 def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
@@ -2022,10 +2021,15 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
     ``C[NAME] = True`` is such a guard when NAME is fixed for the function — neither one of its
     ``params`` nor assigned in it (airflow's ``provider_info_cache(cache_name)`` wrapper): with a
     key that changes per call it runs once per key, a memo."""
-    assigned_here = _assigned_names(statements)
+    assigned_here: List[Set[str]] = []  # read only if a guard tests a name key: every block passes here
+
+    def fixed_key(key: str) -> bool:
+        if not assigned_here:
+            assigned_here.append(_assigned_names(statements))
+        return key not in params and key not in assigned_here[0]
+
     guards = {index: subjects for index, subjects in enumerate(
-        _return_guard_flags(statement, lambda key: key not in params and key not in assigned_here)
-        for statement in statements) if subjects}
+        _return_guard_flags(statement, fixed_key) for statement in statements) if subjects}
     if not guards:
         return None
     first, assigned, cleared = None, set(), set()  # what the statements after ``index`` set and clear

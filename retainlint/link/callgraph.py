@@ -391,9 +391,7 @@ class CallGraph:
         """A decorator's qualified name: one the module defines itself is named bare."""
         if decorator in self.project.functions or "." in decorator:
             return decorator
-        parts = fact.qualname.split(".")
-        modules = (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1))
-        module = next((m for m in modules if m in self.project.module_paths), None)
+        module = self.project.module_of(fact.qualname)
         return f"{module}.{decorator}" if module else decorator
 
     def _runs_wrapped_once(self, decorator: str) -> bool:

@@ -554,9 +554,10 @@ class ReleaseAnalysis:
                 return "definition"  # ``rv._items = self._items.copy()``: another object's slot, being built
             if event.target == "rebind" and self._rebuilt_per_call(ref, site):
                 return None
-            if self._after_yield(site) and self._bound_before_yield(ref, site.flow):
+            after_yield = self._after_yield(site)
+            if after_yield and self._bound_before_yield(ref, site.flow):
                 return None  # the context manager binds it for its with block and empties it after: per use
-            if self._is_teardown(function) or self._after_yield(site):
+            if after_yield or self._is_teardown(function):
                 return "teardown"
             public = not name.startswith("_") and name not in project.kb.per_object_functions \
                 or name in _PER_USE  # ``__aenter__`` empties what the previous ``async with`` left
