@@ -159,6 +159,8 @@ class ReferenceGraph:
         if self._in_child_process(holds):
             return
         holder = self._holder(holds.owner)
+        if holder[2] == "class attribute" and self._binds_on_instance(holds):
+            holder = (class_node(holds.owner.owner), holder[1], None)
         if holds.script and holder[2] == "module global":
             holder = (holder[0], holder[1], SCRIPT_ROOT)
         existed = self.graph.has_edge(holder[0], target)
@@ -170,6 +172,15 @@ class ReferenceGraph:
                 self._back_edges.append((holder[0], target))
         elif existed and not holds.fresh:
             self.graph.edges[holder[0], target]["fresh"] = False  # also stored on instances not just built
+
+    def _binds_on_instance(self, holds: Holds) -> bool:
+        """``self.properties = props`` in a method binds the instance's own attribute, which shadows
+        the class default (``properties = {}``): the object is held by the instance, not the class."""
+        if holds.via not in ("attribute", "annotation") or holds.function is None:
+            return False
+        fact = self.project.functions.get(holds.function)
+        return fact is not None and fact.first_param not in (None, "cls") and \
+            not any(d.rsplit(".", 1)[-1] in ("classmethod", "staticmethod") for d in fact.decorators)
 
     def _in_child_process(self, holds: Holds) -> bool:
         """``self.server = Server(…)`` in a ``multiprocessing.Process``'s ``run()``: it runs in the

@@ -542,8 +542,12 @@ class Project:
         """The project method a registration calls, when the receiver's class is the project's:
         the object itself (``self.subscribe(…)``), a module-level instance or a typed slot."""
         cls = self.owner_class(listener.function) if listener.target_kind == "self" else self.receiver_class(listener)
-        return next((f"{owner}.{listener.method}" for owner in ([cls] + self.ancestors(cls) if cls else [])
-                     if f"{owner}.{listener.method}" in self.functions), None)
+        return self.method_defined(cls, listener.method)
+
+    def method_defined(self, cls: Optional[str], method: str) -> Optional[str]:
+        """The project function ``cls.method`` runs (its own or a project base's), if any."""
+        return next((f"{owner}.{method}" for owner in ([cls] + self.ancestors(cls) if cls else [])
+                     if f"{owner}.{method}" in self.functions), None)
 
     def holds_weakly(self, listener: Listener) -> bool:
         """The receiver is a project class whose add-method keeps the callback it is given only

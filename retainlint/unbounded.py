@@ -154,8 +154,12 @@ _SEQUENCES = {"list", "collections.deque", "deque"}
 def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
     """Growth operations, and for a ``defaultdict`` the reads that create entries."""
     weak_entries = any(d.weak_entries for d in defs)  # ``d[k].add(q)`` into a WeakSet holds q weakly
+    entry_classes = {project.resolve_class(d.entry_class) for d in defs}
+    entry_class = entry_classes.pop() if len(entry_classes) == 1 else None
     mutations = [m for m in project.grows(ref) if not m.deferred and not m.guarded
-                 and not (m.element and weak_entries)]
+                 and not (m.element and weak_entries)
+                 # ``queues[k].add(x)`` on a project class's object calls its method: its own growth is its own
+                 and not (m.element and project.method_defined(entry_class, m.method))]
     if defs and all(d.constructor in _SEQUENCES for d in defs):  # ``items[i] = x`` replaces: a list never grows so
         mutations = [m for m in mutations if m.method not in ("[]=", "[]+=")]
     if kind == TEXT:

@@ -85,6 +85,7 @@ class ContainerKind(NamedTuple):
     weak: bool
     text: bool
     weak_entries: bool = False  # ``defaultdict(WeakSet)``: each entry holds its elements weakly
+    entry_class: str = ""  # ``{k: Queue() for k in names}``: every entry an instance of this class
 
 
 @dataclass
@@ -467,11 +468,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def container_kind(self, value: cst.BaseExpression) -> Optional[ContainerKind]:
         """What container (or text) the value builds, if it builds one."""
         if isinstance(value, (cst.List, cst.ListComp)):
-            return ContainerKind("list", False, False, False)
+            return ContainerKind("list", False, False, False, entry_class=self._entry_class(value))
         if isinstance(value, (cst.Dict, cst.DictComp)):
-            return ContainerKind("dict", False, False, False)
+            return ContainerKind("dict", False, False, False, entry_class=self._entry_class(value))
         if isinstance(value, (cst.Set, cst.SetComp)):
-            return ContainerKind("set", False, False, False)
+            return ContainerKind("set", False, False, False, entry_class=self._entry_class(value))
         if string_literal(value):
             is_bytes = isinstance(value, cst.SimpleString) and value.value.lstrip("rRfF").lower().startswith("b")
             return ContainerKind("bytes" if is_bytes else "str", False, False, True)
@@ -489,9 +490,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                     bounded = arg is not None and source_of(arg.value) != "None"
                 return ContainerKind(name, bounded, False, False)
             if name in self.kb.growable or name in self.kb.text:
-                weak_entries = name.rsplit(".", 1)[-1] == "defaultdict" and bool(value.args) and \
-                    self.qualify(value.args[0].value) in self.kb.weak
-                return ContainerKind(name, False, False, name in self.kb.text, weak_entries)
+                factory = self.qualify(value.args[0].value) if name.rsplit(".", 1)[-1] == "defaultdict" and \
+                    value.args and value.args[0].keyword is None else ""
+                return ContainerKind(name, False, False, name in self.kb.text, weak_entries=factory in self.kb.weak,
+                                     entry_class=self._made_class(factory))
             factory = _field_factory(value, name)  # a model field: ``field(default_factory=list)``
             if factory is not None and self.qualify(factory) in self.kb.growable:
                 return ContainerKind(self.qualify(factory), False, False, False)
@@ -502,10 +504,31 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return ContainerKind("list", False, False, False)  # ``self.pipeline = self.pipeline[:]``: a new list
         return None
 
+    def _entry_class(self, value: cst.BaseExpression) -> str:
+        """The one class every entry of a literal or comprehension is made of (``{name:
+        BackgroundQueue(…) for name in streams}``), or "" when they are not all made alike."""
+        if isinstance(value, (cst.ListComp, cst.SetComp)):
+            made = [value.elt]
+        elif isinstance(value, cst.DictComp):
+            made = [value.value]
+        elif isinstance(value, cst.Dict):
+            made = [element.value for element in value.elements if isinstance(element, cst.DictElement)]
+        else:
+            made = [element.value for element in value.elements if isinstance(element, cst.Element)]
+        classes = {self.class_of_value(item) if isinstance(item, cst.Call) else "" for item in made}
+        return self._made_class(classes.pop()) if len(classes) == 1 else ""
+
+    def _made_class(self, name: str) -> str:
+        """A class a container's entries are made of, unless it is itself a container or text."""
+        if not name or name in self.kb.growable or name in self.kb.text or name in self.kb.weak:
+            return ""
+        return name if name.rsplit(".", 1)[-1][:1].isupper() else ""
+
     def class_of_value(self, value: cst.BaseExpression) -> str:
         """Dotted class of ``Class(...)`` or of a local created that way; "" when unknown."""
         if isinstance(value, cst.Call):
-            name = self.qualify(value.func)
+            func = value.func.value if isinstance(value.func, cst.Subscript) else value.func  # ``Queue[T](…)``
+            name = self.qualify(func)
             last = name.rsplit(".", 1)[-1]
             if last in _FIELD_FACTORY_NAMES:  # ``Field(default_factory=EventBus)``: the field holds an EventBus
                 factory = _field_factory(value, name)
@@ -1040,7 +1063,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             scope = self._container_scope(ref, target, value)
             self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
                                                       function, span, annotated=annotated,
-                                                      weak_entries=kind.weak_entries))
+                                                      weak_entries=kind.weak_entries, entry_class=kind.entry_class))
         self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function, in_loop=self.in_loop(),
                                              text_value=False, key=NO_KEY, value="other", span=span,
                                              guarded=self.guarded()))

@@ -310,7 +310,9 @@ class CallGraph:
     def _frequencies(self) -> Dict[str, Frequency]:
         """A least fixpoint: each function starts from what it is on its own (a cap such as
         ``@cached_property``, or a floor such as "a callback per event") and is raised to what
-        its callers give it until nothing changes."""
+        its callers give it until nothing changes.  Where only an assumption says a function
+        repeats and its name says setup, it is setup inside the fixpoint, so that what it calls
+        is too (``_setup()`` scanning a fixed list of modules in a loop)."""
         caps: Dict[str, Frequency] = {}
         result: Dict[str, Optional[Frequency]] = {}
         for name, fact in self.project.functions.items():
@@ -327,6 +329,9 @@ class CallGraph:
             function = work.pop()
             pending.discard(function)
             new = _higher(result[function], self._from_callers(function, result))
+            fact = self.project.functions.get(function)
+            if new is not None and fact is not None:  # ``_setup()`` only a public API reaches: setup, as are its callees
+                new = self._by_name(new, fact)
             if new != result[function]:
                 result[function] = new
                 for callee in self.graph.successors(function):
