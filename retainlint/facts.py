@@ -333,7 +333,8 @@ class Call:
     built: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, class) of objects built for the call
     in_while: bool = False  # inside a ``while`` loop: it repeats as long as the loop runs, not a fixed number of times
     arguments: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, key domain) of each argument passed;
-    #                                          ("*", "unknown") once a ``*args``/``**kwargs`` hides the rest
+    #                                          ("*", "unknown") once a ``*args``/``**kwargs`` hides the rest;
+    #                                          ``param:<name>=<domain>`` for a parameter of the caller passed on
     script: bool = False  # at module level in the ``if __name__ == "__main__":`` block: only when run as a script
 
 

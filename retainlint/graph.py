@@ -158,6 +158,9 @@ class ReferenceGraph:
             self._slot_types.setdefault(holds.owner, target)
         if self._in_child_process(holds):
             return
+        if holds.owner.kind == "global" and holds.function is not None and \
+                self.project.release.bound_for_with_block(holds.owner, holds.function):
+            return  # ``_errors = ConfigErrors()`` for a with block, bound back after it: no root
         holder = self._holder(holds.owner)
         if holder[2] == "class attribute" and self._binds_on_instance(holds):
             holder = (class_node(holds.owner.owner), holder[1], None)

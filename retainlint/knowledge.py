@@ -87,6 +87,7 @@ class Knowledge:
     per_class_functions: FrozenSet[str]
     teardown_functions: FrozenSet[str]
     reuse_functions: FrozenSet[str]
+    cancel_as_error: FrozenSet[str]  # decorators whose coroutines are cancelled by an ordinary exception
     context_vars: FrozenSet[str]
     value_types: FrozenSet[str]
     per_event_identities: FrozenSet[str]
@@ -219,6 +220,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         per_class_functions=frozenset(runs_once.get("per-class", [])),
         teardown_functions=frozenset(list(lifecycles.get("teardown", [])) + list(ext.get("teardown", []))),
         reuse_functions=frozenset(lifecycles.get("reuses", [])),
+        cancel_as_error=frozenset(lifecycles.get("cancelled-by-exception", [])),
         context_vars=frozenset(containers.get("context-vars", [])),
         value_types=frozenset(list(base.get("keys", {}).get("value-types", [])) + list(ext.get("value-types", []))),
         once_per_handover=frozenset(runs_once.get("once-per-handover", [])),

@@ -76,8 +76,9 @@ class FlowBuilder:
     """
 
     def __init__(self, info: Callable[[cst.CSTNode], StatementInfo], line: Callable[[cst.CSTNode], int],
-                 names: Callable[[cst.BaseExpression], Tuple[str, ...]]) -> None:
+                 names: Callable[[cst.BaseExpression], Tuple[str, ...]], cancel_is_error: bool = False) -> None:
         self._info = info
+        self._cancel_is_error = cancel_is_error  # Twisted's ``inlineCallbacks``: ``except Exception`` catches it
         self._line = line
         self._names = names
         self.nodes: List[_Node] = [_Node("entry", 0), _Node("exit", 0), _Node("error_exit", 0)]
@@ -100,7 +101,9 @@ class FlowBuilder:
                      handler=context.handler)
         if info.raises or kind in ("raise", "yield"):  # a generator is thrown into at its yield
             node.on_error.update(context.error)
-        if info.awaits or kind == "yield":
+        if (info.awaits or kind == "yield") and self._cancel_is_error:
+            node.on_error.update(context.error)
+        elif info.awaits or kind == "yield":
             node.on_cancel.update(context.cancel)
         if kind in ("return", "raise"):
             node.guard = context.guard

@@ -50,7 +50,13 @@ class HandoverMixin:
     def _argument_domains(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
         """The key domain of each argument (``warn_once("deprecated")``: a literal): where a
         function keys a container by a parameter, its callers' arguments say what it grows with."""
-        found = [(slot, self.classify_key(value).domain) for slot, value in _slots(node)]
+        frame = self.function_frame()
+        found = []
+        for slot, value in _slots(node):
+            domain = self.classify_key(value).domain
+            if isinstance(value, cst.Name) and frame is not None and value.value in frame.params:
+                domain = f"param:{value.value}={domain}"  # passed on: its own callers say what it is
+            found.append((slot, domain))
         if any(arg.star for arg in node.args):
             found.append(("*", "unknown"))
         return tuple(found)

@@ -45,12 +45,14 @@ class FlowRecorder:
         self._functions.append(_FunctionState(qualname))
         self._lambda_depth.append(0)
 
-    def leave_function(self, node: cst.FunctionDef) -> Optional[FunctionFlow]:
+    def leave_function(self, node: cst.FunctionDef, cancel_is_error: bool = False) -> Optional[FunctionFlow]:
+        """The function's flow; ``cancel_is_error`` when it is cancelled by an ordinary exception."""
         state = self._functions.pop()
         self._lambda_depth.pop()
         if not state.relevant:
             return None
-        builder = FlowBuilder(lambda s: self._info(state, s), lambda s: self._line(state, s), guard_names)
+        builder = FlowBuilder(lambda s: self._info(state, s), lambda s: self._line(state, s), guard_names,
+                              cancel_is_error)
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
         nodes = builder.build(list(body))
         return FunctionFlow(function=state.qualname, events=tuple(state.events), nodes=nodes,

@@ -299,9 +299,20 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return local.alias
         if name in frame.mutable_defaults:
             return Ref("default", frame.qualname, name)
-        if name in frame.params or name in frame.assigned or self._enclosing_binds(name):
+        if name in frame.params or name in frame.assigned:
             return None
+        if self._enclosing_binds(name):  # ``concurrent = self.concurrent`` … ``def done(): concurrent.pop(key)``
+            return self._closure_alias(name)
         return self._global_ref(name)
+
+    def _closure_alias(self, name: str) -> Optional[Ref]:
+        """The container a closure variable names, when the innermost function that binds it
+        bound it to one (``concurrent = self.concurrent`` in the method around the callback)."""
+        for enclosing in reversed(self.stack[:-1]):
+            if enclosing.kind == "function" and (name in enclosing.params or name in enclosing.assigned):
+                local = enclosing.locals.get(name)
+                return local.alias if local is not None else None
+        return None
 
     def _enclosing_binds(self, name: str) -> bool:
         """A name bound in an enclosing function is a closure variable, not a global."""
@@ -707,7 +718,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.flow.enter_function(qualname)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        flow = self.flow.leave_function(original_node)
+        cancel_is_error = any(name in self.kb.cancel_as_error for name in self._decorator_names(original_node.decorators))
+        flow = self.flow.leave_function(original_node, cancel_is_error)
         if flow is not None:
             self.facts.flows.append(flow)
         frame = self.stack.pop()

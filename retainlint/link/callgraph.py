@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import networkx as nx
 
@@ -210,12 +210,14 @@ class CallGraph:
             return None
         return self._call_sites.get(function, [])
 
-    def passed_domain(self, function: Optional[str], params: Tuple[str, ...]) -> Optional[str]:
+    def passed_domain(self, function: Optional[str], params: Tuple[str, ...],
+                      seen: FrozenSet[str] = frozenset()) -> Optional[str]:
         """The key domain of what the callers pass for some parameters (a key or a logger name
         built from them), when every caller is visible: ``bounded`` when all pass literals or
         constants, ``event`` when one passes a per-event value, ``unknown`` otherwise; None when
         there are no parameters to follow, some call may reach the function unseen, or it has no
-        caller in the project (its names are all there is)."""
+        caller in the project (its names are all there is).  A caller that passes on a parameter
+        of its own (``split_lines(stream)`` calling ``_getLbf(stream)``) is asked about its callers."""
         fact = self.project.functions.get(function or "")
         sites = self.call_sites(fact.qualname) if fact is not None and params else None
         if not sites or not set(params) <= set(fact.params):  # ``*args``/``**kwargs``: not followed
@@ -228,6 +230,11 @@ class CallGraph:
                 if domain is None:  # not passed: its default, unless a ``*args`` may carry it
                     literal = param in fact.flag_params or param in fact.none_params
                     domain = "bounded" if literal and "*" not in passed else "unknown"
+                elif domain.startswith("param:"):  # its caller's callers decide, if they are all seen
+                    name, _, own = domain[len("param:"):].partition("=")
+                    followed = None if call.caller in seen or call.caller == fact.qualname else self.passed_domain(
+                        call.caller, (name,), seen | {fact.qualname})
+                    domain = followed or own
                 domains.add("event" if domain == "created" else domain)
         if "event" in domains:
             return "event"

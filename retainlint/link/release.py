@@ -341,6 +341,8 @@ class ReleaseAnalysis:
                 queue.append((successor, ending))
             first = origin if origin is not None and origin[0] != "return" else None
             errors = node.on_error if not work_only or node.on_cancel or _calls_own_method(flow, node) else ()
+            if node.handler and node.kind != "raise" and first is not None and first[0] == "exception":
+                errors = ()  # ``except Exception as e: log.err(e)``: the handler failing too is a second failure
             for successor in errors:
                 queue.append((successor, first or ("exception", node.line)))
             for successor in node.on_cancel:
@@ -601,20 +603,35 @@ class ReleaseAnalysis:
 
     def _after_yield(self, site: _Site) -> bool:
         """In a context-manager generator, what follows the ``yield`` is its exit: teardown."""
-        fact = self.project.functions.get(site.flow.function)
-        if fact is None or not any(d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager")
-                                   for d in fact.decorators):
+        if not self._context_manager(site.flow.function):
             return False
         return site.node in _from_yields(site.flow) and site.flow.nodes[site.node].kind != "yield"
+
+    def _context_manager(self, function: str) -> bool:
+        fact = self.project.functions.get(function)
+        return fact is not None and any(d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager")
+                                        for d in fact.decorators)
 
     def _bound_before_yield(self, ref: Ref, flow: FunctionFlow) -> bool:
         """The context manager binds the container anew before it yields (``_soft_errors = []``):
         the container is its with block's, and its exit empties it for the next block."""
+        return self._rebinds_around_yield(ref, flow)[0]
+
+    def bound_for_with_block(self, ref: Ref, function: str) -> bool:
+        """A context manager binds the global before it yields and binds it back after
+        (``prev = _errors; _errors = ConfigErrors(); try: yield … finally: _errors = prev``): what
+        it binds there is held for the with block, not for the process."""
+        flow = self.flows.get(function)
+        return flow is not None and self._context_manager(function) and all(self._rebinds_around_yield(ref, flow))
+
+    def _rebinds_around_yield(self, ref: Ref, flow: FunctionFlow) -> Tuple[bool, bool]:
+        """Whether the function binds the slot anew before its ``yield``, and after it."""
         after = _from_yields(flow)
         nodes = _node_of_events(flow)
-        return any(event.kind == "clear" and event.target == "rebind" and event.ref is not None
-                   and self._canonical(event.ref) == ref and nodes.get(index) not in after
-                   for index, event in enumerate(flow.events))
+        places = {nodes.get(index) in after for index, event in enumerate(flow.events)
+                  if event.kind == "clear" and event.target == "rebind" and event.ref is not None
+                  and self._canonical(event.ref) == ref}
+        return False in places, True in places
 
     def _is_sweep(self, ref: Ref, site: _Site) -> bool:
         """Periodic eviction: a release inside a loop (over the container, or over the keys found
