@@ -148,6 +148,7 @@ class Mutation:
     counter: bool = False  # the value is computed from the entry's previous value (``d[k] = d.get(k, 0) + 1``)
     param_key: Tuple[str, ...] = ()  # parameters that alone decide the key's domain (by name, or not at all): callers may say more
     param_identity: bool = False  # the key is ``id()`` of ``param_key``: bounded only if every caller passes a bounded value
+    spread_param: str = ""  # adds the contents of this parameter (``self._hooks += extra_hooks``): callers decide
 
 
 @dataclass(frozen=True)
@@ -444,6 +445,10 @@ class ModuleFacts:
     cache_clears: Set[str] = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
     context_clears: Set[Tuple[Ref, str]] = field(default_factory=set)  # (context variable, function) of ``var.set(None)``
     untyped_calls: Set[str] = field(default_factory=set)  # method names called on objects of unknown class
+    # method name → (caller, arguments) of each such call: ``("#0" or keyword, "param:<name>" when the
+    # caller passes on a parameter of its own, else "other")``, ``("*", "other")`` once a ``*`` hides the rest
+    untyped_arguments: Dict[str, List[Tuple[Optional[str], Tuple[Tuple[str, str], ...]]]] = \
+        field(default_factory=dict)
     # classes whose methods remove entries from the instance itself (``del self[k]``, ``self.popitem()``)
     self_shrinking: Set[str] = field(default_factory=set)
     # module-level ``from x import Name`` of a class-like name → the dotted name it is (``State`` →

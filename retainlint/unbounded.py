@@ -227,6 +227,10 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         return Growth(mutation, UNKNOWN, f"keyed by {key.what or key.text or 'values'} (its domain is not known)",
                       by_name)
     # a list grows whatever it adds
+    if mutation.spread_param and project.callgraph.never_given(mutation.function, mutation.spread_param):
+        # ``pre_inits += additional_pre_inits`` where every call here leaves it ``None`` (then ``[]``)
+        return Growth(mutation, UNKNOWN, f"adds what its callers pass as '{mutation.spread_param}', which no "
+                                         f"call here passes", by_name)
     if mutation.value == "weak":  # ``_RETRYERS.append(weakref.ref(self))``: a dead reference stays, its object does not
         return Growth(mutation, UNKNOWN, "one weak reference per object, which keeps nothing else alive", by_name)
     if mutation.trickle:  # bytes per thousand events: a hazard to know of, not one that takes a service down

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from retainlint.checks.context import Context
 from retainlint.checks.growth import growth_site, holder_confidence, together_notes
+from retainlint.extract.keys import identity_name, per_event_object
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import instantiations
 from retainlint.link.callgraph import PER_CALL, PER_OBJECT
@@ -63,9 +64,8 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
             if managed:
                 size, confidence = "until the class calls cache_clear(), which it does somewhere", "low"
             elif cached.maxsize == "none":
-                size, confidence = "with no size limit (maxsize=None), so it keeps every instance ever used", "high"
-                if project.made_at_setup_only(cached.class_qualname):
-                    confidence = "low"
+                size = "with no size limit (maxsize=None), so it keeps every instance ever used"
+                confidence = _unbounded_confidence(project, cached.class_qualname)
             else:
                 # a bounded cache pins at most maxsize instances: a hazard where instances are made
                 # with traffic, not where a handful live for the process (dialects, singletons)
@@ -80,6 +80,20 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
             yield Finding("RL303", message, facts.path, cached.span, confidence)
 
 
+def _unbounded_confidence(project, cls: str) -> str:
+    """An unbounded cache keyed by ``self`` pins as many instances as are made: ``high`` where code
+    that runs per call makes them, or only the project's users do (no call here makes one);
+    ``medium`` where they are made only as parts of other objects (``self.watchers["virsh"] =
+    VirshVmExtension()`` in a plugin's ``__init__``), one per such object; ``low`` where they are
+    made at setup only."""
+    if project.made_at_setup_only(cls):
+        return "low"
+    sites = instantiations(project, cls)
+    if not sites or any(project.function_kind(site.caller) == PER_CALL and not site.guarded for site in sites):
+        return "high"
+    return "medium"
+
+
 def _made_per_call(project, cls: str) -> bool:
     return any(project.function_kind(site.caller) in (PER_CALL, PER_OBJECT) for site in instantiations(project, cls))
 
@@ -92,12 +106,19 @@ def per_object_logger(ctx: Context) -> Iterator[Finding]:
             kind_of_function = project.function_kind(call.function)
             if kind_of_function not in (PER_CALL, PER_OBJECT):
                 continue
-            if project.callgraph.passed_domain(call.function, call.params) == "bounded":
+            passed = project.callgraph.passed_domain(call.function, call.params)
+            if passed == "bounded":
                 continue  # ``get_logger(name)`` whose every caller names a literal: fixed by the program text
             if call.param_types and all(project.is_enum(project.resolve_class(t) or t) for t in call.param_types):
                 continue  # ``f"kopf.activities.{activity.value}"`` with ``activity: Activity``: one per member
             if call.per_object:
                 kind, confidence = "an identity (id, uuid, time or a counter)", "high"
+            elif call.params and passed is None and \
+                    not any(identity_name(param) or per_event_object(param) for param in call.params):
+                # ``getLogger("sopel.externals.%s" % plugin_name)`` in a public helper nothing here
+                # calls: its users name the loggers, as they would with ``getLogger`` itself (a
+                # parameter named for an event, ``request_id``, keeps its rating)
+                kind, confidence = "a value its callers pass (none here calls it)", "low"
             elif call.composite and kind_of_function == PER_CALL:
                 kind, confidence = "a run-time value", "medium"
             elif call.composite:

@@ -61,6 +61,16 @@ class HandoverMixin:
             found.append(("*", "unknown"))
         return tuple(found)
 
+    def _passed_params(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
+        """Which arguments pass on a parameter of the caller (``param:<name>``), which pass
+        something else: enough to tell that a call leaves a parameter at its default."""
+        frame = self.function_frame()
+        found = [(slot, f"param:{value.value}" if isinstance(value, cst.Name) and frame is not None
+                  and value.value in frame.params else "other") for slot, value in _slots(node)]
+        if any(arg.star for arg in node.args):
+            found.append(("*", "other"))
+        return tuple(found)
+
     def _built_arguments(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
         """Objects built for this call, directly (``Base(Consumer(ch))``) or in a local
         (``consumer = Consumer(ch); super().__init__(consumer)``): a constructor that keeps the

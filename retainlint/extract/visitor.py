@@ -79,6 +79,10 @@ _CONTAINER_ARITY = {"append": (1,), "appendleft": (1,), "add": (1,), "insert": (
 _ONE_ENTRY_METHODS = {"popleft", "popitem", "pop", "heappop", "heapreplace", "heappushpop"}
 
 
+# Methods that add the contents of their argument, not the argument itself.
+_SPREADING = {"extend", "update"}
+
+
 class ContainerKind(NamedTuple):
     constructor: str  # ``list``, ``collections.deque``, ``str`` …
     bounded: bool
@@ -362,7 +366,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def emit_mutation(self, target: cst.BaseExpression, op: str, method: str, node: cst.CSTNode,
                       text_value: bool = False, key: Optional[cst.BaseExpression] = None,
                       value: Optional[cst.BaseExpression] = None, element: bool = False,
-                      deferred: bool = False) -> None:
+                      deferred: bool = False, spread: Optional[cst.BaseExpression] = None) -> None:
         """Record an operation on a container, and the flow event the release analysis sees.
 
         ``key`` is the key or element expression (what is added, or which entry is removed);
@@ -393,7 +397,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             trickle=op == "grow" and self._number(value) and self.under_guard("sampled"),
                             counter=op == "grow" and method == "[]=" and self._reads_entry(value, target),
                             bound=self.self_attribute(value) if op == "grow" else "",
-                            param_key=param_key, param_identity=param_identity)
+                            param_key=param_key, param_identity=param_identity,
+                            spread_param=self._param_name(spread) if op == "grow" else "")
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
 
@@ -559,6 +564,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self_name, cls = self._self_context()
             if self_name and value.value == self_name and cls and not (frame is not None and frame.is_classmethod):
                 return cls  # not ``cls`` in a classmethod: the class object, whose instances it does not hold
+        return ""
+
+    def _param_name(self, value: Optional[cst.BaseExpression]) -> str:
+        """The parameter an expression is, as passed in (``extra_hooks``), or ""."""
+        frame = self.function_frame()
+        if isinstance(value, cst.Name) and frame is not None and value.value in frame.params:
+            return value.value
         return ""
 
     def value_kind(self, value: Optional[cst.BaseExpression]) -> str:
@@ -1242,7 +1254,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 # str ``+=`` rebinds the local to a new string, the attribute is untouched
                 frame.assigned.add(target.value)
                 return
-        self.emit_mutation(target, op, method, node, text_value=self.is_text_value(node.value))
+        self.emit_mutation(target, op, method, node, text_value=self.is_text_value(node.value), spread=node.value)
         if op == "grow" and isinstance(node.value, (cst.List, cst.Tuple)):
             for element in node.value.elements:
                 self._element_holds(target, element.value, node)
@@ -1298,6 +1310,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._record_call(target, node)
         elif isinstance(func, cst.Attribute):
             self.facts.untyped_calls.add(func.attr.value)  # ``builder.link_to(…)``: it may reach any link_to
+            self.facts.untyped_arguments.setdefault(func.attr.value, []).append(
+                (self.current_function(), self._passed_params(node)))
         self._handed_over_releases(node, target)
         self._handed_over_removals(node)
         self._joined(func)
@@ -1568,7 +1582,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         key_arg = (node.args[-1] if key == -1 else argument(node.args, key)) if key is not None and node.args else None
         key_node = key_arg.value if key_arg is not None else _updated_keys(node) if method == "update" else None
         self.emit_mutation(container, op, method, node, value=node.args[-1].value if node.args else None,
-                           key=key_node, element=is_element)
+                           key=key_node, element=is_element,
+                           spread=node.args[0].value if method in _SPREADING and len(node.args) == 1 else None)
         if op == "grow" and node.args:
             self._element_holds(container, node.args[-1].value, node)
 

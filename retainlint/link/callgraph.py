@@ -68,16 +68,21 @@ class CallGraph:
         self._instantiations: Dict[str, List[Call]] = defaultdict(list)
         self._call_sites: Dict[str, List[Call]] = defaultdict(list)
         self._unresolved_methods: Set[str] = set()  # ``self.source.link_to(…)`` on an object of unknown class
+        self._untyped_arguments: Dict[str, List[Tuple[Optional[str], Tuple[Tuple[str, str], ...]]]] = \
+            defaultdict(list)
         for function in project.functions:
             self.graph.add_node(function)
         for facts in project.modules:
             self._unresolved_methods |= facts.untyped_calls
+            for name, calls in facts.untyped_arguments.items():
+                self._untyped_arguments[name].extend(calls)
             for call in facts.calls:
                 callees = self.resolve(call.caller, call.target)
                 for callee in callees:
                     self._add(call, callee)
                 if not callees and call.target.startswith("attr:"):
                     self._unresolved_methods.add(call.target.rsplit("|", 1)[-1])
+                    self._untyped_arguments[call.target.rsplit("|", 1)[-1]].append((call.caller, call.arguments))
         self._link_wrappers()
 
     # ------------------------------------------------------------------ resolution
@@ -239,6 +244,31 @@ class CallGraph:
         if "event" in domains:
             return "event"
         return "bounded" if domains == {"bounded"} else "unknown"
+
+    def never_given(self, function: Optional[str], param: str, seen: FrozenSet[str] = frozenset()) -> bool:
+        """No call in the project gives the parameter a value: each leaves it at its ``None``
+        default, or passes on a parameter of its own that its callers never give (OctoPrint's
+        ``initialize_implementation(…, additional_pre_inits=None)``, reached only with defaults).
+        False when a call may reach the function unseen, or none is seen."""
+        fact = self.project.functions.get(function or "")
+        if fact is None or param not in fact.none_params or self.referenced(fact.qualname):
+            return False
+        calls = [(call.caller, call.arguments) for call in self._call_sites.get(fact.qualname, [])]
+        if fact.class_qualname:  # ``manager.initialize_implementations()`` on an object of unknown class may be one
+            calls += self._untyped_arguments.get(fact.name, [])
+        if not calls:
+            return False
+        slot = _slot(fact, param)
+        for caller, arguments in calls:
+            passed = dict(arguments)
+            domain = passed.get(param) or passed.get(slot)
+            if domain is None and "*" not in passed:
+                continue
+            if domain is None or not domain.startswith("param:") or caller in seen or caller == fact.qualname:
+                return False
+            if not self.never_given(caller, domain[len("param:"):].partition("=")[0], seen | {fact.qualname}):
+                return False
+        return True
 
     def always_passed(self, function: str, param: str) -> bool:
         """Every call of a private function passes the parameter (by position or keyword), so its
