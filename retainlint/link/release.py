@@ -579,13 +579,16 @@ class ReleaseAnalysis:
                                      for s in inserts)
 
     def _is_teardown(self, function: str, seen: Optional[Set[str]] = None) -> bool:
-        """A teardown method (``close``, ``shutdown`` …), or a helper only teardown calls — but not
+        """A teardown method (``close``, ``shutdown`` …), or a helper only teardown calls (and no call
+        that may reach it unseen: ``recorder.flush()`` on an object of unknown class) — but not
         a ``reset()`` (knowledge: ``reuses``) that a worker's loop calls after every batch it drains:
         shown to run per call from code that is no teardown, it empties the container in use."""
         seen = (seen or set()) | {function}
         callers = [c for c in self.callgraph.callers(function) if c not in seen]
         name = function.rsplit(".", 1)[-1]
         if name not in self.project.kb.teardown_functions:
+            if self.callgraph.call_sites(function) is None:  # ``recorder.flush()`` on an untyped object may be one
+                return False
             return bool(callers) and all(self._is_teardown(c, seen) for c in callers)
         if name not in self.project.kb.reuse_functions:
             return True
