@@ -445,8 +445,8 @@ class ModuleFacts:
     cache_clears: Set[str] = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
     context_clears: Set[Tuple[Ref, str]] = field(default_factory=set)  # (context variable, function) of ``var.set(None)``
     untyped_calls: Set[str] = field(default_factory=set)  # method names called on objects of unknown class
-    # method name → (caller, arguments) of each such call: ``("#0" or keyword, "param:<name>" when the
-    # caller passes on a parameter of its own, else "other")``, ``("*", "other")`` once a ``*`` hides the rest
+    # method name → (caller, arguments) of each such call, as ``Call.arguments`` but with only the
+    # parameters passed on told (``param:<name>=unknown``), every other argument ``unknown``
     untyped_arguments: Dict[str, List[Tuple[Optional[str], Tuple[Tuple[str, str], ...]]]] = \
         field(default_factory=dict)
     # classes whose methods remove entries from the instance itself (``del self[k]``, ``self.popitem()``)

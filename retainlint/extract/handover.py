@@ -47,28 +47,19 @@ class HandoverMixin:
                 found.append((slot, kind.constructor))
         return tuple(found)
 
-    def _argument_domains(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
+    def _argument_domains(self, node: cst.Call, classify: bool = True) -> Tuple[Tuple[str, str], ...]:
         """The key domain of each argument (``warn_once("deprecated")``: a literal): where a
-        function keys a container by a parameter, its callers' arguments say what it grows with."""
-        frame = self.function_frame()
+        function keys a container by a parameter, its callers' arguments say what it grows with.
+        A parameter of the caller passed on is ``param:<name>=<domain>``: its own callers say what
+        it is.  Without ``classify`` (every call on an object of unknown class) only that is told,
+        the rest is ``unknown``: enough to see that a call leaves a parameter at its default."""
         found = []
         for slot, value in _slots(node):
-            domain = self.classify_key(value).domain
-            if isinstance(value, cst.Name) and frame is not None and value.value in frame.params:
-                domain = f"param:{value.value}={domain}"  # passed on: its own callers say what it is
-            found.append((slot, domain))
+            domain = self.classify_key(value).domain if classify else "unknown"
+            param = self._param_name(value)
+            found.append((slot, f"param:{param}={domain}" if param else domain))
         if any(arg.star for arg in node.args):
             found.append(("*", "unknown"))
-        return tuple(found)
-
-    def _passed_params(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
-        """Which arguments pass on a parameter of the caller (``param:<name>``), which pass
-        something else: enough to tell that a call leaves a parameter at its default."""
-        frame = self.function_frame()
-        found = [(slot, f"param:{value.value}" if isinstance(value, cst.Name) and frame is not None
-                  and value.value in frame.params else "other") for slot, value in _slots(node)]
-        if any(arg.star for arg in node.args):
-            found.append(("*", "other"))
         return tuple(found)
 
     def _built_arguments(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:

@@ -835,6 +835,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if guard is not None:
             for statement in node.body[guard + 1:]:
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
+        for index, statement in enumerate(node.body):
+            skipped = _skip_if_present(statement)  # ``if name in self._seen: continue`` … ``self._seen.append(name)``
+            if skipped is not None:
+                for later in node.body[index + 1:]:
+                    self.guarded_blocks.setdefault(id(later), f"dedup:{skipped}")
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         self._close_block()
@@ -1311,7 +1316,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         elif isinstance(func, cst.Attribute):
             self.facts.untyped_calls.add(func.attr.value)  # ``builder.link_to(…)``: it may reach any link_to
             self.facts.untyped_arguments.setdefault(func.attr.value, []).append(
-                (self.current_function(), self._passed_params(node)))
+                (self.current_function(), self._argument_domains(node, classify=False)))
         self._handed_over_releases(node, target)
         self._handed_over_removals(node)
         self._joined(func)
@@ -2058,6 +2063,23 @@ def _main_block_test(test: cst.BaseExpression) -> bool:
         return False
     sides = {source_of(test.left), source_of(test.comparisons[0].comparator)}
     return sides in ({"__name__", '"__main__"'}, {"__name__", "'__main__'"})
+
+
+def _skip_if_present(statement: cst.CSTNode) -> Optional[str]:
+    """``if k in c: continue`` (or ``return``): "k|c", what the statements after it add only when
+    absent — a dedup guard written the other way round."""
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return None
+    test = statement.test
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.In)):
+        return None
+    body = statement.body.body
+    lines = body if isinstance(statement.body, cst.SimpleStatementSuite) else \
+        [small for line in body if isinstance(line, cst.SimpleStatementLine) for small in line.body]
+    if len(lines) != 1 or len(body) != 1 or not isinstance(lines[0], (cst.Continue, cst.Return)):
+        return None
+    return f"{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
 
 
 def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] = ()) -> Optional[int]:

@@ -239,10 +239,12 @@ class CallGraph:
                     name, _, own = domain[len("param:"):].partition("=")
                     followed = None if call.caller in seen or call.caller == fact.qualname else self.passed_domain(
                         call.caller, (name,), seen | {fact.qualname})
-                    domain = followed or own
+                    domain = followed or ("outside" if own == "param" else own)  # its callers are not in sight
                 domains.add("event" if domain == "created" else domain)
         if "event" in domains:
             return "event"
+        if domains == {"outside"}:  # ``get_logger(name)`` only passes on what its own unseen callers give
+            return None
         return "bounded" if domains == {"bounded"} else "unknown"
 
     def never_given(self, function: Optional[str], param: str, seen: FrozenSet[str] = frozenset()) -> bool:
