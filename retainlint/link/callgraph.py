@@ -237,7 +237,7 @@ class CallGraph:
                     domain = "bounded" if literal and "*" not in passed else "unknown"
                 elif domain.startswith("param:"):  # its caller's callers decide, if they are all seen
                     name, _, own = domain[len("param:"):].partition("=")
-                    followed = None if call.caller in seen or call.caller == fact.qualname else self.passed_domain(
+                    followed = None if _beyond(call.caller, fact.qualname, seen) else self.passed_domain(
                         call.caller, (name,), seen | {fact.qualname})
                     domain = followed or ("outside" if own == "param" else own)  # its callers are not in sight
                 domains.add("event" if domain == "created" else domain)
@@ -266,7 +266,7 @@ class CallGraph:
             domain = passed.get(param) or passed.get(slot)
             if domain is None and "*" not in passed:
                 continue
-            if domain is None or not domain.startswith("param:") or caller in seen or caller == fact.qualname:
+            if domain is None or not domain.startswith("param:") or _beyond(caller, fact.qualname, seen):
                 return False
             if not self.never_given(caller, domain[len("param:"):].partition("=")[0], seen | {fact.qualname}):
                 return False
@@ -510,6 +510,15 @@ class CallGraph:
                          for site in sites):  # ``if not Agent._instance: Agent._instance = Agent(settings)``
             return Frequency(ONCE, f"{name} is instantiated only under a once-guard")
         return Frequency(PER_OBJECT, "it runs once per object", objects=(fact.class_qualname,))
+
+
+# How many callers deep a parameter passed on is followed: each step multiplies the calls read.
+_PASS_ON_DEPTH = 6
+
+
+def _beyond(caller: Optional[str], function: str, seen: FrozenSet[str]) -> bool:
+    """A caller not to follow a parameter into: a cycle, or deeper than :data:`_PASS_ON_DEPTH`."""
+    return caller is None or caller == function or caller in seen or len(seen) >= _PASS_ON_DEPTH
 
 
 def _slot(fact: FunctionFact, param: str) -> str:
