@@ -156,6 +156,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.imports = ImportResolver(facts.module, is_package)
         self.stack: List[Frame] = [Frame("module", facts.module)]
         self.module_classes: Dict[str, str] = {}
+        # module-level functions that return a class (``def _get_tracer(): from .x import Tracer;
+        # return Tracer``): calling what they return makes one of these
+        self.class_factories: Dict[str, Tuple[str, ...]] = {}
         self.statement_calls: Set[int] = set()
         self.flow = FlowRecorder()
         # id of an if-body → "once" (it runs once), "dedup:<element>|<container>" (``if x not in c:``)
@@ -472,6 +475,19 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 return (qualified,) if not self._is_local(head) else ()
         return ()
 
+    def _factory_classes(self, value: cst.BaseExpression) -> Tuple[str, ...]:
+        """``tracer_class = _get_tracer()``: the classes a module-level class factory returns."""
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and not self._is_local(value.func.value):
+            return self.class_factories.get(value.func.value, ())
+        return ()
+
+    def _returned_classes(self, node: cst.FunctionDef) -> Tuple[str, ...]:
+        """The classes a function returns, when every ``return`` gives back a class itself."""
+        returns = _Returns()
+        node.body.visit(returns)
+        found = [self._class_references(value) if value is not None else () for value in returns.values]
+        return tuple(dict.fromkeys(c for classes in found for c in classes)) if found and all(found) else ()
+
     def _is_class_name(self, name: str) -> bool:
         if self._is_local(name):
             return False
@@ -730,6 +746,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.flow.enter_function(qualname)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        if len(self.stack) == 2 and isinstance(original_node.body, cst.IndentedBlock):  # a module-level function
+            classes = self._returned_classes(original_node)
+            if classes:
+                self.class_factories[original_node.name.value] = classes
         cancel_is_error = any(name in self.kb.cancel_as_error for name in self._decorator_names(original_node.decorators))
         flow = self.flow.leave_function(original_node, cancel_is_error)
         if flow is not None:
@@ -831,9 +851,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._open_block(node)
         frame = self.function_frame()
-        guard = _early_return_once(node.body, frame.params) if frame is not None else None
+        statements = _with_bodies_inline(node.body)  # ``with lock: if _DONE: return; _DONE = True`` then the rest
+        guard = _early_return_once(statements, frame.params) if frame is not None else None
         if guard is not None:
-            for statement in node.body[guard + 1:]:
+            for statement in statements[guard + 1:]:
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
         for index, statement in enumerate(node.body):
             skipped = _skip_if_present(statement)  # ``if name in self._seen: continue`` … ``self._seen.append(name)``
@@ -1154,7 +1175,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             frame.exceptions.pop(name, None)
         self.note_local_binding(name, value)
         local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "", value=value)
-        classes = self._class_references(value)
+        classes = self._class_references(value) or self._factory_classes(value)
         if classes:  # every binding counts: ``cls = A`` in one branch, ``cls = B`` in another
             earlier = frame.locals.get(name)
             local.classes = tuple(dict.fromkeys((earlier.classes if earlier else ()) + classes))
@@ -2063,6 +2084,19 @@ def _main_block_test(test: cst.BaseExpression) -> bool:
         return False
     sides = {source_of(test.left), source_of(test.comparisons[0].comparator)}
     return sides in ({"__name__", '"__main__"'}, {"__name__", "'__main__'"})
+
+
+def _with_bodies_inline(statements: Sequence[cst.CSTNode]) -> List[cst.CSTNode]:
+    """A block's statements with each ``with`` block's statements in its place: a ``with`` runs its
+    body straight through, so a guard inside it (``with lock: if _done: return``) guards what
+    follows the ``with`` too."""
+    found: List[cst.CSTNode] = []
+    for statement in statements:
+        if isinstance(statement, cst.With) and isinstance(statement.body, cst.IndentedBlock):
+            found.extend(_with_bodies_inline(statement.body.body))
+        else:
+            found.append(statement)
+    return found
 
 
 def _skip_if_present(statement: cst.CSTNode) -> Optional[str]:
