@@ -611,6 +611,7 @@ class ReleaseAnalysis:
         return site.node in _from_yields(site.flow) and site.flow.nodes[site.node].kind != "yield"
 
     def _context_manager(self, function: str) -> bool:
+        """A generator made a context manager: its ``yield`` is the with block."""
         fact = self.project.functions.get(function)
         return fact is not None and any(d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager")
                                         for d in fact.decorators)
