@@ -68,6 +68,18 @@ class FunctionFact:
     callable_params: Tuple[str, ...] = ()  # parameters annotated as callables (``handler: Callable``)
     builds: bool = False  # every ``return`` gives back an object it builds (``return Connection(...)``): a factory
 
+    @property
+    def instance_method(self) -> bool:
+        """It takes the instance first: not a static or class method, nor a plain function."""
+        return self.first_param is not None and not any(
+            d.rsplit(".", 1)[-1] in ("classmethod", "staticmethod") for d in self.decorators)
+
+    @property
+    def context_manager(self) -> bool:
+        """``@contextmanager`` / ``@asynccontextmanager``: its ``yield`` is the caller's with block."""
+        return self.generator and any(d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager")
+                                      for d in self.decorators)
+
 
 @dataclass(frozen=True)
 class ClassFact:

@@ -182,8 +182,7 @@ class ReferenceGraph:
         if holds.via not in ("attribute", "annotation") or holds.function is None:
             return False
         fact = self.project.functions.get(holds.function)
-        return fact is not None and fact.first_param not in (None, "cls") and \
-            not any(d.rsplit(".", 1)[-1] in ("classmethod", "staticmethod") for d in fact.decorators)
+        return fact is not None and fact.instance_method and fact.first_param != "cls"
 
     def _in_child_process(self, holds: Holds) -> bool:
         """``self.server = Server(…)`` in a ``multiprocessing.Process``'s ``run()``: it runs in the

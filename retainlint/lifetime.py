@@ -141,16 +141,14 @@ def _copy_of_itself(project: Project, class_qualname: str, site) -> bool:
     instances say how long they live.  A classmethod factory (``return cls(…)``) is not: it may
     be how every instance is made."""
     fact = project.functions.get(site.caller or "")
-    return site.use == "return" and fact is not None and fact.first_param is not None \
-        and not any(d.rsplit(".", 1)[-1] in ("classmethod", "staticmethod") for d in fact.decorators) \
+    return site.use == "return" and fact is not None and fact.instance_method \
         and project.owner_class(fact.qualname) in project.family(class_qualname)
 
 
 def _context_manager(project: Project, function: Optional[str]) -> bool:
     """``@contextmanager`` / ``@asynccontextmanager``: what it yields lives for the caller's with block."""
     fact = project.functions.get(function or "")
-    return fact is not None and fact.generator and any(
-        d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager") for d in fact.decorators)
+    return fact is not None and fact.context_manager
 
 
 def _iterator(project: Project, class_qualname: str) -> bool:

@@ -851,10 +851,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._open_block(node)
         frame = self.function_frame()
-        statements = _with_bodies_inline(node.body)  # ``with lock: if _DONE: return; _DONE = True`` then the rest
-        guard = _early_return_once(statements, frame.params) if frame is not None else None
-        if guard is not None:
-            for statement in statements[guard + 1:]:
+        if frame is not None:  # ``with lock: if _DONE: return; _DONE = True`` guards what follows the ``with`` too
+            statements = _with_bodies_inline(node.body)
+            guard = _early_return_once(statements, frame.params)
+            for statement in statements[guard + 1:] if guard is not None else ():
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
         for index, statement in enumerate(node.body):
             skipped = _skip_if_present(statement)  # ``if name in self._seen: continue`` … ``self._seen.append(name)``
@@ -2037,13 +2037,6 @@ def _once_guard(node: cst.If, local_subject) -> bool:
     return any(subject in set_in_body for subject in subjects)
 
 
-def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
-    """``A and B and C`` → its parts: the body runs only when every one holds."""
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return _conjuncts(test.left) + _conjuncts(test.right)
-    return [test]
-
-
 def _filled_names(statements) -> Set[str]:
     """Dotted names of containers some statements add to (``L.append(x)``, ``d[k] = v``): under
     ``if not L:`` / ``if len(L) == 0:`` they fill it once — afterwards it is not empty."""
@@ -2104,16 +2097,21 @@ def _skip_if_present(statement: cst.CSTNode) -> Optional[str]:
     absent — a dedup guard written the other way round."""
     if not isinstance(statement, cst.If) or statement.orelse is not None:
         return None
-    test = statement.test
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.In)):
+    membership = _membership(statement.test)
+    inner = statement.body.body
+    leaves = (cst.Continue, cst.Return)
+    if membership is None or len(inner) != 1 or not (isinstance(inner[0], leaves) or _simple(inner[0], leaves)):
         return None
-    body = statement.body.body
-    lines = body if isinstance(statement.body, cst.SimpleStatementSuite) else \
-        [small for line in body if isinstance(line, cst.SimpleStatementLine) for small in line.body]
-    if len(lines) != 1 or len(body) != 1 or not isinstance(lines[0], (cst.Continue, cst.Return)):
-        return None
-    return f"{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
+    key, container = membership
+    return f"{source_of(key)}|{source_of(container)}"
+
+
+def _membership(test: cst.BaseExpression) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """(key, container) of ``key in container``; None for any other test."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+            isinstance(test.comparisons[0].operator, cst.In):
+        return test.left, test.comparisons[0].comparator
+    return None
 
 
 def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] = ()) -> Optional[int]:
@@ -2166,12 +2164,12 @@ def _return_guard_flags(statement: cst.CSTNode, fixed_key=lambda key: False) -> 
 def _membership_subject(test: cst.BaseExpression, fixed_key) -> Optional[Tuple[Optional[str], bool]]:
     """``K in C`` with a literal key, or a name ``fixed_key`` accepts: (C, False) — the test says
     C holds the entry, set once it is filled.  None for any other test."""
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.In)):
+    membership = _membership(test)
+    if membership is None:
         return None
-    key = test.left
+    key, container = membership
     fixed = isinstance(key, cst.SimpleString) or isinstance(key, cst.Name) and fixed_key(key.value)
-    return (dotted(test.comparisons[0].comparator), False) if fixed else (None, False)
+    return (dotted(container), False) if fixed else (None, False)
 
 
 def _cleared_names(statements) -> Set[str]:
@@ -2265,7 +2263,8 @@ def _raises(statement: cst.CSTNode) -> bool:
 
 
 def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
-    """``len(c) < 64 and key not in c`` → both tests."""
+    """``A and B and C`` → its parts, each of which holds when the body runs (``len(c) < 64 and
+    key not in c`` → both tests)."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
         return _conjuncts(test.left) + _conjuncts(test.right)
     return [test]

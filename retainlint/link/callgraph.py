@@ -81,8 +81,9 @@ class CallGraph:
                 for callee in callees:
                     self._add(call, callee)
                 if not callees and call.target.startswith("attr:"):
-                    self._unresolved_methods.add(call.target.rsplit("|", 1)[-1])
-                    self._untyped_arguments[call.target.rsplit("|", 1)[-1]].append((call.caller, call.arguments))
+                    method = call.target.rsplit("|", 1)[-1]
+                    self._unresolved_methods.add(method)
+                    self._untyped_arguments[method].append((call.caller, call.arguments))
         self._link_wrappers()
 
     # ------------------------------------------------------------------ resolution
@@ -235,8 +236,8 @@ class CallGraph:
                 if domain is None:  # not passed: its default, unless a ``*args`` may carry it
                     literal = param in fact.flag_params or param in fact.none_params
                     domain = "bounded" if literal and "*" not in passed else "unknown"
-                elif domain.startswith("param:"):  # its caller's callers decide, if they are all seen
-                    name, _, own = domain[len("param:"):].partition("=")
+                elif _passed_on(domain):  # its caller's callers decide, if they are all seen
+                    name, own = _passed_on(domain)
                     followed = None if _beyond(call.caller, fact.qualname, seen) else self.passed_domain(
                         call.caller, (name,), seen | {fact.qualname})
                     domain = followed or ("outside" if own == "param" else own)  # its callers are not in sight
@@ -266,9 +267,10 @@ class CallGraph:
             domain = passed.get(param) or passed.get(slot)
             if domain is None and "*" not in passed:
                 continue
-            if domain is None or not domain.startswith("param:") or _beyond(caller, fact.qualname, seen):
+            passed_on = _passed_on(domain) if domain is not None else None
+            if passed_on is None or _beyond(caller, fact.qualname, seen):
                 return False
-            if not self.never_given(caller, domain[len("param:"):].partition("=")[0], seen | {fact.qualname}):
+            if not self.never_given(caller, passed_on[0], seen | {fact.qualname}):
                 return False
         return True
 
@@ -514,6 +516,15 @@ class CallGraph:
 
 # How many callers deep a parameter passed on is followed: each step multiplies the calls read.
 _PASS_ON_DEPTH = 6
+
+
+def _passed_on(domain: str) -> Optional[Tuple[str, str]]:
+    """(parameter, its own domain) of an argument that passes on a parameter of the caller
+    (``param:<name>=<domain>``), else None."""
+    if not domain.startswith("param:"):
+        return None
+    name, _, own = domain[len("param:"):].partition("=")
+    return name, own
 
 
 def _beyond(caller: Optional[str], function: str, seen: FrozenSet[str]) -> bool:

@@ -611,10 +611,8 @@ class ReleaseAnalysis:
         return site.node in _from_yields(site.flow) and site.flow.nodes[site.node].kind != "yield"
 
     def _context_manager(self, function: str) -> bool:
-        """A generator made a context manager: its ``yield`` is the with block."""
         fact = self.project.functions.get(function)
-        return fact is not None and any(d.rsplit(".", 1)[-1] in ("contextmanager", "asynccontextmanager")
-                                        for d in fact.decorators)
+        return fact is not None and fact.context_manager
 
     def _bound_before_yield(self, ref: Ref, flow: FunctionFlow) -> bool:
         """The context manager binds the container anew before it yields (``_soft_errors = []``):
