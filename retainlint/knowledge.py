@@ -97,6 +97,7 @@ class Knowledge:
     uncollectable: FrozenSet[str]
     link_breakers: Tuple[str, ...]  # in the table's order: a message names the first one a class has
     families: Tuple[Family, ...]
+    replacing: FrozenSet[str]  # calls that replace the callback they hold: never a registration
     _runs_once_re: "re.Pattern[str]" = field(init=False, repr=False)
     _configuration_re: "re.Pattern[str]" = field(init=False, repr=False)
 
@@ -116,7 +117,10 @@ class Knowledge:
         return bool(self._configuration_re.match(function_name))
 
     def listener_apis(self, method: str, receiver: str) -> List[ListenerApi]:
-        """APIs whose add-method is ``method`` and whose receiver restriction (if any) fits."""
+        """APIs whose add-method is ``method`` and whose receiver restriction (if any) fits — none
+        for an API that replaces the callback it holds (``sys.monitoring.register_callback``)."""
+        if f"{receiver}.{method}" in self.replacing:
+            return []
         return [api for api in self.listeners.get(method, ()) if _receiver_fits(api, receiver)]
 
     def registry_apis(self, attribute: str, receiver: str) -> List[ListenerApi]:
@@ -231,6 +235,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         uncollectable=frozenset(list(base.get("cycles", {}).get("uncollectable", [])) + list(ext.get("uncollectable", []))),
         link_breakers=tuple(base.get("cycles", {}).get("link-breakers", [])),
         families=tuple(_parse_family(e) for e in list(lifecycles.get("family", [])) + list(ext.get("lifecycles", []))),
+        replacing=frozenset(base.get("replacing", {}).get("calls", [])),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers as matchers
@@ -156,6 +156,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.imports = ImportResolver(facts.module, is_package)
         self.stack: List[Frame] = [Frame("module", facts.module)]
         self.module_classes: Dict[str, str] = {}
+        self.raised_flags: Set[str] = set()  # see _raised_flags
         # module-level functions that return a class (``def _get_tracer(): from .x import Tracer;
         # return Tracer``): calling what they return makes one of these
         self.class_factories: Dict[str, Tuple[str, ...]] = {}
@@ -618,6 +619,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for statement in node.body:
             if isinstance(statement, cst.ClassDef):
                 self.module_classes[statement.name.value] = f"{self.facts.module}.{statement.name.value}"
+        self.raised_flags |= _raised_flags(node)
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.flow.enter_lambda()
@@ -906,7 +908,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if self.frame.kind == "module" and _main_block_test(node.test):
             self.guarded_blocks[id(node.body)] = "main"
         if self.function_frame() is not None:
-            if _once_guard(node, self._local_subject):
+            if _once_guard(node, self._local_subject, self.raised_flags):
                 self.guarded_blocks[id(node.body)] = "once"
             elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
@@ -1045,6 +1047,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if isinstance(target.target, cst.Attribute):
                 self._registry_reset(target.target, node)
 
+    def _module_alias(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``_sys_monitoring = sys.monitoring`` at module level: the name stands for what the module
+        attribute is, like ``from sys import monitoring as _sys_monitoring``."""
+        if self.frame.kind != "module" or not isinstance(target, cst.Name) or not isinstance(value, cst.Attribute):
+            return
+        name = dotted(value)
+        if name and self.imports.is_module_alias(name.split(".", 1)[0]):
+            self.imports.names[target.value] = self.imports.qualify(name)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._assign(node.target, node.value, node)
@@ -1079,6 +1090,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         return name
 
     def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
+        self._module_alias(target, value)
         if isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
             if self.function_frame() is not None and self.note_unpacked_exc_info(elements, value, self.span(node)):
@@ -1984,27 +1996,34 @@ def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
     return dotted(test), negated
 
 
-def _assigned_names(statements) -> Set[str]:
-    """Dotted names assigned anywhere in some statements (``X = …``, ``self.x = …``)."""
+def _assigned_names(statements, values: Optional[FrozenSet[str]] = None, other: bool = False) -> Set[str]:
+    """Dotted names assigned anywhere in some statements (``X = …``, ``self.x = …``); with
+    ``values``, only those assigned one of these constants (``X = False``), or with ``other``,
+    only those assigned something else."""
     found: Set[str] = set()
 
+    def listed(value: Optional[cst.BaseExpression]) -> bool:
+        return values is None or (value is not None and source_of(value) in values) != other
+
+    def assigned(target: cst.BaseExpression, value: Optional[cst.BaseExpression]) -> None:
+        name = dotted(target)
+        if name and listed(value):
+            found.add(name)
+
     class _Targets(cst.CSTVisitor):
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            name = dotted(node.target)
-            if name:
-                found.add(name)
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for target in node.targets:
+                assigned(target.target, node.value)
 
         def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            name = dotted(node.target)
-            if name:
-                found.add(name)
+            assigned(node.target, node.value)
 
         def visit_Call(self, node: cst.Call) -> None:  # setattr(obj, "flag", True)
-            if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(node.args) >= 2 \
+            if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(node.args) >= 3 \
                     and isinstance(node.args[1].value, cst.SimpleString):
                 owner = dotted(node.args[0].value)
                 attribute = node.args[1].value.evaluated_value
-                if owner and isinstance(attribute, str):
+                if owner and isinstance(attribute, str) and listed(node.args[2].value):
                     found.add(f"{owner}.{attribute}")
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -2015,26 +2034,58 @@ def _assigned_names(statements) -> Set[str]:
     return found
 
 
+_FALSE_CONSTANTS = frozenset({"False", "None", "0"})
+
+
+def _raised_flags(module: cst.Module) -> Set[str]:
+    """Dotted names that some function other than ``__init__`` sets to anything but False, None
+    or 0 (``_LOADED = True``, ``self._dirty = True``, ``self._count += 1``): a guard
+    ``if X: … X = False`` runs its body once only if nothing sets X again."""
+    raised: Set[str] = set()
+
+    class _Raises(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            if node.name.value != "__init__":
+                body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
+                raised.update(_assigned_names(body, _FALSE_CONSTANTS, other=True))
+                node.body.visit(_Augmented())
+            return True
+
+    class _Augmented(cst.CSTVisitor):
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            name = dotted(node.target)
+            if name:
+                raised.add(name)
+
+    module.visit(_Raises())
+    return raised
+
+
 _HANDLER_CHECKS = {"handlers", "hasHandlers", "filters"}
 _FILLS = {"append", "extend", "add", "insert", "update", "setdefault", "appendleft"}
 # Stores that put at most one entry under their key: under ``if k in c:`` they replace it.
 _ONE_ENTRY_STORES = {"[]=", "setdefault", "add"}
 
 
-def _once_guard(node: cst.If, local_subject) -> bool:
+def _once_guard(node: cst.If, local_subject, raised_flags: Set[str]) -> bool:
     """``if X is None:`` that sets X, ``if not L:`` that fills L, ``if not logger.handlers:`` —
     as any one conjunct of the test (feast's ``if len(new) > 0 and len(self.intervals) == 0:``,
     clearml's ``if parallel and not cls._atexit_registered:``) whose subject is no local, which
-    every call starts afresh (``local_subject``)."""
-    subjects = [subject for subject, unset in map(_guard_subject, _conjuncts(node.test))
-                if subject is not None and unset and not local_subject(subject)]
+    every call starts afresh (``local_subject``); and ``if _TO_BE_LOADED: … _TO_BE_LOADED = False``
+    (ddtrace's ``load_appsec()``), the flag written the other way round, when nothing in the
+    module sets it true again (``raised_flags``)."""
+    tested = [(subject, unset) for subject, unset in map(_guard_subject, _conjuncts(node.test))
+              if subject is not None and not local_subject(subject)]
+    subjects = [subject for subject, unset in tested if unset]
     if any(subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS for subject in subjects):
         return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
-    if not subjects:
+    lowered = [subject for subject, unset in tested if not unset and subject not in raised_flags]
+    if not subjects and not lowered:
         return False
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
     set_in_body = _assigned_names(body) | _filled_names(body)
-    return any(subject in set_in_body for subject in subjects)
+    return any(subject in set_in_body for subject in subjects) or \
+        any(subject in _assigned_names(body, _FALSE_CONSTANTS) for subject in lowered)
 
 
 def _filled_names(statements) -> Set[str]:
