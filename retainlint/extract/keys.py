@@ -269,6 +269,8 @@ class KeyMixin:
             return Key(CREATED, f"a new {last}", text, tuple(dict.fromkeys(roots)), name)
         if last in ("getLogger", "get_logger"):
             return _key(BOUNDED, "a logger name", text, roots)
+        if name in self.kb.process_lifetime_factories:  # ``id(trace.get_tracer_provider())``
+            return _key(BOUNDED, f"the process-wide object {last}() returns", text, roots)
         return _key(UNKNOWN, f"{last}()", text, roots)
 
 
