@@ -861,8 +861,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for index, statement in enumerate(node.body):
             skipped = _skip_if_present(statement)  # ``if name in self._seen: continue`` … ``self._seen.append(name)``
             if skipped is not None:
-                for later in node.body[index + 1:]:
+                later_statements = node.body[index + 1:]
+                memo = any(_stores_entry(later, *skipped.split("|", 1)) for later in later_statements)
+                for later in later_statements:
                     self.guarded_blocks.setdefault(id(later), f"dedup:{skipped}")
+                    if memo:  # ``if name in _LOGGERS: return _LOGGERS[name]`` … ``_LOGGERS[name] = logger``
+                        self.memo_blocks.add(id(later))
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         self._close_block()
@@ -2085,7 +2089,7 @@ def _once_guard(node: cst.If, local_subject, raised_flags: Set[str]) -> bool:
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
     set_in_body = _assigned_names(body) | _filled_names(body)
     return any(subject in set_in_body for subject in subjects) or \
-        any(subject in _assigned_names(body, _FALSE_CONSTANTS) for subject in lowered)
+        any(subject in _cleared_names(body) for subject in lowered)
 
 
 def _filled_names(statements) -> Set[str]:
@@ -2157,6 +2161,16 @@ def _skip_if_present(statement: cst.CSTNode) -> Optional[str]:
     return f"{source_of(key)}|{source_of(container)}"
 
 
+def _stores_entry(statement: cst.CSTNode, key: str, container: str) -> bool:
+    """``container[key] = …`` as the statement itself: what comes after ``if key in container:
+    return`` then runs once per key, a get-or-create."""
+    assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+    return isinstance(assign, cst.Assign) and any(
+        isinstance(t.target, cst.Subscript) and source_of(t.target.value) == container and len(t.target.slice) == 1
+        and isinstance(t.target.slice[0].slice, cst.Index) and source_of(t.target.slice[0].slice.value) == key
+        for t in assign.targets)
+
+
 def _membership(test: cst.BaseExpression) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
     """(key, container) of ``key in container``; None for any other test."""
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
@@ -2225,21 +2239,7 @@ def _membership_subject(test: cst.BaseExpression, fixed_key) -> Optional[Tuple[O
 
 def _cleared_names(statements) -> Set[str]:
     """Dotted names some statements set back to nothing (``= False``, ``= None``, ``= 0``)."""
-    found: Set[str] = set()
-
-    class _Clears(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
-            value = node.value
-            if isinstance(value, cst.Name) and value.value in ("False", "None") or \
-                    isinstance(value, cst.Integer) and value.value == "0":
-                found.update(name for name in (dotted(t.target) for t in node.targets) if name)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-    for statement in statements:
-        statement.visit(_Clears())
-    return found
+    return _assigned_names(statements, _FALSE_CONSTANTS)
 
 
 def _function_name(name: str) -> bool:
