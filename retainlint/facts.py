@@ -230,12 +230,14 @@ class StoredException:
 
 
 @dataclass(frozen=True)
-class ParamGrowth:
-    """A function grows a container it was handed (``def _add_to(callbacks, cb): callbacks.append(cb)``):
-    a caller that passes its own container grows it through the call."""
+class ParamMutation:
+    """A function grows (``def _add_to(callbacks, cb): callbacks.append(cb)``) or empties
+    (``def _flush(group): group[:] = []``, ``def received(msg, results): del results[msg.id]``) a
+    container it was handed: a caller that passes its own container does so through the call."""
 
     function: str
     param: str
+    op: str  # ``grow`` or ``shrink``
     method: str
     span: Span
 
@@ -444,7 +446,7 @@ class ModuleFacts:
     calls: List[Call] = field(default_factory=list)
     frame_holds: List[FrameHold] = field(default_factory=list)
     weak_bounds: List[WeakBound] = field(default_factory=list)
-    param_growths: List[ParamGrowth] = field(default_factory=list)
+    param_mutations: List[ParamMutation] = field(default_factory=list)
     back_references: List[BackReference] = field(default_factory=list)
     lookups: List[Mutation] = field(default_factory=list)  # records with op "lookup": reads of an entry
     flows: List[FunctionFlow] = field(default_factory=list)

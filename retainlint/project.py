@@ -15,7 +15,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 from retainlint.facts import ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
 from retainlint.link.callgraph import MODULE, ONCE, PER_CALL, PER_OBJECT, CallGraph, Frequency  # noqa: F401
-from retainlint.link.handed import handed_in_containers, handed_in_growth, handed_in_objects
+from retainlint.link.handed import handed_in_containers, handed_in_mutations, handed_in_objects
 from retainlint.link.release import ReleaseAnalysis
 
 CONSTRUCTORS = frozenset({"__init__", "__post_init__", "__new__", "__attrs_post_init__"})
@@ -48,8 +48,11 @@ class Project:
         for definition in list(handed_in_containers(self)):  # the call graph reads no container
             if not self.containers.get(definition.ref):
                 self.containers[definition.ref].append(definition)
-        for mutation in list(handed_in_growth(self)):
+        self.handed_releases: List[Mutation] = []  # releases through a helper, at the call (link/handed.py)
+        for mutation in list(handed_in_mutations(self)):
             self.mutations[mutation.ref].append(mutation)
+            if mutation.op == "shrink":
+                self.handed_releases.append(mutation)
         for index in (self.mutations, self.lookups):
             for ref in [r for r in index if r.kind == "attr"]:
                 owner = self.attribute_owner(ref)

@@ -17,7 +17,7 @@ from typing import Iterator, Optional, Tuple
 import libcst as cst
 
 from retainlint.extract.names import builds_object, dotted, source_of
-from retainlint.facts import ParamGrowth, Ref, WeakBound
+from retainlint.facts import ParamMutation, Ref, WeakBound
 
 _NUMBER_CALLS = {"len", "int", "float", "round", "abs", "time.time", "time.monotonic", "time.perf_counter",
                  "time.time_ns", "time.monotonic_ns", "time.perf_counter_ns"}
@@ -27,15 +27,16 @@ _WEAK_REFERENCES = {"weakref.ref", "weakref.proxy"}  # not WeakMethod: made for 
 class HandoverMixin:
     """Facts about values handed over (see the module's docstring)."""
 
-    def _param_growth(self, target: cst.BaseExpression, op: str, method: str, node: cst.CSTNode,
-                      element: bool) -> None:
-        """``callbacks.append(cb)`` on a parameter the function never rebinds: the caller's container."""
+    def _param_mutation(self, target: cst.BaseExpression, op: str, method: str, node: cst.CSTNode,
+                        element: bool) -> None:
+        """``callbacks.append(cb)``, ``del results[k]`` on a parameter the function never rebinds:
+        the caller's container."""
         frame = self.function_frame()
-        if op != "grow" or element or not isinstance(target, cst.Name) or frame is None or \
+        if op not in ("grow", "shrink") or element or not isinstance(target, cst.Name) or frame is None or \
                 target.value not in frame.params or target.value in frame.assigned or self.lambda_depth:
             return
-        self.facts.param_growths.append(ParamGrowth(function=frame.qualname, param=target.value, method=method,
-                                                    span=self.span(node)))
+        self.facts.param_mutations.append(ParamMutation(function=frame.qualname, param=target.value, op=op,
+                                                        method=method, span=self.span(node)))
 
     def _fresh_arguments(self, node: cst.Call) -> Tuple[Tuple[str, str], ...]:
         """Growable containers made for this call (``Exporter(spans={})``): whoever keeps the

@@ -157,6 +157,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.stack: List[Frame] = [Frame("module", facts.module)]
         self.module_classes: Dict[str, str] = {}
         self.raised_flags: Set[str] = set()  # see _raised_flags
+        self.property_aliases: Dict[str, Dict[str, str]] = {}  # class → property → the attribute it returns
+        self.defined_containers: Set[Ref] = set()  # containers this file has defined so far
         # module-level functions that return a class (``def _get_tracer(): from .x import Tracer;
         # return Tracer``): calling what they return makes one of these
         self.class_factories: Dict[str, Tuple[str, ...]] = {}
@@ -279,8 +281,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             attr = node.attr.value
             if isinstance(base, cst.Name):
                 self_name, cls = self._self_context()
-                if self_name and base.value == self_name and cls:
-                    return Ref("self", cls, attr)
+                if self_name and base.value == self_name and cls:  # ``self.completed``: a property may name ``_completed``
+                    return Ref("self", cls, self.property_aliases.get(cls, {}).get(attr, attr))
                 if base.value in self.module_classes and not self._is_local(base.value):
                     return Ref("self", self.module_classes[base.value], attr)
                 if self.imports.is_module_alias(base.value) and not self._is_local(base.value):
@@ -384,7 +386,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             ref = self._element_container(target)
             element = ref is not None or element
         if ref is None:
-            self._param_growth(target, op, method, node, element)
+            self._param_mutation(target, op, method, node, element)
             return
         key_info = self.classify_key(key) if key is not None else NO_KEY
         if op == "grow" and method in _ONE_ENTRY_STORES and not element and \
@@ -664,6 +666,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         frame = Frame("class", qualname, class_qualname=qualname)
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         frame.methods = {statement.name.value for statement in body if isinstance(statement, cst.FunctionDef)}
+        self.property_aliases[qualname] = dict(filter(None, map(_property_alias, body)))
         self.stack.append(frame)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -1130,6 +1133,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
                                                       function, span, annotated=annotated,
                                                       weak_entries=kind.weak_entries, entry_class=kind.entry_class))
+            self.defined_containers.add(ref)
         self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function, in_loop=self.in_loop(),
                                              text_value=False, key=NO_KEY, value="other", span=span,
                                              guarded=self.guarded()))
@@ -1448,11 +1452,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for cls in called.classes if called is not None else ():  # ``processor_class(...)``: one of these
             self.facts.calls.append(Call(caller=function, target=f"name:{cls}", line=line, in_loop=self.in_loop(),
                                          guarded=self.guarded(), use=use))
+        containers = self._container_arguments(node)
         self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
                                      in_while=self.in_while(),
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
                                      exceptions=self._exception_arguments(node),
-                                     containers=self._container_arguments(node),
+                                     containers=containers,
                                      built=self._built_arguments(node), arguments=self._argument_domains(node),
                                      script=function is None and self.under_guard("main")))
         if use.startswith("local:") and frame is not None:
@@ -1467,7 +1472,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if reference:
                 self.facts.calls.append(Call(caller=function, target=reference, line=line, in_loop=self.in_loop(),
                                              guarded=self.guarded(), argument_of=target))
-        if target.startswith(("self:", "local:", "super:")):
+        hands_container = frame is not None and any(ref in self.defined_containers for _, ref in containers)
+        if hands_container:
+            self.flow.mark_relevant()  # hands its container to a callee that may empty it (link/handed.py)
+        if target.startswith(("self:", "local:", "super:")) or hands_container:
             self.flow.event("call", None, target=target, line=line)
             frame = self.function_frame()
             if target.startswith("local:") or (target.startswith("self:") and frame is not None
@@ -2159,6 +2167,22 @@ def _skip_if_present(statement: cst.CSTNode) -> Optional[str]:
         return None
     key, container = membership
     return f"{source_of(key)}|{source_of(container)}"
+
+
+def _property_alias(statement: cst.CSTNode) -> Optional[Tuple[str, str]]:
+    """(property, attribute) for ``@property def completed(self): return self._completed`` (a
+    docstring allowed): reading the property is reading the attribute, the same object."""
+    if not isinstance(statement, cst.FunctionDef) or not statement.params.params or \
+            not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "property" for d in statement.decorators):
+        return None
+    body = list(statement.body.body) if isinstance(statement.body, cst.IndentedBlock) else []
+    if body and _simple(body[0], cst.Expr) and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        body = body[1:]
+    value = body[0].body[0].value if len(body) == 1 and _simple(body[0], cst.Return) else None
+    self_name = statement.params.params[0].name.value
+    if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == self_name:
+        return statement.name.value, value.attr.value
+    return None
 
 
 def _stores_entry(statement: cst.CSTNode, key: str, container: str) -> bool:

@@ -10,8 +10,9 @@
   reaches it — instantiations and subclasses' ``super().__init__(…)`` — passes an object built
   for it (``consumer = Consumer(channel); super().__init__(channel, consumer)``).  The object is
   the instance's own, as if ``__init__`` had built it: what it registers on it dies with both.
-* Growth through helpers: ``_add_to(_CALLBACKS, cb)`` where ``_add_to`` appends to the list it
-  is given grows ``_CALLBACKS``, at the call, as often as the caller runs.
+* Growth and release through helpers: ``_add_to(_CALLBACKS, cb)`` where ``_add_to`` appends to
+  the list it is given grows ``_CALLBACKS``, at the call, as often as the caller runs;
+  ``self._flush(self._done)`` where ``_flush`` empties what it is given releases ``_done``.
 """
 
 from __future__ import annotations
@@ -102,24 +103,36 @@ def constructor(project, cls: str) -> Optional[FunctionFact]:
     return None
 
 
-def handed_in_growth(project) -> Iterator[Mutation]:
-    """A growth of the caller's container at each call of a function that grows what it is given."""
-    growers: Dict[str, List] = {}
+def handed_in_mutations(project) -> Iterator[Mutation]:
+    """A growth or release of the caller's container at each call of a function that grows or
+    empties what it is given.  A release is also found through a call on an object of unknown
+    class (``self._protocol.data_received(data, self._results)``) when a project method of that
+    name empties what it is given: what removes entries matters more than which class does it."""
+    mutators: Dict[str, List] = {}
     for facts in project.modules:
-        for growth in facts.param_growths:
-            growers.setdefault(growth.function, []).append(growth)
-    if not growers:
+        for mutation in facts.param_mutations:
+            mutators.setdefault(mutation.function, []).append(mutation)
+    if not mutators:
         return
+    by_name: Dict[str, List[str]] = {}
+    for function in mutators:
+        by_name.setdefault(function.rsplit(".", 1)[-1], []).append(function)
     for facts in project.modules:
         for call in facts.calls:
             if not call.containers or call.caller is None:
                 continue
-            for callee in project.callgraph.resolve(call.caller, call.target):
+            callees = project.callgraph.resolve(call.caller, call.target)
+            releases_only = not callees
+            if releases_only and call.target.startswith("attr:"):
+                callees = by_name.get(call.target.rsplit("|", 1)[-1], [])
+            for callee in callees:
                 function = project.functions.get(callee)
-                for growth in growers.get(callee, ()) if function is not None else ():
+                for mutation in mutators.get(callee, ()) if function is not None else ():
+                    if releases_only and mutation.op != "shrink":
+                        continue
                     for slot, ref in call.containers:
-                        if parameter(function, slot) == growth.param:
-                            yield Mutation(ref=ref, op="grow", method=growth.method, function=call.caller,
+                        if parameter(function, slot) == mutation.param:
+                            yield Mutation(ref=ref, op=mutation.op, method=mutation.method, function=call.caller,
                                            in_loop=call.in_loop, text_value=False, key=NO_KEY, value="other",
                                            span=Span(call.line, 1, call.line, 1), guarded=call.guarded)
 

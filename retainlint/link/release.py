@@ -136,7 +136,30 @@ class ReleaseAnalysis:
                     released = event.kind in ("release", "clear")
                     ref = self._released(event.ref) if released else self._canonical(event.ref)
                     index[ref].append(_Site(flow, number, nodes[number]))
+        for (function, number), refs in self._handed_releases.items():
+            flow = self.flows[function]
+            for ref in refs:
+                index[ref].append(_Site(flow, number, self._nodes(flow)[number]))
         return index
+
+    @cached_property
+    def _handed_releases(self) -> Dict[Tuple[str, int], Set[Ref]]:
+        """Calls that release a container the caller hands to a helper that empties what it is
+        given (``self._protocol.data_received(data, self._results)``): (function, event) → refs."""
+        found: Dict[Tuple[str, int], Set[Ref]] = defaultdict(set)
+        for mutation in self.project.handed_releases:
+            flow = self.flows.get(mutation.function or "")
+            nodes = self._nodes(flow) if flow is not None else {}
+            for number, event in enumerate(flow.events if flow is not None else ()):
+                if event.kind == "call" and event.line == mutation.span.line and number in nodes:
+                    found[(flow.function, number)].add(self._canonical(mutation.ref))
+        return found
+
+    def _kind(self, site: _Site) -> str:
+        """The event's kind, a call that releases through a helper counted as a release."""
+        if (site.flow.function, site.event) in self._handed_releases:
+            return "release"
+        return site.flow.events[site.event].kind
 
     def _canonical(self, ref: Ref) -> Ref:
         """``self.x`` touched in a subclass or a base is the same slot."""
@@ -216,7 +239,7 @@ class ReleaseAnalysis:
         otherwise what grows are the elements of entries, which either frees."""
         ref = self._canonical(ref)
         sites = self._events_by_ref.get(ref, []) + self._inherited_sites(ref)
-        releases = [s for s in sites if s.flow.events[s.event].kind in ("release", "clear")
+        releases = [s for s in sites if self._kind(s) in ("release", "clear")
                     and not (entries and s.flow.events[s.event].target == "element")]
         if any(self._is_sweep(ref, s) and self._cannot_release(ref, s, holds_self) is None for s in releases):
             return Verdict(SWEPT)
@@ -383,6 +406,9 @@ class ReleaseAnalysis:
                 self._releases_always(callee, ref, exceptions=False)[0]
                 for callee in self.callgraph.resolve(flow.function, event.target) if callee != flow.function)
         if event.kind in ("release", "clear") and event.ref is not None and self._canonical(event.ref) == ref:
+            return True
+        if event.kind == "call" and any(ref in refs for (function, number), refs in self._handed_releases.items()
+                                        if function == flow.function and flow.events[number] is event):
             return True
         if event.kind == "call":
             if event.target.startswith("self:"):
