@@ -51,6 +51,9 @@ _PER_EVENT_OBJECTS = re.compile(
 _CALLABLE_NAMES = re.compile(r"^(func|fn|function|endpoint|handler|callback|view|method|cls|klass|target|hook)$")
 _CLASS_NAMES = {"cls", "klass", "class_", "type_", "typ", "kls", "model", "model_class", "subclass"}
 _NAME_ATTRIBUTES = {"__name__", "__qualname__", "__module__", "__class__", "name"}
+# A function's, frame's, generator's or coroutine's code object: one per definition in the source
+# (a lambda made on every call shares its one code object), so as many as the program has.
+_CODE_ATTRIBUTES = {"__code__", "f_code", "gi_code", "cr_code", "ag_code"}
 _IDENTITY_OF = "the identity of parameter"
 _CONVERSIONS = {"str", "int", "repr", "hash", "tuple", "frozenset", "bytes", "float", "abs"}
 
@@ -179,6 +182,8 @@ class KeyMixin:
             return _key(BOUNDED, "the current thread's id", text, roots)  # ``current_thread().ident``
         if attribute in _NAME_ATTRIBUTES and attribute != "name":
             return _key(BOUNDED, "a class" if attribute == "__class__" else "a name", text, roots)
+        if attribute in _CODE_ATTRIBUTES:
+            return _key(BOUNDED, "a code object", text, roots)
         base = dotted(expression.value)
         if base is not None:
             head = base.split(".", 1)[0]
