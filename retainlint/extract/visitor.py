@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers as matchers
@@ -394,7 +394,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return  # ``if k in d: d[k] = v`` replaces an entry that is there: nothing is added
         param_key, param_identity = self.named_params(key, key_info) if op == "grow" and key is not None else ((), False)
         dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
-                                  or self.under_guard(_miss_guard(ref)))
+                                  or self.under_guard(_miss_guard(ref)) or self._filtered_against(spread, target))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded() or (op == "grow" and self.under_guard(f"capped:{source_of(target)}")),
@@ -418,6 +418,20 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._emit_for_name(target.value, record)
         else:
             record()
+
+    def _filtered_against(self, spread: Optional[cst.BaseExpression], target: cst.BaseExpression) -> bool:
+        """``new = [e for e in found if e not in loaded]`` … ``loaded.extend(new)``: only values the
+        container does not hold yet are added, one per distinct value, as into a set."""
+        frame = self.function_frame()
+        local = frame.locals.get(spread.value) if isinstance(spread, cst.Name) and frame is not None else None
+        comprehension = local.value if local is not None else spread
+        if not isinstance(comprehension, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return False
+        element, container = source_of(comprehension.elt), source_of(target)
+        return any(isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                   and isinstance(test.comparisons[0].operator, cst.NotIn)
+                   and source_of(test.left) == element and source_of(test.comparisons[0].comparator) == container
+                   for clause in _for_clauses(comprehension.for_in) for test in (c.test for c in clause.ifs))
 
     def guarded(self) -> bool:
         """Inside a once-guard of the current function."""
@@ -2183,6 +2197,13 @@ def _property_alias(statement: cst.CSTNode) -> Optional[Tuple[str, str]]:
     if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == self_name:
         return statement.name.value, value.attr.value
     return None
+
+
+def _for_clauses(clause: Optional[cst.CompFor]) -> Iterator[cst.CompFor]:
+    """A comprehension's ``for`` clauses, the nested ones included."""
+    while clause is not None:
+        yield clause
+        clause = clause.inner_for_in
 
 
 def _stores_entry(statement: cst.CSTNode, key: str, container: str) -> bool:
