@@ -10,7 +10,7 @@ from retainlint.checks.context import Context
 from retainlint.facts import Span
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import object_lifetime
-from retainlint.link.release import LEAKS, NEVER
+from retainlint.link.release import LEAKS, NEVER, below_high
 from retainlint.registry import check
 from retainlint.unbounded import EVENT, INSTANCE, TEXT, Unbounded, confidence, filled_together
 
@@ -92,6 +92,7 @@ def entry_not_released_on_all_paths(ctx: Context) -> Iterator[Finding]:
             continue  # a count carried from call to call (d[k] = d.get(k, 0) + 1): no per-call entry to release
         path = project.path_of(function, "")
         level, reason, related = holder_confidence(ctx, item if site.dedup else _within_calls(item))
+        level = below_high(level, verdict.leaks)
         released = sorted({project.function_label(f) for f, _ in verdict.releases})
         where = f" (it is released in {', '.join(released)})" if released else ""
         leaks = "; ".join(leak.text for leak in verdict.leaks)

@@ -15,7 +15,7 @@ from retainlint.checks.context import Context
 from retainlint.facts import Listener
 from retainlint.findings import Finding
 from retainlint.graph import Link, ReferenceGraph, render_chain
-from retainlint.link.release import Leak
+from retainlint.link.release import Leak, below_high
 from retainlint.project import MODULE, ONCE, PER_CALL, PER_OBJECT, Project
 from retainlint.registry import check
 
@@ -42,7 +42,7 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
     if verdict is None or not project.is_removed(listener):
         return verdict
     leaks = project.release.listener_leaks(listener.function or "", _identity(listener))
-    return Verdict("RL203", verdict.confidence, verdict.chain, tuple(leaks)) if leaks else None
+    return Verdict("RL203", below_high(verdict.confidence, leaks), verdict.chain, tuple(leaks)) if leaks else None
 
 
 def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listener,
