@@ -156,7 +156,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.imports = ImportResolver(facts.module, is_package)
         self.stack: List[Frame] = [Frame("module", facts.module)]
         self.module_classes: Dict[str, str] = {}
-        self.raised_flags: Set[str] = set()  # see _raised_flags
+        self.module_node: Optional[cst.Module] = None  # the module (or group of statements) being visited
+        self._raised: Optional[Set[str]] = None  # _raised_flags of module_node, read when a guard needs it
         self.property_aliases: Dict[str, Dict[str, str]] = {}  # class → property → the attribute it returns
         self.defined_containers: Set[Ref] = set()  # containers this file has defined so far
         # module-level functions that return a class (``def _get_tracer(): from .x import Tracer;
@@ -200,6 +201,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.memo_blocks.clear()
         self.store_targets.clear()
         self.call_uses.clear()
+        self.module_node = None  # the group's tree goes with it
 
     def in_loop(self) -> bool:
         return self.frame.loop_depth > 0
@@ -635,7 +637,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for statement in node.body:
             if isinstance(statement, cst.ClassDef):
                 self.module_classes[statement.name.value] = f"{self.facts.module}.{statement.name.value}"
-        self.raised_flags |= _raised_flags(node)
+        self.module_node, self._raised = node, None
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.flow.enter_lambda()
@@ -929,7 +931,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if self.frame.kind == "module" and _main_block_test(node.test):
             self.guarded_blocks[id(node.body)] = "main"
         if self.function_frame() is not None:
-            if _once_guard(node, self._local_subject, self.raised_flags):
+            if _once_guard(node, self._local_subject, self._raised_flags):
                 self.guarded_blocks[id(node.body)] = "once"
             elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
@@ -1067,6 +1069,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._hook_assignment(target.target, node.value, node)
             if isinstance(target.target, cst.Attribute):
                 self._registry_reset(target.target, node)
+
+    def _raised_flags(self) -> Set[str]:
+        """The flags some function of the module sets true (see :func:`_raised_flags`), read once
+        per module, and only if a guard needs them."""
+        if self._raised is None:
+            self._raised = _raised_flags(self.module_node) if self.module_node is not None else set()
+        return self._raised
 
     def _module_alias(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         """``_sys_monitoring = sys.monitoring`` at module level: the name stands for what the module
@@ -2093,7 +2102,7 @@ _FILLS = {"append", "extend", "add", "insert", "update", "setdefault", "appendle
 _ONE_ENTRY_STORES = {"[]=", "setdefault", "add"}
 
 
-def _once_guard(node: cst.If, local_subject, raised_flags: Set[str]) -> bool:
+def _once_guard(node: cst.If, local_subject, raised_flags: Callable[[], Set[str]]) -> bool:
     """``if X is None:`` that sets X, ``if not L:`` that fills L, ``if not logger.handlers:`` —
     as any one conjunct of the test (feast's ``if len(new) > 0 and len(self.intervals) == 0:``,
     clearml's ``if parallel and not cls._atexit_registered:``) whose subject is no local, which
@@ -2105,13 +2114,13 @@ def _once_guard(node: cst.If, local_subject, raised_flags: Set[str]) -> bool:
     subjects = [subject for subject, unset in tested if unset]
     if any(subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS for subject in subjects):
         return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
-    lowered = [subject for subject, unset in tested if not unset and subject not in raised_flags]
+    lowered = [subject for subject, unset in tested if not unset]
     if not subjects and not lowered:
         return False
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
     set_in_body = _assigned_names(body) | _filled_names(body)
     return any(subject in set_in_body for subject in subjects) or \
-        any(subject in _cleared_names(body) for subject in lowered)
+        any(subject in _cleared_names(body) and subject not in raised_flags() for subject in lowered)
 
 
 def _filled_names(statements) -> Set[str]:
