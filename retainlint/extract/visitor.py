@@ -2193,15 +2193,16 @@ def _skip_if_present(statement: cst.CSTNode) -> Optional[str]:
 
 
 def _property_alias(statement: cst.CSTNode) -> Optional[Tuple[str, str]]:
-    """(property, attribute) for ``@property def completed(self): return self._completed`` (a
-    docstring allowed): reading the property is reading the attribute, the same object."""
+    """(property, attribute) for ``@property def completed(self): self._update(); return
+    self._completed`` — simple statements, the last of them the one return: reading the property
+    is reading the attribute, the same object."""
     if not isinstance(statement, cst.FunctionDef) or not statement.params.params or \
             not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "property" for d in statement.decorators):
         return None
     body = list(statement.body.body) if isinstance(statement.body, cst.IndentedBlock) else []
-    if body and _simple(body[0], cst.Expr) and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
-        body = body[1:]
-    value = body[0].body[0].value if len(body) == 1 and _simple(body[0], cst.Return) else None
+    simple = body and all(isinstance(line, cst.SimpleStatementLine) for line in body) and \
+        not any(isinstance(small, cst.Return) for line in body[:-1] for small in line.body)
+    value = body[-1].body[0].value if simple and _simple(body[-1], cst.Return) else None
     self_name = statement.params.params[0].name.value
     if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == self_name:
         return statement.name.value, value.attr.value
