@@ -33,7 +33,8 @@ class HandoverMixin:
         the caller's container."""
         frame = self.function_frame()
         if op not in ("grow", "shrink") or element or not isinstance(target, cst.Name) or frame is None or \
-                target.value not in frame.params or target.value in frame.assigned or self.lambda_depth:
+                target.value not in frame.params or target.value in frame.assigned or self.lambda_depth or \
+                target.value == frame.self_name:  # ``self.update()``: the object's own method, not a dict's
             return
         self.facts.param_mutations.append(ParamMutation(function=frame.qualname, param=target.value, op=op,
                                                         method=method, span=self.span(node)))

@@ -164,6 +164,12 @@ class ReleaseAnalysis:
                     found[(flow.function, number)].add(self._canonical(mutation.ref))
         return found
 
+    @cached_property
+    def _handed_by_event(self) -> Dict[int, Set[Ref]]:
+        """:attr:`_handed_releases` by the call event itself (the flows stay alive with the analysis)."""
+        return {id(self.flows[function].events[number]): refs
+                for (function, number), refs in self._handed_releases.items()}
+
     def _kind(self, site: _Site) -> str:
         """The event's kind, a call that releases through a helper counted as a release."""
         if (site.flow.function, site.event) in self._handed_releases:
@@ -421,8 +427,7 @@ class ReleaseAnalysis:
                 for callee in self.callgraph.resolve(flow.function, event.target) if callee != flow.function)
         if event.kind in ("release", "clear") and event.ref is not None and self._canonical(event.ref) == ref:
             return True
-        if event.kind == "call" and any(ref in refs for (function, number), refs in self._handed_releases.items()
-                                        if function == flow.function and flow.events[number] is event):
+        if event.kind == "call" and ref in self._handed_by_event.get(id(event), ()):
             return True
         if event.kind == "call":
             if event.target.startswith("self:"):
