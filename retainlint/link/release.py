@@ -64,9 +64,9 @@ class Leak:
 
 def below_high(level: str, leaks) -> str:
     """``high`` becomes ``medium`` when only cancellations skip the release: on held-out code
-    such leaks were bounded in practice (a client cancelled mid-connect, a WebSocket handler
-    cancelled at shutdown — 7 of 7 DEBATABLE at ``high`` in rounds 4–22), unlike the true ones,
-    which an ordinary exception reaches."""
+    such leaks were bounded in practice (a client cancelled mid-connect, a deploy waiter cancelled
+    at shutdown — 6 of 6 DEBATABLE at ``high`` in rounds 4–22), unlike the true ones, which an
+    ordinary exception reaches."""
     return "medium" if level == "high" and leaks and all(leak.cancel_only for leak in leaks) else level
 
 
