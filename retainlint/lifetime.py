@@ -119,7 +119,7 @@ def _from_instantiations(project: Project, class_qualname: str, name: str, sites
     the caller has them already."""
     sites = instantiations(project, class_qualname) if sites is None else sites
     sites = [site for site in sites if not _copy_of_itself(project, class_qualname, site)] or sites
-    if sites and all(site.use == "return" and _context_manager(project, site.caller) for site in sites):
+    if sites and all(site.use == "return" and project.context_manager(site.caller) for site in sites):
         where = project.function_label(sites[0].caller)
         return Lifetime(SHORT, f"every {name} is made for one with block by {where}, a context manager: "
                                f"it serves that block")
@@ -143,12 +143,6 @@ def _copy_of_itself(project: Project, class_qualname: str, site) -> bool:
     fact = project.functions.get(site.caller or "")
     return site.use == "return" and fact is not None and fact.instance_method \
         and project.owner_class(fact.qualname) in project.family(class_qualname)
-
-
-def _context_manager(project: Project, function: Optional[str]) -> bool:
-    """``@contextmanager`` / ``@asynccontextmanager``: what it yields lives for the caller's with block."""
-    fact = project.functions.get(function or "")
-    return fact is not None and fact.context_manager
 
 
 def _iterator(project: Project, class_qualname: str) -> bool:

@@ -519,6 +519,11 @@ class Project:
         return next((".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)
                      if ".".join(parts[:i]) in self.module_paths), None)
 
+    def context_manager(self, function: Optional[str]) -> bool:
+        """``@contextmanager`` / ``@asynccontextmanager``: its ``yield`` is the caller's with block."""
+        fact = self.functions.get(function or "")
+        return fact is not None and fact.context_manager
+
     def owner_class(self, function: Optional[str]) -> Optional[str]:
         """The class whose ``self`` a function sees: its own class, or for a closure inside a
         method (``pkg.mod.Class.method.inner``), the method's class."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers as matchers
@@ -2031,14 +2031,10 @@ def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
     return dotted(test), negated
 
 
-def _assigned_names(statements, values: Optional[FrozenSet[str]] = None, other: bool = False) -> Set[str]:
-    """Dotted names assigned anywhere in some statements (``X = …``, ``self.x = …``); with
-    ``values``, only those assigned one of these constants (``X = False``), or with ``other``,
-    only those assigned something else."""
+def _assigned_names(statements, listed: Callable[[Optional[cst.BaseExpression]], bool] = lambda value: True) -> Set[str]:
+    """Dotted names assigned anywhere in some statements (``X = …``, ``self.x = …``), or only those
+    assigned a value ``listed`` accepts (``_false_constant``: ``X = False``)."""
     found: Set[str] = set()
-
-    def listed(value: Optional[cst.BaseExpression]) -> bool:
-        return values is None or (value is not None and source_of(value) in values) != other
 
     def assigned(target: cst.BaseExpression, value: Optional[cst.BaseExpression]) -> None:
         name = dotted(target)
@@ -2069,27 +2065,35 @@ def _assigned_names(statements, values: Optional[FrozenSet[str]] = None, other: 
     return found
 
 
-_FALSE_CONSTANTS = frozenset({"False", "None", "0"})
+def _false_constant(value: Optional[cst.BaseExpression]) -> bool:
+    """``False``, ``None`` or ``0``: what sets a flag back to nothing."""
+    return value is not None and source_of(value) in ("False", "None", "0")
 
 
 def _raised_flags(module: cst.Module) -> Set[str]:
     """Dotted names that some function other than ``__init__`` sets to anything but False, None
     or 0 (``_LOADED = True``, ``self._dirty = True``, ``self._count += 1``): a guard
-    ``if X: … X = False`` runs its body once only if nothing sets X again."""
+    ``if X: … X = False`` runs its body once only if nothing sets X again.  Each function's own
+    statements are read once (nested functions are functions of their own)."""
     raised: Set[str] = set()
 
     class _Raises(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        def __init__(self) -> None:
+            super().__init__()
+            self.functions: List[str] = []  # the names of the functions around, innermost last
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self.functions.append(node.name.value)
             if node.name.value != "__init__":
                 body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-                raised.update(_assigned_names(body, _FALSE_CONSTANTS, other=True))
-                node.body.visit(_Augmented())
-            return True
+                raised.update(_assigned_names(body, lambda value: not _false_constant(value)))
 
-    class _Augmented(cst.CSTVisitor):
+        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+            self.functions.pop()
+
         def visit_AugAssign(self, node: cst.AugAssign) -> None:
             name = dotted(node.target)
-            if name:
+            if name and self.functions and self.functions[-1] != "__init__":
                 raised.add(name)
 
     module.visit(_Raises())
@@ -2115,12 +2119,13 @@ def _once_guard(node: cst.If, local_subject, raised_flags: Callable[[], Set[str]
     if any(subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS for subject in subjects):
         return True  # ``if not logger.handlers:`` / ``if not logger.hasHandlers():``
     lowered = [subject for subject, unset in tested if not unset]
-    if not subjects and not lowered:
-        return False
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-    set_in_body = _assigned_names(body) | _filled_names(body)
-    return any(subject in set_in_body for subject in subjects) or \
-        any(subject in _cleared_names(body) and subject not in raised_flags() for subject in lowered)
+    if subjects:
+        set_in_body = _assigned_names(body) | _filled_names(body)
+        if any(subject in set_in_body for subject in subjects):
+            return True
+    cleared = _cleared_names(body) if lowered else set()  # one pass over the body, for a flag tested set
+    return any(subject in cleared and subject not in raised_flags() for subject in lowered)
 
 
 def _filled_names(statements) -> Set[str]:
@@ -2294,7 +2299,7 @@ def _membership_subject(test: cst.BaseExpression, fixed_key) -> Optional[Tuple[O
 
 def _cleared_names(statements) -> Set[str]:
     """Dotted names some statements set back to nothing (``= False``, ``= None``, ``= 0``)."""
-    return _assigned_names(statements, _FALSE_CONSTANTS)
+    return _assigned_names(statements, _false_constant)
 
 
 def _function_name(name: str) -> bool:

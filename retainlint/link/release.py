@@ -145,36 +145,30 @@ class ReleaseAnalysis:
                     released = event.kind in ("release", "clear")
                     ref = self._released(event.ref) if released else self._canonical(event.ref)
                     index[ref].append(_Site(flow, number, nodes[number]))
-        for (function, number), refs in self._handed_releases.items():
-            flow = self.flows[function]
+        for site, refs in self._handed_releases.values():
             for ref in refs:
-                index[ref].append(_Site(flow, number, self._nodes(flow)[number]))
+                index[ref].append(site)
         return index
 
     @cached_property
-    def _handed_releases(self) -> Dict[Tuple[str, int], Set[Ref]]:
+    def _handed_releases(self) -> Dict[int, Tuple[_Site, Set[Ref]]]:
         """Calls that release a container the caller hands to a helper that empties what it is
-        given (``self._protocol.data_received(data, self._results)``): (function, event) → refs."""
-        found: Dict[Tuple[str, int], Set[Ref]] = defaultdict(set)
+        given (``self._protocol.data_received(data, self._results)``), by the call event's
+        identity (the flows live as long as the analysis): the call's site and the refs."""
+        found: Dict[int, Tuple[_Site, Set[Ref]]] = {}
         for mutation in self.project.handed_releases:
             flow = self.flows.get(mutation.function or "")
             nodes = self._nodes(flow) if flow is not None else {}
             for number, event in enumerate(flow.events if flow is not None else ()):
                 if event.kind == "call" and event.line == mutation.span.line and number in nodes:
-                    found[(flow.function, number)].add(self._canonical(mutation.ref))
+                    site, refs = found.setdefault(id(event), (_Site(flow, number, nodes[number]), set()))
+                    refs.add(self._canonical(mutation.ref))
         return found
-
-    @cached_property
-    def _handed_by_event(self) -> Dict[int, Set[Ref]]:
-        """:attr:`_handed_releases` by the call event itself (the flows stay alive with the analysis)."""
-        return {id(self.flows[function].events[number]): refs
-                for (function, number), refs in self._handed_releases.items()}
 
     def _kind(self, site: _Site) -> str:
         """The event's kind, a call that releases through a helper counted as a release."""
-        if (site.flow.function, site.event) in self._handed_releases:
-            return "release"
-        return site.flow.events[site.event].kind
+        event = site.flow.events[site.event]
+        return "release" if id(event) in self._handed_releases else event.kind
 
     def _canonical(self, ref: Ref) -> Ref:
         """``self.x`` touched in a subclass or a base is the same slot."""
@@ -427,7 +421,7 @@ class ReleaseAnalysis:
                 for callee in self.callgraph.resolve(flow.function, event.target) if callee != flow.function)
         if event.kind in ("release", "clear") and event.ref is not None and self._canonical(event.ref) == ref:
             return True
-        if event.kind == "call" and ref in self._handed_by_event.get(id(event), ()):
+        if event.kind == "call" and id(event) in self._handed_releases and ref in self._handed_releases[id(event)][1]:
             return True
         if event.kind == "call":
             if event.target.startswith("self:"):
@@ -651,13 +645,9 @@ class ReleaseAnalysis:
 
     def _after_yield(self, site: _Site) -> bool:
         """In a context-manager generator, what follows the ``yield`` is its exit: teardown."""
-        if not self._context_manager(site.flow.function):
+        if not self.project.context_manager(site.flow.function):
             return False
         return site.node in _from_yields(site.flow) and site.flow.nodes[site.node].kind != "yield"
-
-    def _context_manager(self, function: str) -> bool:
-        fact = self.project.functions.get(function)
-        return fact is not None and fact.context_manager
 
     def _bound_before_yield(self, ref: Ref, flow: FunctionFlow) -> bool:
         """The context manager binds the container anew before it yields (``_soft_errors = []``):
@@ -669,7 +659,7 @@ class ReleaseAnalysis:
         (``prev = _errors; _errors = ConfigErrors(); try: yield … finally: _errors = prev``): what
         it binds there is held for the with block, not for the process."""
         flow = self.flows.get(function)
-        return flow is not None and self._context_manager(function) and all(self._rebinds_around_yield(ref, flow))
+        return flow is not None and self.project.context_manager(function) and all(self._rebinds_around_yield(ref, flow))
 
     def _rebinds_around_yield(self, ref: Ref, flow: FunctionFlow) -> Tuple[bool, bool]:
         """Whether the function binds the slot anew before its ``yield``, and after it."""
