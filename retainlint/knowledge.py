@@ -93,6 +93,8 @@ class Knowledge:
     per_event_identities: FrozenSet[str]
     once_per_handover: FrozenSet[str]
     child_process_handovers: FrozenSet[str]  # ``Process(target=f)``: f runs once, in the child
+    event_loop_runners: FrozenSet[str]  # ``asyncio.run(main())``: a program's entry point
+    metaclasses: FrozenSet[str]  # library classes whose subclasses are metaclasses
     hook_attributes: FrozenSet[str]
     uncollectable: FrozenSet[str]
     link_breakers: Tuple[str, ...]  # in the table's order: a message names the first one a class has
@@ -229,6 +231,8 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         value_types=frozenset(list(base.get("keys", {}).get("value-types", [])) + list(ext.get("value-types", []))),
         once_per_handover=frozenset(runs_once.get("once-per-handover", [])),
         child_process_handovers=frozenset(runs_once.get("child-process-handovers", [])),
+        event_loop_runners=frozenset(runs_once.get("event-loop-runners", [])),
+        metaclasses=frozenset(lifetime.get("metaclasses", [])),
         per_event_identities=frozenset(list(base.get("keys", {}).get("per-event-identities", [])) +
                                        list(ext.get("per-event-identities", []))),
         hook_attributes=frozenset(base.get("hooks", {}).get("attributes", [])),

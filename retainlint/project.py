@@ -352,7 +352,7 @@ class Project:
                    for base in self.ancestors(qualname))
 
     def is_metaclass(self, qualname: str) -> bool:
-        return any(base in ("type", "abc.ABCMeta", "ABCMeta") for base in self.ancestors(qualname))
+        return any(base in self.kb.metaclasses or base == "ABCMeta" for base in self.ancestors(qualname))
 
     # ------------------------------------------------------------------ functions
     def global_instance_class(self, name: str) -> Optional[str]:

@@ -142,12 +142,15 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
         # that domain, which the code here does not tell; appends, and per-event keys, grow per call
         memo = all(m.method in _KEYED_WRITES and m.key.domain not in ("event", "created")
                    for m in growth)
+        # a public function every call in the project gives its own: only a caller outside would share it
+        passed = project.callgraph.passed_at_every_call(ref.owner, ref.name)
         definition = defs[0]
         label = project.function_label(ref.owner)
         lives = "each time its enclosing function runs" if nested else "once, when the function is defined"
         message = (f"the default of '{ref.name}' is built {lives} and {label} grows it "
                    f"({growth[0].method} at line {growth[0].span.line}): every call that omits it "
-                   f"adds to the same {definition.constructor}")
+                   f"adds to the same {definition.constructor}"
+                   f"{' (every call in the project passes its own; a caller outside may not)' if passed else ''}")
         path = project.path_of(ref.owner, "")
-        yield Finding("RL103", message, path, definition.span, "medium" if nested or memo else "high",
+        yield Finding("RL103", message, path, definition.span, "medium" if nested or memo or passed else "high",
                       related=(Related(path, growth[0].span, "grown here"),))

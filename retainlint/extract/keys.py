@@ -32,6 +32,9 @@ _IDENTITY_CALLS = {
     "datetime.datetime.now", "datetime.datetime.utcnow", "len",
 }
 _IDENTITY_CALL_NAME = re.compile(r"(^|_)(new|gen|generate|next|make|create)_?(id|uuid|key|token|sid)$|^uuid\d?$")
+# UUIDs made by hashing a namespace and a name: the same name gives the same UUID, so there are as
+# many as there are names (langgraph's ``uuid5(NAMESPACE_GRAPH, graph_id)``, one per graph).
+_NAME_BASED_UUIDS = {"uuid.uuid3", "uuid.uuid5"}
 # Calls that name the process or thread they run in: one value per process, or per thread alive
 # at once (the system reuses an ended thread's id — unlike the Thread object, new per thread).
 _RUNNING_IDENTS = {"os.getpid": "the process id", "os.getppid": "the parent process id",
@@ -261,6 +264,9 @@ class KeyMixin:
         if name == "id" and call.args and not self._params_by_name and isinstance(call.args[0].value, cst.Name) \
                 and self._is_param(call.args[0].value.value):  # what callers pass decides (``named_params``)
             return _key(PARAM, f"{_IDENTITY_OF} '{call.args[0].value.value}'", text, roots)
+        if name in _NAME_BASED_UUIDS and len(call.args) == 2:  # ``uuid5(NAMESPACE, graph_id)``: a hash of the name
+            inner = self.classify_key(call.args[1].value)
+            return Key(inner.domain, inner.what, text, inner.roots, inner.made)
         if name in _IDENTITY_CALLS or last in ("uuid4", "uuid1", "monotonic", "perf_counter") or \
                 _IDENTITY_CALL_NAME.search(last):
             what = "a counter" if name in ("len", "next") else f"{last}()"

@@ -1490,11 +1490,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.call_uses.setdefault(id(arg.value), "argument")
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
             self.call_uses.setdefault(id(node.func.value), "receiver")  # ``Executor(…).run()``: a temporary
-        for arg in node.args:
+        bound = _bound_by_partial(containers) if self.qualify(node.func) in ("functools.partial", "partial") else ()
+        for position, arg in enumerate(node.args):
             reference = self._function_reference(arg.value)
             if reference:
                 self.facts.calls.append(Call(caller=function, target=reference, line=line, in_loop=self.in_loop(),
-                                             guarded=self.guarded(), argument_of=target))
+                                             guarded=self.guarded(), argument_of=target,
+                                             containers=bound if position == 0 else ()))
         hands_container = frame is not None and any(ref in self.defined_containers for _, ref in containers)
         if hands_container:
             self.flow.mark_relevant()  # hands its container to a callee that may empty it (link/handed.py)
@@ -1974,6 +1976,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if is_param or is_self_attr or is_local:
                 return False
         return None
+
+
+def _bound_by_partial(containers: Tuple[Tuple[str, Ref], ...]) -> Tuple[Tuple[str, Ref], ...]:
+    """The containers ``partial(f, self._tasks, uid)`` binds, as the slots of ``f`` they fill
+    (``#1`` of the partial is ``#0`` of ``f``): when the partial runs — a done-callback, say — it
+    hands them to ``f``, which may release what it is given (xinference's
+    ``partial(callback_for_async_launch, self._async_launch_tasks, model_uid)``)."""
+    return tuple((f"#{int(slot[1:]) - 1}" if slot.startswith("#") else slot, ref)
+                 for slot, ref in containers if slot != "#0")
 
 
 def _capped_container(test: cst.BaseExpression) -> Optional[str]:

@@ -278,9 +278,13 @@ class CallGraph:
         """Every call of a private function passes the parameter (by position or keyword), so its
         default is never used: the callers are all in the project, and each is visible."""
         fact = self.project.functions.get(function)
-        if fact is None or not fact.name.startswith("_") or fact.name.startswith("__") or param not in fact.params:
-            return False
-        sites = self.call_sites(function)
+        return fact is not None and fact.name.startswith("_") and not fact.name.startswith("__") \
+            and self.passed_at_every_call(function, param)
+
+    def passed_at_every_call(self, function: str, param: str) -> bool:
+        """Every call the project makes of the function passes the parameter, and there is one."""
+        fact = self.project.functions.get(function)
+        sites = self.call_sites(function) if fact is not None and param in fact.params else None
         if not sites:
             return False
         slot = _slot(fact, param)
@@ -497,7 +501,18 @@ class CallGraph:
                              assumed=True, by_parameter=True)
         if fact.name.startswith("_") and not fact.name.startswith("__"):
             return Frequency(PER_CALL, "its callers are not visible", assumed=True)
+        runner = self._event_loop_runner(fact)
+        if runner:
+            return Frequency(ONCE, f"it runs an event loop to the end ({runner}()) and takes nothing: "
+                                   f"a program's entry point")
         return _PUBLIC
+
+    def _event_loop_runner(self, fact: FunctionFact) -> str:
+        """The event-loop runner (``asyncio.run``) a parameterless function calls, if any."""
+        if fact.params:
+            return ""
+        return next((call.target[len("name:"):] for call in self._calls_by_caller.get(fact.qualname, ())
+                     if call.target[len("name:"):] in self.project.kb.event_loop_runners), "")
 
     def _construction(self, fact: FunctionFact) -> Frequency:
         """``__init__`` and friends run once per object: once in all when every instance is made
