@@ -190,11 +190,16 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     if keyed:
         domain = key.domain
         followed = domain in ("event", "param")
-        passed = project.callgraph.passed_domain(mutation.function, mutation.param_key) if followed else None
+        passed = project.callgraph.passed_domain(mutation.function, mutation.param_key,
+                                                 identity=mutation.param_identity) if followed else None
         if passed == "bounded":
             return None  # ``warn_once(message)`` whose every caller passes a literal: the program text bounds it
-        if mutation.param_identity:
-            passed = None  # ``id(obj)``: one entry per object passed, unless every caller passes a class or constant
+        if mutation.param_identity and passed == "unknown":
+            # ``_CACHE[id(widget_type)]`` where every caller is seen and none passes a per-event or new
+            # object, or what a call returns (esphome's schema caches, given module-level widget
+            # types): as many entries as the objects they pass, whose number nothing here tells
+            return Growth(mutation, UNKNOWN, f"keyed by the identity of what its callers pass as "
+                                             f"'{mutation.param_key[0]}' (its domain is not known)", by_name)
         if passed == "event" and domain == "param":  # ``remember(key)`` called with ``request.id``
             # said, not believed: a graph built per call keys its nodes by new objects too (celery's
             # DependencyGraph), and the holder decides; the domain stays unknown

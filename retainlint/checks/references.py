@@ -201,12 +201,16 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
 
 
 def _ending_thread(project, graph, stored):
-    """``except Exception as exc: self._error = exc`` in a thread's ``run()``, outside any loop:
-    the thread keeps it as it ends, and threading lets go of the thread then, so only what holds
-    the thread afterwards counts (py-cord's AudioPlayer)."""
-    if stored.via != "attribute" or stored.in_loop or not (stored.function or "").endswith(".run"):
+    """``except Exception as exc: self._error = exc`` in a thread's ``run()`` — or in a method only
+    ``run()`` calls (esphome's ``asyncio.run(self._runner())``) — outside any loop: the thread keeps
+    it as it ends, and threading lets go of the thread then, so only what holds the thread
+    afterwards counts (py-cord's AudioPlayer)."""
+    function = stored.function or ""
+    if stored.via != "attribute" or stored.in_loop or project.owner_class(function) != stored.ref.owner:
         return None
-    if project.owner_class(stored.function) != stored.ref.owner:
+    run = f"{stored.ref.owner}.run"
+    callers = project.callgraph.callers(function)
+    if function != run and not (callers and all(caller == run for caller in callers)):
         return None
     return after_run(project, graph, stored.ref.owner)
 

@@ -58,6 +58,8 @@ class HandoverMixin:
         found = []
         for slot, value in _slots(node):
             domain = self.classify_key(value).domain if classify else "unknown"
+            if domain == "unknown" and isinstance(value, (cst.Call, cst.Await)):
+                domain = "returned"  # what a call returns: maybe a new object each time (see passed_domain)
             param = self._param_name(value)
             found.append((slot, f"param:{param}={domain}" if param else domain))
         if any(arg.star for arg in node.args):

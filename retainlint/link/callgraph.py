@@ -217,19 +217,24 @@ class CallGraph:
         return self._call_sites.get(function, [])
 
     def passed_domain(self, function: Optional[str], params: Tuple[str, ...],
-                      seen: FrozenSet[str] = frozenset()) -> Optional[str]:
+                      seen: FrozenSet[str] = frozenset(), identity: bool = False) -> Optional[str]:
         """The key domain of what the callers pass for some parameters (a key or a logger name
         built from them), when every caller is visible: ``bounded`` when all pass literals or
         constants, ``event`` when one passes a per-event value, ``unknown`` otherwise; None when
         there are no parameters to follow, some call may reach the function unseen, or it has no
         caller in the project (its names are all there is).  A caller that passes on a parameter
-        of its own (``split_lines(stream)`` calling ``_getLbf(stream)``) is asked about its callers."""
+        of its own (``split_lines(stream)`` calling ``_getLbf(stream)``) is asked about its callers.
+        With ``identity`` (the key is ``id()`` of the parameter), what a call returns counts as a
+        new object per call, for all the code here shows (``_remember(request.make_payload())``)."""
         fact = self.project.functions.get(function or "")
         sites = self.call_sites(fact.qualname) if fact is not None and params else None
         if not sites or not set(params) <= set(fact.params):  # ``*args``/``**kwargs``: not followed
             return None
         domains = set()
         for call in sites:
+            if call.caller is None:  # at import: whatever it passes, it passes once
+                domains.add("bounded")
+                continue
             passed = dict(call.arguments)
             for param in params:
                 domain = passed.get(param) or passed.get(_slot(fact, param))
@@ -239,9 +244,9 @@ class CallGraph:
                 elif _passed_on(domain):  # its caller's callers decide, if they are all seen
                     name, own = _passed_on(domain)
                     followed = None if _beyond(call.caller, fact.qualname, seen) else self.passed_domain(
-                        call.caller, (name,), seen | {fact.qualname})
+                        call.caller, (name,), seen | {fact.qualname}, identity)
                     domain = followed or ("outside" if own == "param" else own)  # its callers are not in sight
-                domains.add("event" if domain == "created" else domain)
+                domains.add("event" if domain == "created" or identity and domain == "returned" else domain)
         if "event" in domains:
             return "event"
         if domains == {"outside"}:  # ``get_logger(name)`` only passes on what its own unseen callers give
