@@ -516,8 +516,9 @@ class CallGraph:
         """The event-loop runner (``asyncio.run``) a parameterless function calls, if any."""
         if fact.params:
             return ""
-        return next((call.target[len("name:"):] for call in self._calls_by_caller.get(fact.qualname, ())
-                     if call.target[len("name:"):] in self.project.kb.event_loop_runners), "")
+        targets = (call.target.partition(":")[2] for call in self._calls_by_caller.get(fact.qualname, ())
+                   if call.target.startswith("name:"))
+        return next((target for target in targets if target in self.project.kb.event_loop_runners), "")
 
     def _construction(self, fact: FunctionFact) -> Frequency:
         """``__init__`` and friends run once per object: once in all when every instance is made

@@ -591,10 +591,11 @@ class ReleaseAnalysis:
         if holds_self and self._reached_from_del(function):
             return "__del__"
         if event.kind == "clear":
+            # ``rv._items = self._items.copy()`` builds another object's slot; ``state.telemetry = []``
+            # after ``from khoj.utils import state`` empties a module's global
             if event.target == "rebind" and event.ref is not None and event.ref.kind == "attr" \
                     and event.ref.owner not in project.module_paths:
-                return "definition"  # ``rv._items = self._items.copy()``: another object's slot, being built
-            # (``state.telemetry = []`` after ``from khoj.utils import state`` rebinds a module's global)
+                return "definition"
             if event.target == "rebind" and self._rebuilt_per_call(ref, site):
                 return None
             after_yield = self._after_yield(site)
