@@ -123,6 +123,7 @@ def _from_instantiations(project: Project, class_qualname: str, name: str, sites
         where = project.function_label(sites[0].caller)
         return Lifetime(SHORT, f"every {name} is made for one with block by {where}, a context manager: "
                                f"it serves that block")
+    sites = _through_factories(project, sites)
     if not sites or any(site.use == "return" for site in sites):
         if _iterator(project, class_qualname):
             return Lifetime(SHORT, f"{name} is an iterator: it lives while its stream is consumed")
@@ -133,6 +134,19 @@ def _from_instantiations(project: Project, class_qualname: str, name: str, sites
         return Lifetime(SHORT, f"every {name} is made per call (in {where}) and dropped when the call ends")
     return Lifetime(INTERNAL, f"{name} instances are made inside the project and nothing long-lived is shown "
                               f"to hold them")
+
+
+def _through_factories(project: Project, sites):
+    """A place that returns the new object (``def new_session(self): return BitswapSession(…)``)
+    stands for the calls of that factory when some are in sight and each drops what it gets when
+    it ends (libp2p's sessions, kept in a local per fetch).  Where one keeps it — libp2p's swarm,
+    handed to the ``BasicHost`` that ``new_host()`` returns — the factory hands it on: as before."""
+    found = []
+    for site in sites:
+        calls = project.callgraph.call_sites(site.caller) if site.use == "return" and site.caller else None
+        dropped = calls and all(call.use.split(":", 1)[0] in _DIES_WITH_THE_CALL for call in calls)
+        found.extend(calls if dropped else [site])
+    return found
 
 
 def _copy_of_itself(project: Project, class_qualname: str, site) -> bool:

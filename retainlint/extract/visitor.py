@@ -1485,6 +1485,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                      script=function is None and self.under_guard("main")))
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
+        if builds_object(node) and frame is not None:
+            for arg in node.args:  # ``BasicHost(network=swarm)``: the local's object lives as long as the host
+                index = frame.constructed.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
+                if index is not None and self.facts.calls[index].use.startswith("local:"):
+                    self.facts.calls[index] = replace(self.facts.calls[index], use="built-into")
         for arg in node.args:
             if isinstance(arg.value, cst.Call):
                 self.call_uses.setdefault(id(arg.value), "argument")
