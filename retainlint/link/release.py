@@ -290,9 +290,16 @@ class ReleaseAnalysis:
         return Verdict(RELEASED, releases=released_at)
 
     def _rollback(self, ref: Ref, site: _Site) -> bool:
-        """A release in an exception handler of a function that inserts into the same container."""
+        """A release in an exception handler of a function that inserts into the same container
+        outside any handler: it undoes the work that failed.  Where the insertions are in
+        handlers too (pydevd's ``except: … del _next[:]; _next.append(Info())``), the release
+        is part of the same work, not its undoing."""
         flow = site.flow
-        return flow.nodes[site.node].handler and any(self._inserts_into(ref, event) for event in flow.events)
+        if not flow.nodes[site.node].handler:
+            return False
+        nodes = _node_of_events(flow)
+        return any(self._inserts_into(ref, event) and (index not in nodes or not flow.nodes[nodes[index]].handler)
+                   for index, event in enumerate(flow.events))
 
     def _inserts_into(self, ref: Ref, event: FlowEvent) -> bool:
         return event.kind == "insert" and event.ref is not None and self._canonical(event.ref) == ref
