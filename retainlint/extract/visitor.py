@@ -935,6 +935,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.guarded_blocks[id(node.body)] = "once"
             elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
+            elif _makes_what_it_looked_for(node):
+                self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if find(Handler): … else: add(Handler())``
         test = node.test
         if sampling_test(test):
             self.guarded_blocks[id(node.body)] = "sampled"
@@ -2175,6 +2177,26 @@ def _sets_in_else(node: cst.If) -> bool:
     round."""
     subject, unset = _guard_subject(node.test)
     return subject is not None and not unset and subject in _assigned_names(node.orelse.body.body)
+
+
+def _makes_what_it_looked_for(node: cst.If) -> bool:
+    """``if (h := get_existing_handlers(QueueHandler)) is not None: h.queue = q`` ``else:
+    root.addHandler(QueueHandler(q))``: the test looks for an object of a class and the else
+    branch makes one, so the next run finds it — a get-or-create by class (freqtrade's hyperopt
+    logger, once per worker process however many epochs call it)."""
+    if not isinstance(node.orelse, cst.Else):
+        return False
+    test = node.test
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+            isinstance(test.comparisons[0].operator, cst.IsNot) and source_of(test.comparisons[0].comparator) == "None":
+        test = test.left
+    lookup = test.value if isinstance(test, cst.NamedExpr) else None
+    if not isinstance(lookup, cst.Call):
+        return False
+    wanted = {arg.value.value for arg in lookup.args
+              if isinstance(arg.value, cst.Name) and arg.value.value.lstrip("_")[:1].isupper()}
+    made = {(dotted(call.func) or "").rsplit(".", 1)[-1] for call in matchers.findall(node.orelse.body, matchers.Call())}
+    return bool(wanted & made)
 
 
 def _main_block_test(test: cst.BaseExpression) -> bool:
