@@ -53,6 +53,11 @@ class Cycle:
     links: Tuple[Link, ...]
 
 
+def container_node(ref) -> str:
+    """The node of an unbounded container."""
+    return f"container:{ref.owner}.{ref.name}"
+
+
 def class_node(qualname: str) -> str:
     return f"class:{qualname}"
 
@@ -222,7 +227,7 @@ class ReferenceGraph:
                 self.graph.add_node(node, kind=node.split(":", 1)[0], label=label, root=root)
             self.graph.nodes[node]["hazard"] = "never shrinks"
             return
-        node = f"container:{item.ref.owner}.{item.ref.name}"
+        node = container_node(item.ref)
         path = self.project.path_of(item.first.mutation.function, "")
         self.graph.add_node(node, kind="container", label=item.ref.display(), hazard=item.describe())
         self._add_edge((class_node(item.ref.owner), item.ref.display(), None), node, "container", path,

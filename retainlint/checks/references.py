@@ -9,11 +9,12 @@ from retainlint.checks.context import Context
 from retainlint.checks.growth import holder_confidence
 from retainlint.facts import Ref
 from retainlint.findings import Finding, Related
-from retainlint.graph import Link, render_chain, short
+from retainlint.graph import Link, container_node, render_chain, short
 from retainlint.lifetime import after_run, object_lifetime
 from retainlint.link.handed import constructor, handed_in_exceptions, parameter
 from retainlint.project import MODULE, ONCE, PER_CALL
 from retainlint.registry import check
+from retainlint.unbounded import filled_together
 
 
 @check("RL401")
@@ -22,12 +23,16 @@ def retention_chain(ctx: Context) -> Iterator[Finding]:
     policy objects of one class, each reaching the same agent's buffers) are one cause, reported
     at the first root with the others as related locations."""
     graph = ctx.graph
+    leaders = {container_node(other.ref): container_node(first.ref)
+               for first, others in filled_together(list(ctx.project.unbounded)) for other in others}
     causes: Dict[FrozenSet[str], List[Tuple[List[Link], List[str]]]] = defaultdict(list)
     for _root, chains in graph.root_chains():
         labels = [graph.graph.nodes[chain[-1]]["label"] for chain in chains]
         others = sorted(set(labels[1:]) - {labels[0]})
-        if not others:
-            continue  # one buffer: its own finding carries this chain (one cause, one finding)
+        if not others or len({leaders.get(chain[-1], chain[-1]) for chain in chains}) == 1:
+            # one buffer, or buffers filled together under one key (galileo's ``_tasks`` and
+            # ``_retry_counts``): the first's finding carries this chain (one cause, one finding)
+            continue
         causes[frozenset(chain[-1] for chain in chains)].append((graph.links(chains[0]), others))
     for found in causes.values():
         found.sort(key=lambda item: (item[0][0].path, item[0][0].span.line, item[0][0].span.col))

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections import defaultdict
+from typing import Dict, Iterator, List
 
 from retainlint.checks.context import Context
 from retainlint.checks.growth import growth_site, holder_confidence, together_notes
@@ -49,6 +50,7 @@ def class_registry_grows(ctx: Context) -> Iterator[Finding]:
 @check("RL303")
 def cached_method(ctx: Context) -> Iterator[Finding]:
     project = ctx.project
+    alike: Dict[tuple, List[tuple]] = defaultdict(list)
     for facts in project.modules:
         for cached in facts.cached_methods:
             if cached.is_static or cached.is_classmethod or cached.first_param in (None, "cls"):
@@ -75,9 +77,18 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
             held = f"{size} for the life of the process"
             if cached.maxsize.isdigit() and int(cached.maxsize) <= 1:  # ``lru_cache(maxsize=1)``: no more than the last
                 held, confidence = "one entry: the last instance used stays pinned until another one is used", "low"
-            message = (f"{cached.decorator.rsplit('.', 1)[-1]} on method {name} caches on the class, keyed by "
-                       f"'{cached.first_param}': the cache holds {held}")
-            yield Finding("RL303", message, facts.path, cached.span, confidence)
+            alike[(cached.class_qualname, cached.decorator, cached.first_param, held, confidence)].append(
+                (facts.path, cached, name))
+    for (_, decorator, first_param, held, confidence), methods in alike.items():
+        # one cause, one finding: the methods of one class cached alike pin the same instances
+        methods.sort(key=lambda method: (method[0], method[1].span.line))
+        (path, cached, name), rest = methods[0], methods[1:]
+        more = f" (and {len(rest)} more of its methods)" if rest else ""
+        message = (f"{decorator.rsplit('.', 1)[-1]} on method {name}{more} caches on the class, keyed by "
+                   f"'{first_param}': the cache holds {held}")
+        related = tuple(Related(other_path, other.span, f"{other_name} is cached alike")
+                        for other_path, other, other_name in rest)
+        yield Finding("RL303", message, path, cached.span, confidence, related=related)
 
 
 def _unbounded_confidence(project, cls: str) -> str:
