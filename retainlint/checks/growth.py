@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from retainlint.checks.context import Context
+from retainlint.extract.keys import identity_name
 from retainlint.facts import Span
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import object_lifetime
@@ -142,6 +143,10 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
         # that domain, which the code here does not tell; appends, and per-event keys, grow per call
         memo = all(m.method in _KEYED_WRITES and m.key.domain not in ("event", "created")
                    for m in growth)
+        # a memo keyed by plain values (a path, a code object: pydevd's ``cache={}`` and
+        # ``NORMCASE_CACHE={}``) holds one entry per distinct value, as a module-level memo of
+        # unknown domain does (low); one keyed by an identity (``node_cache[node.id]``) grows with objects
+        plain_memo = memo and not any(identity_name(m.key.text.rsplit(".", 1)[-1]) for m in growth)
         # a public function every call in the project gives its own: only a caller outside would share it
         passed = project.callgraph.passed_at_every_call(ref.owner, ref.name)
         definition = defs[0]
@@ -152,5 +157,5 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
                    f"adds to the same {definition.constructor}"
                    f"{' (every call in the project passes its own; a caller outside may not)' if passed else ''}")
         path = project.path_of(ref.owner, "")
-        yield Finding("RL103", message, path, definition.span, "medium" if nested or memo or passed else "high",
-                      related=(Related(path, growth[0].span, "grown here"),))
+        level = "low" if plain_memo else "medium" if nested or memo or passed else "high"
+        yield Finding("RL103", message, path, definition.span, level, related=(Related(path, growth[0].span, "grown here"),))
