@@ -297,7 +297,7 @@ class ReleaseAnalysis:
         flow = site.flow
         if not flow.nodes[site.node].handler:
             return False
-        nodes = _node_of_events(flow)
+        nodes = self._nodes(flow)
         return any(self._inserts_into(ref, event) and (index not in nodes or not flow.nodes[nodes[index]].handler)
                    for index, event in enumerate(flow.events))
 
