@@ -138,13 +138,14 @@ def _from_instantiations(project: Project, class_qualname: str, name: str, sites
 
 def _through_factories(project: Project, sites):
     """A place that returns the new object (``def new_session(self): return BitswapSession(…)``)
-    stands for the calls of that factory when some are in sight and each drops what it gets when
-    it ends (libp2p's sessions, kept in a local per fetch).  Where one keeps it — libp2p's swarm,
+    stands for the calls of that factory when they are all in sight and each drops what it gets
+    when it ends (libp2p's sessions, kept in a local per fetch).  Where one keeps it — libp2p's swarm,
     handed to the ``BasicHost`` that ``new_host()`` returns — the factory hands it on: as before."""
     found = []
     for site in sites:
         calls = project.callgraph.call_sites(site.caller) if site.use == "return" and site.caller else None
-        dropped = calls and all(call.use.split(":", 1)[0] in _DIES_WITH_THE_CALL for call in calls)
+        dropped = calls and project.callgraph.every_call_seen(site.caller) and \
+            all(call.use.split(":", 1)[0] in _DIES_WITH_THE_CALL for call in calls)
         found.extend(calls if dropped else [site])
     return found
 

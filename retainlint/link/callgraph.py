@@ -320,6 +320,20 @@ class CallGraph:
         return {(c.caller, c.target, c.line): c for facts in self.project.modules for c in facts.calls
                 if not c.argument_of}
 
+    def every_call_seen(self, function: str) -> bool:
+        """Every call in the project spelled with the function's name resolves to it: none reaches
+        it through a path the call graph cannot follow (``ExchangeResolver.load_exchange`` through
+        a package's re-export), so its call sites are all of its callers in the project."""
+        return all(function in self.resolve(call.caller, call.target)
+                   for call in self._calls_by_name.get(function.rsplit(".", 1)[-1], ()))
+
+    @cached_property
+    def _calls_by_name(self) -> Dict[str, List[Call]]:
+        found: Dict[str, List[Call]] = defaultdict(list)
+        for call in self._calls_by_place.values():
+            found[call.target.replace("|", ".").rsplit(".", 1)[-1].split(":")[-1]].append(call)
+        return found
+
     @cached_property
     def _calls_by_caller(self) -> Dict[Optional[str], List[Call]]:
         found: Dict[Optional[str], List[Call]] = defaultdict(list)
