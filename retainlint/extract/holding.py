@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
+from retainlint.extract.names import spelled_as_class
 from retainlint.facts import BackReference, FrameHold, Ref, Span, StoredException
 
 # Methods whose call blocks for the next item of work: ``item = queue.get()``, ``conn.recv()``.
@@ -202,7 +203,7 @@ class HoldingMixin:
         if ref.kind != "self" or not isinstance(value, cst.Call):
             return
         cls = self.qualify(value.func)
-        if not cls or cls.startswith(("self.", "cls.")) or not cls.rsplit(".", 1)[-1].lstrip("_")[:1].isupper():
+        if not cls or cls.startswith(("self.", "cls.")) or not spelled_as_class(cls):
             return
         for argument, handed in self._handed_self(value.args):
             self.facts.back_references.append(BackReference(ref=ref, cls=cls, argument=argument, handed=handed,

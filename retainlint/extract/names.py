@@ -16,12 +16,15 @@ def source_of(node: cst.CSTNode) -> str:
     return " ".join(_EMPTY_MODULE.code_for_node(node).split())
 
 
+def spelled_as_class(name: str) -> bool:
+    """``Connection``, ``pkg._Session``: a name spelled like a class (PEP 8)."""
+    return name.rsplit(".", 1)[-1].lstrip("_")[:1].isupper()
+
+
 def builds_object(value: Optional[cst.BaseExpression]) -> bool:
-    """``Connection(...)``, ``pkg._Session(...)``: a call of a name spelled like a class (PEP 8),
+    """``Connection(...)``, ``pkg._Session(...)``: a call of a name spelled like a class,
     which gives back a new object holding what it was given."""
-    if not isinstance(value, cst.Call):
-        return False
-    return (dotted(value.func) or "").rsplit(".", 1)[-1].lstrip("_")[:1].isupper()
+    return isinstance(value, cst.Call) and spelled_as_class(dotted(value.func) or "")
 
 
 def dotted(node: cst.BaseExpression) -> Optional[str]:

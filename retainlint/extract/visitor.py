@@ -29,6 +29,7 @@ from retainlint.extract.names import (
     dotted,
     keyword_source,
     source_of,
+    spelled_as_class,
     string_literal,
 )
 from retainlint.facts import (
@@ -1497,13 +1498,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.call_uses.setdefault(id(arg.value), "argument")
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
             self.call_uses.setdefault(id(node.func.value), "receiver")  # ``Executor(…).run()``: a temporary
-        bound = _bound_by_partial(containers) if self.qualify(node.func) in ("functools.partial", "partial") else ()
         for position, arg in enumerate(node.args):
             reference = self._function_reference(arg.value)
             if reference:
+                bound = _bound_by_partial(containers) if position == 0 and self._is_partial(node) else ()
                 self.facts.calls.append(Call(caller=function, target=reference, line=line, in_loop=self.in_loop(),
-                                             guarded=self.guarded(), argument_of=target,
-                                             containers=bound if position == 0 else ()))
+                                             guarded=self.guarded(), argument_of=target, containers=bound))
         hands_container = frame is not None and any(ref in self.defined_containers for _, ref in containers)
         if hands_container:
             self.flow.mark_relevant()  # hands its container to a callee that may empty it (link/handed.py)
@@ -1597,11 +1597,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                         if not isinstance(value, cst.Lambda):  # a lambda's body is visited as deferred
                             self.emit_mutation(receiver, "shrink", method, value, key=key, deferred=True)
 
+    def _is_partial(self, value: cst.BaseExpression) -> bool:
+        """``functools.partial(f, …)``: a callable that calls ``f`` with what it binds."""
+        return isinstance(value, cst.Call) and self.qualify(value.func) in ("functools.partial", "partial")
+
     def _releases_in(self, value: cst.BaseExpression):
         """(container, method, key) of the releases a callable argument performs when called."""
         if isinstance(value, cst.Attribute):
             yield value.value, value.attr.value, None
-        elif isinstance(value, cst.Call) and self.qualify(value.func) in ("functools.partial", "partial") and value.args:
+        elif self._is_partial(value) and value.args:
             inner = value.args[0].value
             if isinstance(inner, cst.Attribute):
                 key = value.args[1].value if len(value.args) > 1 else None
@@ -1847,8 +1851,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _imported_function(self, callback: cst.BaseExpression) -> bool:
         """``termios.tcsetattr`` or an imported name: a function of another module, which lives as
         long as that module and keeps no object of this one."""
-        if isinstance(callback, cst.Call) and self.qualify(callback.func) in ("functools.partial", "partial") \
-                and callback.args:  # ``partial(_cleanup, weakref.ref(self))``: it keeps only what it is given
+        if self._is_partial(callback) and callback.args:  # ``partial(_cleanup, weakref.ref(self))``: it keeps only what it is given
             function, *given = callback.args
             name = function.value.value if isinstance(function.value, cst.Name) else ""
             own = _function_name(name) and not self._is_local(name) and not self._enclosing_binds(name)
@@ -2193,8 +2196,7 @@ def _makes_what_it_looked_for(node: cst.If) -> bool:
     lookup = test.value if isinstance(test, cst.NamedExpr) else None
     if not isinstance(lookup, cst.Call):
         return False
-    wanted = {arg.value.value for arg in lookup.args
-              if isinstance(arg.value, cst.Name) and arg.value.value.lstrip("_")[:1].isupper()}
+    wanted = {arg.value.value for arg in lookup.args if isinstance(arg.value, cst.Name) and spelled_as_class(arg.value.value)}
     made = {(dotted(call.func) or "").rsplit(".", 1)[-1] for call in matchers.findall(node.orelse.body, matchers.Call())}
     return bool(wanted & made)
 

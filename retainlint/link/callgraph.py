@@ -13,6 +13,7 @@ highest its callers give it, so a fixpoint over the graph settles them (cycles i
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -331,7 +332,7 @@ class CallGraph:
     def _calls_by_name(self) -> Dict[str, List[Call]]:
         found: Dict[str, List[Call]] = defaultdict(list)
         for call in self._calls_by_place.values():
-            found[call.target.replace("|", ".").rsplit(".", 1)[-1].split(":")[-1]].append(call)
+            found[re.split(r"[:.|]", call.target)[-1]].append(call)  # ``attr:self|x|load`` → ``load``
         return found
 
     @cached_property
