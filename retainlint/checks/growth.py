@@ -139,9 +139,10 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
             continue  # ``defaults.update({SERVICE_NAME: name})``: as many entries as the constant keys
         function = project.functions.get(ref.owner)
         nested = function is not None and function.nested
-        # a memo keyed by what the caller passes (``cache[topic]``, ``_name_cache[name]``) grows with
-        # that domain, which the code here does not tell; appends, and per-event keys, grow per call
-        memo = all(m.method in _KEYED_WRITES and m.key.domain not in ("event", "created")
+        # a memo keyed by what the caller passes (``cache[topic]``, ``_name_cache[name]``, an append
+        # under ``if x not in seen``) grows with that domain, which the code here does not tell;
+        # plain appends, and per-event keys, grow per call
+        memo = all((m.method in _KEYED_WRITES or m.dedup) and m.key.domain not in ("event", "created")
                    for m in growth)
         # a memo keyed by plain values (a path, a code object: pydevd's ``cache={}`` and
         # ``NORMCASE_CACHE={}``) holds one entry per distinct value, as a module-level memo of
@@ -154,7 +155,8 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
         lives = "each time its enclosing function runs" if nested else "once, when the function is defined"
         message = (f"the default of '{ref.name}' is built {lives} and {label} grows it "
                    f"({growth[0].method} at line {growth[0].span.line}): every call that omits it "
-                   f"adds to the same {definition.constructor}"
+                   f"adds {'each value not yet there ' if all(m.dedup for m in growth) else ''}"
+                   f"to the same {definition.constructor}"
                    f"{' (every call in the project passes its own; a caller outside may not)' if passed else ''}")
         path = project.path_of(ref.owner, "")
         level = "low" if plain_memo else "medium" if nested or memo or passed else "high"

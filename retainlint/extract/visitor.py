@@ -959,6 +959,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.In) and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"member:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+                isinstance(test.comparisons[0].operator, cst.In) and isinstance(node.orelse, cst.Else):
+            # ``if k in c: c.remove(k) else: c.append(k)``: the else adds only what is not there yet
+            self.guarded_blocks.setdefault(
+                id(node.orelse.body), f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}")
 
     def _looked_up_entry(self, test: cst.BaseExpression) -> Optional[Ref]:
         """The container a condition finds an entry missing from: ``if x is None`` / ``if not x``
