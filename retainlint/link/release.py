@@ -726,16 +726,37 @@ class ReleaseAnalysis:
 
 
 def _reachable(flow: FunctionFlow, start: int) -> Set[int]:
-    """Nodes a normal path from ``start`` can reach (a release in the other arm of an ``if``
-    is not the release of this insertion)."""
-    seen: Set[int] = set()
-    todo = list(flow.nodes[start].next) + [start]
+    """Nodes a normal path from ``start`` reaches in the same turn of each loop it is in: a release
+    in the other arm of an ``if`` is not the release of this insertion, and neither is one the next
+    turn of a loop makes for another message (a worker's ``if add: d[k] = v`` … ``else: d.pop(k)``).
+    A jump back to a loop's header goes on only out of the loop."""
+    nodes = flow.nodes
+    ends: Dict[int, int] = {}  # a loop header → the last line that jumps back to it
+    for index, node in enumerate(nodes):
+        for successor in node.next:
+            if _jumps_back(nodes, node, successor):
+                ends[successor] = max(ends.get(successor, 0), node.line)
+    seen: Set[int] = {start}
+    todo = [start]
     while todo:
-        index = todo.pop()
-        if index not in seen:
-            seen.add(index)
-            todo.extend(flow.nodes[index].next)
+        node = nodes[todo.pop()]
+        for successor in node.next:
+            if _jumps_back(nodes, node, successor):
+                seen.add(successor)
+                onward = [n for n in nodes[successor].next if n in (EXIT, ERROR_EXIT) or nodes[n].line > ends[successor]]
+            else:
+                onward = [successor]
+            for index in onward:
+                if index not in seen:
+                    seen.add(index)
+                    todo.append(index)
     return seen
+
+
+def _jumps_back(nodes, node, successor: int) -> bool:
+    """An edge from a loop's body back to its header (the header is no later in the source)."""
+    header = nodes[successor]
+    return header.kind in ("loop", "while") and header.line <= node.line and header is not node
 
 
 def _calls_own_method(flow: FunctionFlow, node) -> bool:
