@@ -320,6 +320,7 @@ class LoggerCall:
     span: Span
     params: Tuple[str, ...] = ()  # the parameters it is built from, when nothing else varies: callers decide
     param_types: Tuple[str, ...] = ()  # their annotated classes, when every one is annotated (an Enum bounds it)
+    key: Key = NO_KEY  # the name's key domain: the logger manager is a memo keyed by the name
 
 
 @dataclass(frozen=True)

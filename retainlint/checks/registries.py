@@ -8,7 +8,7 @@ from typing import Dict, Iterator, List
 
 from retainlint.checks.context import Context
 from retainlint.checks.growth import growth_site, holder_confidence, together_notes
-from retainlint.extract.keys import identity_name, per_event_object
+from retainlint.extract.keys import CREATED, EVENT, identity_name, per_event_object
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import instantiations
 from retainlint.link.callgraph import PER_CALL, PER_OBJECT
@@ -130,8 +130,14 @@ def per_object_logger(ctx: Context) -> Iterator[Finding]:
                 # calls: its users name the loggers, as they would with ``getLogger`` itself (a
                 # parameter named for an event, ``request_id``, keeps its rating)
                 kind, confidence = "a value its callers pass (none here calls it)", "low"
+            elif call.composite and kind_of_function == PER_CALL and (
+                    passed == "event" or call.key.domain in (EVENT, CREATED)):
+                kind, confidence = f"a per-event value ({call.key.what or call.key.text})", "medium"
             elif call.composite and kind_of_function == PER_CALL:
-                kind, confidence = "a run-time value", "medium"
+                # the logger manager is a memo keyed by the name: one whose parts are of no known
+                # domain (an app's or a script's configured name) grows with that domain, as a
+                # memo keyed by plain values does (low)
+                kind, confidence = "a run-time value of no known domain", "low"
             elif call.composite:
                 # once per object, named by its configuration (``executors.{alias}``): the usual
                 # hierarchical logger, bounded by how many such objects are configured

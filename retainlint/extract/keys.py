@@ -147,6 +147,10 @@ class KeyMixin:
             return self.classify_key(expression.expression)
         if isinstance(expression, cst.IfExp):
             return combine([self.classify_key(expression.body), self.classify_key(expression.orelse)], text)
+        if isinstance(expression, cst.Subscript) and len(expression.slice) == 1 and \
+                isinstance(expression.slice[0].slice, cst.Slice):  # ``task_id[-4:]``: a part of the value
+            inner = self.classify_key(expression.value)
+            return Key(inner.domain, inner.what, text, inner.roots, inner.made)
         if isinstance(expression, cst.Subscript):  # ``data["span_id"]``: named by its literal key
             return self._named_entry(_literal_key(expression), text, _roots(expression))
         return _key(UNKNOWN, text, text, _roots(expression))

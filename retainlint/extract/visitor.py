@@ -1958,7 +1958,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             types = tuple(frame.param_types.get(p, "") for p in params) if frame is not None else ()
             self.facts.logger_calls.append(LoggerCall(function, source_of(arg.value), verdict, composite,
                                                       self.span(node), params,
-                                                      param_types=types if all(types) else ()))
+                                                      param_types=types if all(types) else (),
+                                                      key=self.classify_key(arg.value)))
 
     def _name_params(self, expr: cst.BaseExpression) -> Tuple[str, ...]:
         """``f"camel.{name}"`` in ``def get_logger(name)``: the parameters a name is built from,
