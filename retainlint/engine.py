@@ -28,6 +28,7 @@ from retainlint.findings import Finding, at_least
 from retainlint.fingerprint import with_fingerprints
 from retainlint.knowledge import Knowledge, load_knowledge
 from retainlint.project import Project
+from retainlint.namespaces import qualified_module_names
 from retainlint.registry import all_rules, matching_codes
 
 PARALLEL_THRESHOLD = 48
@@ -109,8 +110,9 @@ def _interrupts_deferred():
 def unique_module_names(sources: Sequence[SourceFile]) -> List[str]:
     """Dotted module names, one per file.  Two scripts outside packages can share a name
     (``tools/run.py``, ``scripts/run.py``); their facts must not merge, so such names get the
-    file's path appended — they cannot be imported unambiguously anyway."""
-    names = [module_name(s.path) for s in sources]
+    file's path appended — they cannot be imported unambiguously anyway.  Files in a namespace
+    package are named through it (see ``namespaces``)."""
+    names = qualified_module_names([s.path for s in sources], [module_name(s.path) for s in sources])
     counts = Counter(names)
     return [name if counts[name] == 1 else f"{name}@{source.display}" for name, source in zip(names, sources)]
 

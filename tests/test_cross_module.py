@@ -41,3 +41,44 @@ def test_a_module_global_rebound_empty_through_its_module_is_released(tmp_path):
 def test_a_module_global_nothing_rebinds_still_grows(tmp_path):
     files = {"pkg/__init__.py": "", "pkg/state.py": STATE, "pkg/handlers.py": HANDLERS}
     assert [f.code for f in check_files(tmp_path, files, min_confidence="low")] == ["RL301"]
+
+
+REGISTRY = """\
+HANDLERS = []
+
+
+def remember(handler):
+    HANDLERS.append(handler)
+"""
+
+SETUP = """\
+from ns.core.registry import remember
+
+remember("a")
+remember("b")
+"""
+
+
+def test_a_namespace_package_is_named_by_the_imports_through_it(tmp_path):
+    """localstack: ``localstack/`` has no ``__init__.py``, yet its modules import each other as
+    ``localstack.aws.…``.  Named by the packages below it alone, those imports resolve to nothing,
+    and a function called only at import time looks like a public API called per request."""
+    files = {"ns/core/__init__.py": "", "ns/core/registry.py": REGISTRY,
+             "ns/app/__init__.py": "", "ns/app/setup.py": SETUP}
+    assert check_files(tmp_path, files, min_confidence="low") == []
+
+
+def test_a_folder_nothing_imports_through_is_no_namespace(tmp_path):
+    """A ``src/`` layout: ``src/`` has no ``__init__.py`` and the code imports ``core.…``, not
+    ``src.core.…``; the modules keep the names their imports use."""
+    from retainlint.namespaces import qualified_module_names
+    write = {"src/core/__init__.py": "", "src/core/registry.py": REGISTRY,
+             "src/app/__init__.py": "", "src/app/setup.py": SETUP.replace("ns.core", "core")}
+    for name, text in write.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    paths = [tmp_path / name for name in write]
+    names = ["core", "core.registry", "app", "app.setup"]
+    assert qualified_module_names(paths, names) == names
+    (tmp_path / "src/app/setup.py").write_text(SETUP.replace("ns.core", "src.core"))
+    assert qualified_module_names(paths, names) == ["src." + name for name in names]
