@@ -183,6 +183,9 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     by_name = frequency.by_name or _registration_api(project, mutation) or _callback_registration(project, mutation)
     if frequency.kind not in wanted and not (by_name and frequency.kind == ONCE):
         return None
+    if frequency.kind == PER_OBJECT and all(project.made_at_setup_only(cls) for cls in frequency.objects
+                                            or (project.owner_class(mutation.function),)):
+        return None  # once per object, and each is made at setup (by a singleton's constructor): a fixed count
     key = mutation.key
     keyed = mutation.dedup or mutation.method not in _SEQUENCE_METHODS and (
         mutation.method in ("[]=", "add", "setdefault", "update", "|=", "[]") or

@@ -2128,7 +2128,7 @@ def _raised_flags(module: cst.Module) -> Set[str]:
 
 
 _HANDLER_CHECKS = {"handlers", "hasHandlers", "filters"}
-_FILLS = {"append", "extend", "add", "insert", "update", "setdefault", "appendleft"}
+_FILLS = {"append", "extend", "add", "insert", "update", "setdefault", "appendleft", "set"}  # ``set``: a holder's (``Value.set(v)``)
 # Stores that put at most one entry under their key: under ``if k in c:`` they replace it.
 _ONE_ENTRY_STORES = {"[]=", "setdefault", "add"}
 

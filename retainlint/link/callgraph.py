@@ -38,6 +38,7 @@ class Frequency:
     assumed: bool = False  # no caller is visible: taken to run per call
     by_parameter: bool = False  # ... because a parameter names what it handles (``handle(request)``)
     objects: Tuple[str, ...] = ()  # once per object: the classes whose construction it serves
+    entry: bool = False  # once because it is (or only a program's entry point reaches it): one user among many
 
     @property
     def only_public(self) -> bool:
@@ -49,6 +50,7 @@ class Frequency:
 
 
 _IMPORT = Frequency(ONCE, "it runs at import time")
+_SCRIPT = Frequency(ONCE, "it runs when its module is run as a script", entry=True)
 _PUBLIC = Frequency(PER_CALL, "it is a public API: its callers are outside the project", assumed=True)
 
 
@@ -65,6 +67,7 @@ class CallGraph:
         self.project = project
         self.graph = nx.DiGraph()
         self._import_time: Set[str] = set()
+        self._script_time: Set[str] = set()  # called in an ``if __name__ == "__main__":`` block
         self._references: Dict[str, List[Tuple[str, Call]]] = defaultdict(list)
         self._instantiations: Dict[str, List[Call]] = defaultdict(list)
         self._call_sites: Dict[str, List[Call]] = defaultdict(list)
@@ -165,7 +168,7 @@ class CallGraph:
         else:
             self._call_sites[callee].append(call)
         if call.caller is None:
-            self._import_time.add(callee)
+            (self._script_time if call.script else self._import_time).add(callee)
             return
         if call.caller not in self.project.functions:
             return
@@ -429,7 +432,7 @@ class CallGraph:
                 candidate = Frequency(PER_CALL, f"{label} calls it in a while loop")
             elif caller_frequency.kind in (MODULE, ONCE):
                 candidate = Frequency(ONCE, f"it is reached only from {label}, which {_explain(caller_frequency)}",
-                                      caller_frequency.by_name)
+                                      caller_frequency.by_name, entry=caller_frequency.entry)
             else:
                 candidate = Frequency(caller_frequency.kind, f"it is reached from {label}, which "
                                                              f"{_explain(caller_frequency)}", caller_frequency.by_name,
@@ -486,6 +489,8 @@ class CallGraph:
         floor: Optional[Frequency] = None
         if fact.qualname in self._import_time or fact.qualname in self.project.import_time_functions:
             floor = _IMPORT
+        elif fact.qualname in self._script_time:
+            floor = _SCRIPT
         for reference, _call in self._references.get(fact.qualname, ()):
             receiver = reference.split(":", 1)[-1]
             method = receiver.replace("|", ".").rsplit(".", 1)[-1]
@@ -524,7 +529,7 @@ class CallGraph:
         runner = self._event_loop_runner(fact)
         if runner:
             return Frequency(ONCE, f"it runs an event loop to the end ({runner}()) and takes nothing: "
-                                   f"a program's entry point")
+                                   f"a program's entry point", entry=True)
         return _PUBLIC
 
     def _event_loop_runner(self, fact: FunctionFact) -> str:
