@@ -89,6 +89,7 @@ class ClassFact:
     decorators: Tuple[str, ...]
     span: Span
     frozen: bool = False  # ``@dataclass(frozen=True)``, ``@attrs.frozen``: immutable, hashed by its fields' values
+    metaclass: str = ""  # ``class Logging(metaclass=Singleton)``: resolved dotted name
 
 
 @dataclass(frozen=True)

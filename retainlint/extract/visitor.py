@@ -674,12 +674,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # ``Processor[DepsT, T]``: a generic base is the class it parametrises
         bases = tuple(self.qualify(_unsubscripted(b.value)) or source_of(b.value) for b in node.bases
                       if b.keyword is None)
-        metaclass = tuple(self.qualify(b.value) for b in node.bases
-                          if b.keyword is not None and b.keyword.value == "metaclass")
+        metaclass = next((self.qualify(k.value) for k in node.keywords
+                          if k.keyword is not None and k.keyword.value == "metaclass"), "")
         self._note_decorators(node.decorators)
-        self.facts.classes.append(ClassFact(qualname, node.name.value, bases + metaclass,
+        self.facts.classes.append(ClassFact(qualname, node.name.value, bases,
                                             self._decorator_names(node.decorators), self.span(node),
-                                            frozen=any(self._freezes(d.decorator) for d in node.decorators)))
+                                            frozen=any(self._freezes(d.decorator) for d in node.decorators),
+                                            metaclass=metaclass))
         frame = Frame("class", qualname, class_qualname=qualname)
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         frame.methods = {statement.name.value for statement in body if isinstance(statement, cst.FunctionDef)}
@@ -946,7 +947,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if absent is not None:
             container = absent.comparisons[0].comparator
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(absent.left)}|{source_of(container)}"
-            if self.function_frame() is not None and self._makes_tested_logger(absent.left, node.body):
+            if self.function_frame() is not None and (self._makes_tested_logger(absent.left, node.body)
+                                                       or self._one_instance_per_class(absent.left)):
                 self.guarded_blocks[id(node.body)] = "once"
         capped = _capped_container(test)
         if capped and id(node.body) not in self.guarded_blocks:
@@ -964,6 +966,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             # ``if k in c: c.remove(k) else: c.append(k)``: the else adds only what is not there yet
             self.guarded_blocks.setdefault(
                 id(node.orelse.body), f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}")
+
+    def _one_instance_per_class(self, tested: cst.BaseExpression) -> bool:
+        """``if cls not in cls._instances:`` in a metaclass's ``__call__``: the body (which makes
+        the instance) runs once for each class the metaclass makes — a singleton metaclass."""
+        frame = self.function_frame()
+        if not (isinstance(tested, cst.Name) and tested.value == frame.self_name and frame.class_qualname
+                and frame.qualname.endswith(".__call__")):
+            return False
+        cls = next((c for c in self.facts.classes if c.qualname == frame.class_qualname), None)
+        return cls is not None and any(base in ("type", "builtins.type") for base in cls.bases)
 
     def _looked_up_entry(self, test: cst.BaseExpression) -> Optional[Ref]:
         """The container a condition finds an entry missing from: ``if x is None`` / ``if not x``

@@ -552,7 +552,27 @@ class CallGraph:
         if sites and all(site.caller is None or site.guarded or _is_test_module(paths.get(site.caller, ""))
                          for site in sites):  # ``if not Agent._instance: Agent._instance = Agent(settings)``
             return Frequency(ONCE, f"{name} is instantiated only under a once-guard")
+        metaclass = self._singleton_metaclass(fact.class_qualname)
+        if metaclass:
+            return Frequency(ONCE, f"{name} is a singleton: its metaclass {metaclass} makes one instance")
         return Frequency(PER_OBJECT, "it runs once per object", objects=(fact.class_qualname,))
+
+    def _singleton_metaclass(self, cls: str) -> str:
+        """The metaclass of the class (or of a base) whose ``__call__`` makes instances only under a
+        once-guard (``if cls not in cls._instances: cls._instances[cls] = super().__call__(…)``)."""
+        project = self.project
+        for member in [cls, *project.ancestors(cls)]:
+            fact = project.classes.get(member)
+            metaclass = project.resolve_class(fact.metaclass, member.rpartition(".")[0]) if fact and fact.metaclass \
+                else None
+            if metaclass is None:
+                continue
+            makes = [call for method in project.methods_of(metaclass) if method.endswith(".__call__")
+                     for call in self._calls_by_caller.get(method, ()) if call.target in ("super:__call__",
+                                                                                           "name:type.__call__")]
+            if makes and all(call.guarded for call in makes):
+                return metaclass.rsplit(".", 1)[-1]
+        return ""
 
 
 # How many callers deep a parameter passed on is followed: each step multiplies the calls read.
