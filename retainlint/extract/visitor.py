@@ -921,6 +921,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         value = frame.attribute_values.get(attribute) if frame is not None else None
         if isinstance(value, cst.Await):
             value = value.expression
+        if isinstance(value, (cst.Subscript, cst.Attribute, cst.Name)):  # ``self.rx = rxs[0]``, ``rxs = peer.find(…)``
+            root = value
+            while isinstance(root, (cst.Subscript, cst.Attribute)):
+                root = root.value
+            local = frame.locals.get(root.value) if isinstance(root, cst.Name) else None
+            value = local.value if local is not None and root.value not in frame.params else None
+            if isinstance(value, cst.Await):
+                value = value.expression
         if not isinstance(value, cst.Call) or self.qualify(value.func) in self.kb.process_lifetime_factories:
             return False
         opened = frame.attribute_blocks.get(attribute, ())
