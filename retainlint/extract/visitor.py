@@ -868,8 +868,29 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         name = dotted(iterable)
         if name is None:
             return False
+        head, _, rest = name.partition(".")
+        if rest == "__members__":  # ``TTSEvents.__members__``: an enum's member names
+            return self._is_class_name(head)
         last = name.rsplit(".", 1)[-1]
-        return (last.isupper() and len(last) > 1) or self._is_class_name(name.split(".", 1)[0]) and "." not in name
+        return (last.isupper() and len(last) > 1) or self._is_class_name(head) and "." not in name
+
+    def _note_checked_member(self, node: cst.If) -> None:
+        """``if name not in TTSEvents.__members__: raise ValueError(…)``: past the check, the local
+        is one of a fixed collection's values, as a loop variable over it is."""
+        frame = self.function_frame()
+        test = node.test
+        if frame is None or node.orelse is not None or not (
+                isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, cst.NotIn) and isinstance(test.left, cst.Name)):
+            return
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
+        last = body[-1] if body else None
+        exits = isinstance(last, cst.SimpleStatementLine) and any(
+            isinstance(small, (cst.Raise, cst.Return)) for small in last.body) or isinstance(last, (cst.Raise, cst.Return))
+        name = test.left.value
+        if exits and self._fixed_collection(test.comparisons[0].comparator) and (
+                name in frame.locals or name in frame.params):
+            frame.locals.setdefault(name, Local()).fixed_collection = True
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._open_block(node)
@@ -938,6 +959,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         """A body that runs once however often the function runs: ``if X is None: … X = …``,
         ``if not logger.handlers:``, ``if not _REGISTERED: …; _REGISTERED = True``; and, at module
         level, the ``if __name__ == "__main__":`` block, which runs only when the module is a script."""
+        self._note_checked_member(node)
         if self.frame.kind == "module" and _main_block_test(node.test):
             self.guarded_blocks[id(node.body)] = "main"
         if self.function_frame() is not None:
