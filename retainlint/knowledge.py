@@ -94,6 +94,7 @@ class Knowledge:
     once_per_handover: FrozenSet[str]
     child_process_handovers: FrozenSet[str]  # ``Process(target=f)``: f runs once, in the child
     event_loop_runners: FrozenSet[str]  # ``asyncio.run(main())``: a program's entry point
+    fork_calls: FrozenSet[str]  # ``if os.fork() == 0:``: the body runs once, in the child
     metaclasses: FrozenSet[str]  # library classes whose subclasses are metaclasses
     hook_attributes: FrozenSet[str]
     uncollectable: FrozenSet[str]
@@ -232,6 +233,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         once_per_handover=frozenset(runs_once.get("once-per-handover", [])),
         child_process_handovers=frozenset(runs_once.get("child-process-handovers", [])),
         event_loop_runners=frozenset(runs_once.get("event-loop-runners", [])),
+        fork_calls=frozenset(runs_once.get("fork-calls", [])),
         metaclasses=frozenset(lifetime.get("metaclasses", [])),
         per_event_identities=frozenset(list(base.get("keys", {}).get("per-event-identities", [])) +
                                        list(ext.get("per-event-identities", []))),

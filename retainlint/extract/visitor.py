@@ -963,7 +963,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if self.frame.kind == "module" and _main_block_test(node.test):
             self.guarded_blocks[id(node.body)] = "main"
         if self.function_frame() is not None:
-            if _once_guard(node, self._local_subject, self._raised_flags):
+            if _once_guard(node, self._local_subject, self._raised_flags) or self._forked_child(node.test):
                 self.guarded_blocks[id(node.body)] = "once"
             elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
@@ -996,6 +996,20 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             # ``if k in c: c.remove(k) else: c.append(k)``: the else adds only what is not there yet
             self.guarded_blocks.setdefault(
                 id(node.orelse.body), f"dedup:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}")
+
+    def _forked_child(self, test: cst.BaseExpression) -> bool:
+        """``if os.fork() == 0:`` (or ``pid = os.fork()`` … ``if pid == 0:``): the body is the child
+        process's whole life, which runs it once."""
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, cst.Equal)
+                and isinstance(test.comparisons[0].comparator, cst.Integer)
+                and test.comparisons[0].comparator.value == "0"):
+            return False
+        forked = test.left
+        if isinstance(forked, cst.Name):
+            local = self.function_frame().locals.get(forked.value)
+            forked = local.value if local is not None else None
+        return isinstance(forked, cst.Call) and self.qualify(forked.func) in self.kb.fork_calls
 
     def _one_instance_per_class(self, tested: cst.BaseExpression) -> bool:
         """``if cls not in cls._instances:`` in a metaclass's ``__call__``: the body (which makes
