@@ -247,6 +247,9 @@ def _blocking_take(value: cst.BaseExpression) -> bool:
         return False
     positional = [a for a in call.args if a.keyword is None]
     keywords = {a.keyword.value for a in call.args if a.keyword is not None}
+    if any(a.keyword is not None and a.keyword.value == "block" and isinstance(a.value, cst.Name)
+           and a.value.value == "False" for a in call.args):
+        return False  # ``get(block=False)`` takes what is there and raises ``Empty``: the loop waits for nothing
     return awaited and not call.args or not positional and (not keywords or keywords <= {"block", "timeout"}) \
         or bool(keywords & {"block", "timeout"})
 
