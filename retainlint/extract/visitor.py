@@ -2286,15 +2286,17 @@ def _with_bodies_inline(statements: Sequence[cst.CSTNode]) -> List[cst.CSTNode]:
 
 
 def _skip_if_present(statement: cst.CSTNode) -> Optional[str]:
-    """``if k in c: continue`` (or ``return``): "k|c", what the statements after it add only when
-    absent — a dedup guard written the other way round."""
+    """``if k in c: continue`` (or ``return``, after a log line): "k|c", what the statements after
+    it add only when absent — a dedup guard written the other way round."""
     if not isinstance(statement, cst.If) or statement.orelse is not None:
         return None
     membership = _membership(statement.test)
     inner = statement.body.body
     leaves = (cst.Continue, cst.Return)
-    if membership is None or len(inner) != 1 or not (isinstance(inner[0], leaves) or _simple(inner[0], leaves)):
+    if membership is None or not inner or not (isinstance(inner[-1], leaves) or _simple(inner[-1], leaves)):
         return None
+    if any(not isinstance(line, cst.SimpleStatementLine) for line in inner[:-1]):
+        return None  # a block that does more than note the skip
     key, container = membership
     return f"{source_of(key)}|{source_of(container)}"
 
