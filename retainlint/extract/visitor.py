@@ -170,6 +170,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # "member:<key>|<container>" (``if k in c:``), "miss:<container>" (``if c.get(k) is None``)
         # or "capped:<container>" (``if len(c) < 64:``, ``if not c:``: it grows only while small)
         self.guarded_blocks: Dict[int, str] = {}
+        # ids of ``if``/``else`` bodies that always return or raise → the locals as they were before
+        # (what such a branch binds, ``objects = self._remembered[k]; return obj(*objects)``, is not
+        # what the code after the ``if`` sees)
+        self.exiting_branches: Dict[int, Optional[Dict[str, Local]]] = {}
         # get-or-create blocks that store what they make into the container they missed: they run
         # once per key (``f = self._fwd.get(e); if f is None: … self._fwd[e] = f``)
         self.memo_blocks: Set[int] = set()
@@ -199,6 +203,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         by the next group's nodes.  State keyed by ``id()`` must be cleared here."""
         self.statement_calls.clear()
         self.guarded_blocks.clear()
+        self.exiting_branches.clear()
         self.memo_blocks.clear()
         self.store_targets.clear()
         self.call_uses.clear()
@@ -895,6 +900,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._open_block(node)
         frame = self.function_frame()
+        if frame is not None and id(node) in self.exiting_branches:
+            self.exiting_branches[id(node)] = dict(frame.locals)
         if frame is not None:  # ``with lock: if _DONE: return; _DONE = True`` guards what follows the ``with`` too
             statements = _with_bodies_inline(node.body)
             guard = _early_return_once(statements, frame.params)
@@ -912,6 +919,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         self._close_block()
+        before = self.exiting_branches.pop(id(original_node), None)
+        frame = self.function_frame()
+        if before is not None and frame is not None:
+            frame.locals = before
 
     def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
         self._open_block(node)
@@ -960,6 +971,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         ``if not logger.handlers:``, ``if not _REGISTERED: …; _REGISTERED = True``; and, at module
         level, the ``if __name__ == "__main__":`` block, which runs only when the module is a script."""
         self._note_checked_member(node)
+        for branch in (node.body, node.orelse.body if isinstance(node.orelse, cst.Else) else None):
+            if isinstance(branch, cst.IndentedBlock) and _always_exits(branch):
+                self.exiting_branches[id(branch)] = None
         if self.frame.kind == "module" and _main_block_test(node.test):
             self.guarded_blocks[id(node.body)] = "main"
         if self.function_frame() is not None:
@@ -2457,6 +2471,24 @@ def _container_arity(method: str, args: Sequence[cst.Arg]) -> bool:
     if counts is None or any(a.star for a in args):
         return True
     return not any(a.keyword is not None for a in args) and len(args) in counts
+
+
+def _always_exits(block: cst.BaseSuite) -> bool:
+    """Every path through the block returns or raises (``try: return f() except E: raise …``)."""
+    body = block.body if isinstance(block, cst.IndentedBlock) else ()
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return isinstance(last.body[-1], (cst.Return, cst.Raise))
+    if isinstance(last, cst.Try):
+        return (_always_exits(last.body) and all(_always_exits(h.body) for h in last.handlers)
+                and last.orelse is None) or (last.finalbody is not None and _always_exits(last.finalbody.body))
+    if isinstance(last, cst.If):
+        orelse = last.orelse
+        return _always_exits(last.body) and orelse is not None and (
+            _always_exits(orelse.body) if isinstance(orelse, cst.Else) else _always_exits(cst.IndentedBlock(body=[orelse])))
+    return False
 
 
 def _simple(statement: cst.CSTNode, kind) -> bool:
