@@ -113,13 +113,18 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
 
 
 def _module_function(project: Project, listener: Listener) -> bool:
-    """The callback is a function defined at module level, here or in a module it imports, not a
-    bound method or a closure."""
+    """The callback is a function defined at module level, here or in a module it imports, or read
+    off a class by its name — not a bound method or a closure."""
     if listener.callback_module and not listener.callback_self:
         return True
-    if not listener.callback.isidentifier() or listener.callback_self or not listener.function:
+    if listener.callback_self or not listener.function:
         return False
     module = project.module_of(listener.function)
+    owner, _, method = listener.callback.rpartition(".")
+    if owner.isidentifier() and method.isidentifier() and project.resolve_class(owner, module or ""):
+        return True  # ``MeshInterface._printLogLine``: a function read off its class, as long-lived as the module
+    if not listener.callback.isidentifier():
+        return False
     fact = project.functions.get(f"{module}.{listener.callback}") if module else None
     return fact is not None and not fact.nested and not fact.class_qualname
 
