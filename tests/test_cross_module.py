@@ -82,3 +82,40 @@ def test_a_folder_nothing_imports_through_is_no_namespace(tmp_path):
     assert qualified_module_names(paths, names) == names
     (tmp_path / "src/app/setup.py").write_text(SETUP.replace("ns.core", "src.core"))
     assert qualified_module_names(paths, names) == ["src." + name for name in names]
+
+
+CALLBACK = """\
+class Table:
+    def __init__(self):
+        self._rows = []
+
+    def event(self, doc):
+        self._rows.append(doc["uid"])
+
+
+class Callback:
+    def __init__(self):
+        self._table = Table()
+
+    def __call__(self, name, doc):
+        getattr(self._table, name)(doc)
+"""
+
+INTERACTIVE = """\
+from lib.callbacks import Callback
+
+bec = Callback()
+"""
+
+
+def test_a_global_of_a_test_module_is_no_process_root(tmp_path):
+    """bluesky's ``tests/interactive/best_effort_cb.py`` keeps a callback in a module global: a
+    test run's object, not a service's.  Held there, the library's buffers are not "retained for
+    the life of the process" (RL401 and RL101 at high were FALSE)."""
+    files = {"lib/__init__.py": "", "lib/callbacks.py": CALLBACK,
+             "tests/interactive/best_effort_cb.py": INTERACTIVE}
+    findings = check_files(tmp_path, files, min_confidence="low")
+    assert findings and not any("retained by bec" in f.message for f in findings), findings
+    files["app.py"] = INTERACTIVE  # the same global in the application is a root
+    findings = check_files(tmp_path, files, min_confidence="low")
+    assert any("retained by bec (module global)" in f.message for f in findings), findings
