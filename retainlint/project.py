@@ -117,8 +117,16 @@ class Project:
         reexported = self._through_reexports(dotted)
         if reexported is not None:
             return reexported
+        head, dot, name = dotted.partition(".")
+        if dot and head not in self._top_packages:
+            return None  # ``typing_extensions.ParamSpec``: a class of a library, not the project's namesake
         candidates = self._classes_by_name.get(dotted.rsplit(".", 1)[-1], [])
         return candidates[0] if len(candidates) == 1 else None
+
+    @cached_property
+    def _top_packages(self) -> Set[str]:
+        """The first components of the project's module names: what its own dotted names start with."""
+        return {facts.module.split(".", 1)[0] for facts in self.modules}
 
     def _through_reexports(self, dotted: str) -> Optional[str]:
         """``pkg.statemachine.State`` where ``statemachine`` imports ``State`` from ``pkg.flows``:

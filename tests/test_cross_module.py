@@ -119,3 +119,34 @@ def test_a_global_of_a_test_module_is_no_process_root(tmp_path):
     files["app.py"] = INTERACTIVE  # the same global in the application is a root
     findings = check_files(tmp_path, files, min_confidence="low")
     assert any("retained by bec (module global)" in f.message for f in findings), findings
+
+
+SPEC = """\
+class ParamSpec:
+    def __init__(self, name):
+        self.name = name
+        self._depends_on = []
+
+
+def new_to_old(dependencies):
+    specs = {name: ParamSpec(name) for name in dependencies}
+    for name, others in dependencies.items():
+        for other in others:
+            specs[name]._depends_on.append(other)
+    return list(specs.values())
+"""
+
+DRIVER = """\
+from typing_extensions import ParamSpec
+
+P = ParamSpec("P")
+"""
+
+
+def test_a_library_class_is_not_the_project_class_of_the_same_name(tmp_path):
+    """qcodes: ``P = ParamSpec("P")`` from ``typing_extensions`` at module level of an instrument
+    driver was taken for qcodes' own ``ParamSpec`` by its short name, which made every ParamSpec
+    "retained by P (module global)" (RL101 at high, FALSE)."""
+    files = {"pkg/__init__.py": "", "pkg/spec.py": SPEC, "pkg/driver.py": DRIVER}
+    findings = check_files(tmp_path, files, min_confidence="low")
+    assert not any("retained by P" in f.message for f in findings), findings
