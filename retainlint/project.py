@@ -117,7 +117,7 @@ class Project:
         reexported = self._through_reexports(dotted)
         if reexported is not None:
             return reexported
-        head, dot, name = dotted.partition(".")
+        head, dot, _ = dotted.partition(".")
         if dot and head not in self._top_packages:
             return None  # ``typing_extensions.ParamSpec``: a class of a library, not the project's namesake
         candidates = self._classes_by_name.get(dotted.rsplit(".", 1)[-1], [])
@@ -321,8 +321,9 @@ class Project:
         """Every instance of the class is made at import (directly, or by a function only code
         that runs at import calls: aim's ``_get_tracking_queue()`` in a class body), under a
         once-guard, or by the constructor of a class that is itself made only so (lunary's
-        ``Consumer``, made by the ``EventQueue`` made at import): the library makes the few it
-        needs.  A class made only
+        ``Consumer``, made by the ``EventQueue`` made at import), in a function the program runs
+        once (LocalStack's ``@singleton_factory get_internal_apis()``), or by a method only such a
+        constructor reaches: the library makes the few it needs.  A class made only
         by an entry point (a CLI's ``main``) is not: the CLI is one of its users, and the others
         make as many as they like (agency-swarm's ``Agency``)."""
         if cls is None:

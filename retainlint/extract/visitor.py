@@ -888,12 +888,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 isinstance(test, cst.Comparison) and len(test.comparisons) == 1
                 and isinstance(test.comparisons[0].operator, cst.NotIn) and isinstance(test.left, cst.Name)):
             return
-        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-        last = body[-1] if body else None
-        exits = isinstance(last, cst.SimpleStatementLine) and any(
-            isinstance(small, (cst.Raise, cst.Return)) for small in last.body) or isinstance(last, (cst.Raise, cst.Return))
         name = test.left.value
-        if exits and self._fixed_collection(test.comparisons[0].comparator) and (
+        if _always_exits(node.body) and self._fixed_collection(test.comparisons[0].comparator) and (
                 name in frame.locals or name in frame.params):
             frame.locals.setdefault(name, Local()).fixed_collection = True
 
@@ -2475,6 +2471,8 @@ def _container_arity(method: str, args: Sequence[cst.Arg]) -> bool:
 
 def _always_exits(block: cst.BaseSuite) -> bool:
     """Every path through the block returns or raises (``try: return f() except E: raise …``)."""
+    if isinstance(block, cst.SimpleStatementSuite):  # ``if k not in C: raise KeyError(k)``
+        return bool(block.body) and isinstance(block.body[-1], (cst.Return, cst.Raise))
     body = block.body if isinstance(block, cst.IndentedBlock) else ()
     if not body:
         return False

@@ -732,7 +732,7 @@ def _reachable(flow: FunctionFlow, start: int) -> Set[int]:
     A jump back to a loop's header goes on only out of the loop."""
     nodes = flow.nodes
     ends: Dict[int, int] = {}  # a loop header → the last line that jumps back to it
-    for index, node in enumerate(nodes):
+    for node in nodes:
         for successor in node.next:
             if _jumps_back(nodes, node, successor):
                 ends[successor] = max(ends.get(successor, 0), node.line)
