@@ -162,6 +162,7 @@ class Mutation:
     param_key: Tuple[str, ...] = ()  # parameters that alone decide the key's domain (by name, or not at all): callers may say more
     param_identity: bool = False  # the key is ``id()`` of ``param_key``: bounded only if every caller passes a bounded value
     spread_param: str = ""  # adds the contents of this parameter (``self._hooks += extra_hooks``): callers decide
+    forever: bool = False  # inside a ``while True:`` of its function: it repeats for as long as the function runs
 
 
 @dataclass(frozen=True)

@@ -76,9 +76,11 @@ def qualified_module_names(paths: Sequence[Path], names: Sequence[str]) -> List[
     if not heads:
         return list(names)
     imported = _imported(absolute, heads)
+    tops = {name.split(".", 1)[0] for name in names}  # a package the checked files already hold is no namespace
     chosen: Dict[Path, str] = {}
     for base, prefixes in candidates.items():
-        prefix = next((p for p in prefixes if any(f"{p}.{child}" in imported for child in children[base])), None)
+        prefix = next((p for p in prefixes if p.split(".", 1)[0] not in tops
+                       and any(f"{p}.{child}" in imported for child in children[base])), None)
         if prefix is not None:
             chosen[base] = prefix
     return [f"{chosen[base]}.{name}" if base in chosen else name for base, name in zip(bases, names)]

@@ -337,10 +337,10 @@ class Project:
             if self.function_kind(site.caller) == MODULE or site.guarded or self.callgraph.only_at_import(site.caller):
                 continue
             frequency = self.frequency(site.caller)
-            if frequency.kind == ONCE and not (frequency.by_name or frequency.entry):
+            if frequency.kind == ONCE and not (frequency.by_name or frequency.entry or frequency.objects):
                 continue  # a function the program runs once (a ``@singleton_factory``), not an entry point
             maker = self.owner_class(site.caller) if (site.caller or "").rsplit(".", 1)[-1] in CONSTRUCTORS else None
-            if maker is None and frequency.kind == PER_OBJECT and len(frequency.objects) == 1:
+            if maker is None and frequency.kind in (ONCE, PER_OBJECT) and len(frequency.objects) == 1:
                 maker = frequency.objects[0]  # a method only the constructor reaches (``add_default_routes()``)
             if maker is None or maker in seen or not self.made_at_setup_only(maker, seen):
                 answer = False

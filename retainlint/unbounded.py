@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
 from retainlint.facts import ContainerDef, Mutation, Ref
-from retainlint.link.callgraph import ONCE, PER_CALL, PER_OBJECT
+from retainlint.link.callgraph import ONCE, PER_CALL, PER_OBJECT, Frequency
 from retainlint.link.release import LEAKS, NEVER, Verdict
 
 INSTANCE, TEXT, MODULE, CLASS = "instance", "text", "module", "class"
@@ -179,6 +179,9 @@ def _per(key) -> str:
 
 def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     frequency = project.frequency(mutation.function)
+    if mutation.forever and not mutation.guarded and not frequency.at_least(PER_OBJECT):
+        # a program's (or a forked child's) main loop: however rarely the function starts, this repeats
+        frequency = Frequency(PER_CALL, "its while True loop repeats for as long as it runs")
     wanted = (PER_CALL,) if kind in (INSTANCE, TEXT) else (PER_CALL, PER_OBJECT)
     by_name = frequency.by_name or _registration_api(project, mutation) or _callback_registration(project, mutation)
     if frequency.kind not in wanted and not (by_name and frequency.kind == ONCE):
@@ -248,7 +251,8 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     if frequency.kind == PER_OBJECT and not project.made_per_call(project.owner_class(mutation.function)):
         # ``Color.all.append(self)`` in __init__: one per object, and nothing shows how many are made
         return Growth(mutation, CALL, "one more for every object made", by_name, True)
-    return Growth(mutation, CALL, "one more on every call", by_name, frequency.assumed)
+    each = "on every turn of its while True loop" if mutation.forever else "on every call"
+    return Growth(mutation, CALL, f"one more {each}", by_name, frequency.assumed)
 
 
 def _counter(project, mutation: Mutation) -> bool:

@@ -150,3 +150,16 @@ def test_a_library_class_is_not_the_project_class_of_the_same_name(tmp_path):
     files = {"pkg/__init__.py": "", "pkg/spec.py": SPEC, "pkg/driver.py": DRIVER}
     findings = check_files(tmp_path, files, min_confidence="low")
     assert not any("retained by P" in f.message for f in findings), findings
+
+
+def test_a_folder_named_like_a_package_it_holds_is_no_namespace(tmp_path):
+    """A cloned repository named like its package (``mypkg/mypkg/…``) with a script at its top:
+    ``mypkg.tasks`` is the package's module, not ``mypkg/`` taken as a namespace over the script."""
+    from retainlint.namespaces import qualified_module_names
+    write = {"mypkg/__init__.py": "", "mypkg/tasks.py": REGISTRY,
+             "mypkg/api.py": "from mypkg.tasks import remember\n", "tasks.py": "print('script')\n"}
+    for name, text in write.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    names = ["mypkg", "mypkg.tasks", "mypkg.api", "tasks"]
+    assert qualified_module_names([tmp_path / name for name in write], names) == names

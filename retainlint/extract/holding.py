@@ -174,6 +174,11 @@ class HoldingMixin:
             state.exception_locals.pop(name, None)
             state.loop_items.pop(name, None)
 
+    def in_endless_loop(self) -> bool:
+        """Inside a ``while True:`` of the current function."""
+        state = self.hold_state()
+        return state is not None and bool(state.endless_loops)
+
     def enter_endless_loop(self, node: cst.While) -> None:
         state = self.hold_state()
         if state is not None and isinstance(node.test, cst.Name) and node.test.value == "True":

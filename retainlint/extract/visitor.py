@@ -412,7 +412,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             counter=op == "grow" and method == "[]=" and self._reads_entry(value, target),
                             bound=self.self_attribute(value) if op == "grow" else "",
                             param_key=param_key, param_identity=param_identity,
-                            spread_param=self._param_name(spread) if op == "grow" else "")
+                            spread_param=self._param_name(spread) if op == "grow" else "",
+                            forever=op == "grow" and self.in_endless_loop())
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
 
@@ -884,14 +885,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         is one of a fixed collection's values, as a loop variable over it is."""
         frame = self.function_frame()
         test = node.test
-        if frame is None or node.orelse is not None or not (
+        if frame is None or len(frame.blocks) != 1 or node.orelse is not None or not (  # the function's own block:
+                # a check inside a branch holds on that path only
                 isinstance(test, cst.Comparison) and len(test.comparisons) == 1
                 and isinstance(test.comparisons[0].operator, cst.NotIn) and isinstance(test.left, cst.Name)):
             return
         name = test.left.value
         if _always_exits(node.body) and self._fixed_collection(test.comparisons[0].comparator) and (
                 name in frame.locals or name in frame.params):
-            frame.locals.setdefault(name, Local()).fixed_collection = True
+            frame.locals[name] = replace(frame.locals.get(name) or Local(), fixed_collection=True)  # a new Local:
+            # the one bound before stays as it was for what restores it
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._open_block(node)

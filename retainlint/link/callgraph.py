@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
@@ -449,8 +449,10 @@ class CallGraph:
             return Frequency(ONCE, "it runs once per class definition")
         if is_test_module(self.project.path_of_function.get(fact.qualname, "")):
             return Frequency(ONCE, "it is test code: it runs as often as the test suite makes it")
-        if any(_cached_once(d, fact) for d in fact.decorators):
-            return Frequency(ONCE, "its result is cached: the body runs once")
+        if any(_cached_once(d, fact) for d in fact.decorators):  # a method's: once per object (``objects``)
+            owner = (fact.class_qualname,) if fact.class_qualname and fact.first_param not in (None, "cls") else ()
+            return Frequency(ONCE, f"its result is cached: the body runs once{' per object' if owner else ''}",
+                             objects=owner)
         if fact.nested and self.project.is_returned_by_setup(fact):
             return Frequency(ONCE, "it is a decorator applied at definition time")
         decorator = next((d for d in fact.decorators
@@ -608,7 +610,10 @@ def _higher(a: Optional[Frequency], b: Optional[Frequency]) -> Optional[Frequenc
         return a
     if _RANK[b.kind] != _RANK[a.kind]:
         return b if _RANK[b.kind] > _RANK[a.kind] else a
-    return b if _evidence(b) > _evidence(a) else a
+    winner = b if _evidence(b) > _evidence(a) else a
+    if (a.entry or b.entry) and not winner.entry:  # once, and reached from an entry point too: still one user's
+        winner = replace(winner, entry=True)
+    return winner
 
 
 def _evidence(frequency: Frequency) -> int:

@@ -736,21 +736,22 @@ def _reachable(flow: FunctionFlow, start: int) -> Set[int]:
         for successor in node.next:
             if _jumps_back(nodes, node, successor):
                 ends[successor] = max(ends.get(successor, 0), node.line)
-    seen: Set[int] = {start}
-    todo = [start]
+    reached: Set[int] = {start}
+    seen: Set[Tuple[int, bool]] = {(start, False)}
+    todo = [(start, False)]  # (node, reached by a jump back: only its way out of the loop counts)
     while todo:
-        node = nodes[todo.pop()]
+        index, back = todo.pop()
+        node = nodes[index]
         for successor in node.next:
-            if _jumps_back(nodes, node, successor):
-                seen.add(successor)
-                onward = [n for n in nodes[successor].next if n in (EXIT, ERROR_EXIT) or nodes[n].line > ends[successor]]
-            else:
-                onward = [successor]
-            for index in onward:
-                if index not in seen:
-                    seen.add(index)
-                    todo.append(index)
-    return seen
+            if back and not (successor in (EXIT, ERROR_EXIT) or nodes[successor].line > ends[index]
+                             or _jumps_back(nodes, node, successor)):
+                continue  # into the loop's body again: the next turn
+            state = (successor, _jumps_back(nodes, node, successor))
+            if state not in seen:
+                seen.add(state)
+                reached.add(successor)
+                todo.append(state)
+    return reached
 
 
 def _jumps_back(nodes, node, successor: int) -> bool:
