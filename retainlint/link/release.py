@@ -612,8 +612,10 @@ class ReleaseAnalysis:
                 return "teardown"
             public = not name.startswith("_") and name not in project.kb.per_object_functions \
                 or name in _PER_USE  # ``__aenter__`` empties what the previous ``async with`` left
-            if self.callgraph.frequency(function).kind != PER_CALL and not public:
-                return "definition"  # ``self._items = []`` in __init__ or setup makes the container
+            if self.callgraph.frequency(function).kind != PER_CALL and not public and not any(
+                    m.forever and m.function == function for m in project.grows(ref)):
+                return "definition"  # ``self._items = []`` in __init__ or setup makes the container (a
+                # ``while True:`` loop that fills it there too is draining it, as a parser's per-frame buffer)
             if self.callgraph.never_called(function):
                 return "teardown"
         return None
