@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from functools import lru_cache
 from contextlib import contextmanager
 from pathlib import Path
 from collections import Counter
@@ -21,7 +22,7 @@ from retainlint.checks.context import Context
 from retainlint.collector import collector_paused
 from retainlint.config import Settings, per_file_ignored
 from retainlint.discovery import SourceFile, discover
-from retainlint.extract import FileError, extract_file, module_name, read_source
+from retainlint.extract import FileError, extract_file, has_init, module_name, package_base, read_source
 from retainlint.extract.suppressions import FILE_LINE, SuppressionTracker
 from retainlint.facts import ModuleFacts, Span
 from retainlint.findings import Finding, at_least
@@ -112,7 +113,10 @@ def unique_module_names(sources: Sequence[SourceFile]) -> List[str]:
     (``tools/run.py``, ``scripts/run.py``); their facts must not merge, so such names get the
     file's path appended — they cannot be imported unambiguously anyway.  Files in a namespace
     package are named through it (see ``namespaces``)."""
-    names = qualified_module_names([s.path for s in sources], [module_name(s.path) for s in sources])
+    is_package = lru_cache(maxsize=None)(has_init)  # folders are shared by many files: ask each once
+    bases = [package_base(s.path, is_package) for s in sources]
+    names = qualified_module_names([s.path for s in sources],
+                                   [module_name(s.path, base) for s, base in zip(sources, bases)], bases)
     counts = Counter(names)
     return [name if counts[name] == 1 else f"{name}@{source.display}" for name, source in zip(names, sources)]
 

@@ -16,21 +16,13 @@ import os
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Sequence, Set
+from typing import Dict, List, Optional, Sequence, Set
+
+from retainlint.extract import package_base
 
 # ``from a.b import c`` / ``import a.b`` at the start of a line (the text, never executed)
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b|import[ \t]+([A-Za-z_][\w.]*))", re.M)
 _DEPTH = 3  # folders above a top-level package that may form its namespace (``google.cloud``)
-
-
-def _base(path: Path) -> Path:
-    """The folder above the file's top-level package (its own folder when it is in none)."""
-    folder = path.parent
-    while (folder / "__init__.py").exists() or (folder / "__init__.pyi").exists():
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    return folder
 
 
 def _prefixes(base: Path) -> List[str]:
@@ -63,11 +55,13 @@ def _imported(paths: Sequence[Path], heads: Set[str]) -> Set[str]:
     return found
 
 
-def qualified_module_names(paths: Sequence[Path], names: Sequence[str]) -> List[str]:
+def qualified_module_names(paths: Sequence[Path], names: Sequence[str],
+                           bases: Optional[Sequence[Path]] = None) -> List[str]:
     """``names`` (as the package folders alone give them) with the namespace package each file
-    is imported through put in front, where the checked code shows one."""
+    is imported through put in front, where the checked code shows one.  ``bases``: each file's
+    ``package_base``, when the caller has them already."""
     absolute = [Path(os.path.abspath(path)) for path in paths]
-    bases = [_base(path) for path in absolute]
+    bases = list(bases) if bases is not None else [package_base(path) for path in absolute]
     children: Dict[Path, Set[str]] = defaultdict(set)
     for base, name in zip(bases, names):
         children[base].add(name.split(".", 1)[0])

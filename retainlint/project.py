@@ -334,9 +334,9 @@ class Project:
         sites = [site for member in [cls, *sorted(self.subclasses(cls))] for site in self.callgraph.instantiated_at(member)]
         answer = bool(sites)
         for site in sites:
-            if self.function_kind(site.caller) == MODULE or site.guarded or self.callgraph.only_at_import(site.caller):
-                continue
             frequency = self.frequency(site.caller)
+            if frequency.kind == MODULE or site.guarded or self.callgraph.only_at_import(site.caller):
+                continue
             if frequency.kind == ONCE and not (frequency.by_name or frequency.entry or frequency.objects):
                 continue  # a function the program runs once (a ``@singleton_factory``), not an entry point
             maker = self.owner_class(site.caller) if (site.caller or "").rsplit(".", 1)[-1] in CONSTRUCTORS else None

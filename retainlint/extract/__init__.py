@@ -50,17 +50,25 @@ class FileError:
         return f"{self.path}:{self.line}:{self.col}: error: {self.reason}"
 
 
-def module_name(path: Path) -> str:
-    """Dotted module name, found by walking up through package folders (those with ``__init__``)."""
-    path = Path(os.path.abspath(path))
-    parts = [path.name]
-    folder = path.parent
-    while (folder / "__init__.py").exists() or (folder / "__init__.pyi").exists():
-        parts.append(folder.name)
-        if folder.parent == folder:
-            break
+def package_base(path: Path, is_package: Optional[Callable[[Path], bool]] = None) -> Path:
+    """The folder above a file's top-level package (its own folder when it is in none): walking up
+    through package folders (those with ``__init__``).  ``is_package`` answers for a folder, so a
+    caller naming many files can ask each folder once."""
+    folder = Path(os.path.abspath(path)).parent
+    while (is_package or has_init)(folder) and folder.parent != folder:
         folder = folder.parent
-    return module_name_for(list(reversed(parts)))
+    return folder
+
+
+def has_init(folder: Path) -> bool:
+    """A package folder: it has ``__init__.py`` (or a stub ``__init__.pyi``)."""
+    return (folder / "__init__.py").exists() or (folder / "__init__.pyi").exists()
+
+
+def module_name(path: Path, base: Optional[Path] = None) -> str:
+    """Dotted module name: the path below its ``package_base``."""
+    path = Path(os.path.abspath(path))
+    return module_name_for(path.relative_to(base or package_base(path)).parts)
 
 
 def decode_source(data: bytes) -> str:

@@ -745,10 +745,10 @@ def _reachable(flow: FunctionFlow, start: int) -> Set[int]:
         index, back = todo.pop()
         node = nodes[index]
         for successor in node.next:
-            if back and not (successor in (EXIT, ERROR_EXIT) or nodes[successor].line > ends[index]
-                             or _jumps_back(nodes, node, successor)):
+            jumps = _jumps_back(nodes, node, successor)
+            if back and not (jumps or successor in (EXIT, ERROR_EXIT) or nodes[successor].line > ends[index]):
                 continue  # into the loop's body again: the next turn
-            state = (successor, _jumps_back(nodes, node, successor))
+            state = (successor, jumps)
             if state not in seen:
                 seen.add(state)
                 reached.add(successor)
