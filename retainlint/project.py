@@ -428,16 +428,6 @@ class Project:
                     found.setdefault(ref, holds.function)
         return found
 
-    def is_returned_by_setup(self, function: FunctionFact) -> bool:
-        """The inner ``decorator`` that a ``@factory(...)`` or a registrar returns runs when it
-        decorates, at import time — unlike a decorator's ``wrapper``, which runs per call."""
-        parent = self.functions.get(function.qualname.rpartition(".")[0])
-        if parent is None or function.name not in parent.returns:
-            return False
-        decorator_shaped = bool(set(function.returns) & set(function.params))  # ``def deco(fn): …; return fn``
-        return (decorator_shaped or parent.name in self.decorator_factories
-                or parent.qualname in self.import_time_functions or self.kb.runs_once(parent.name))
-
     def function_label(self, qualname: Optional[str]) -> str:
         if qualname is None:
             return "module level"

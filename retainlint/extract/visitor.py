@@ -182,6 +182,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self._classifying: Set[str] = set()
         self.store_targets: Set[int] = set()  # subscripts assigned or deleted: not lookups
         self.call_uses: Dict[int, str] = {}  # id of a call → what becomes of its value
+        # frames of the definitions being entered: a def's decorators, defaults and annotations and
+        # a class's bases and decorators run in the enclosing scope, so the frame starts at the body
+        self.entering: List[Frame] = []
 
     # ------------------------------------------------------------------ helpers: scope and names
     @property
@@ -249,10 +252,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.flow.leave_statement(original_node)
         self.locator.leave(original_node)
 
-    # The pass uses no ``visit_<Node>_<field>`` hooks; libcst would look them up for every field
-    # of every node (a sixth of the time of a pass), so the lookups are skipped.
+    # The pass uses one ``visit_<Node>_<field>`` hook, the start of a definition's body; libcst
+    # would look them up by name for every field of every node (a sixth of the time of a pass).
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        pass
+        if attribute == "body":
+            kind = type(node)
+            if kind is cst.FunctionDef:
+                self.enter_function_body()
+            elif kind is cst.ClassDef:
+                self.stack.append(self.entering.pop())
 
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
         pass
@@ -691,7 +699,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         frame.methods = {statement.name.value for statement in body if isinstance(statement, cst.FunctionDef)}
         self.property_aliases[qualname] = dict(filter(None, map(_property_alias, body)))
-        self.stack.append(frame)
+        self.entering.append(frame)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.stack.pop()
@@ -734,7 +742,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         is_static = any(d.endswith("staticmethod") for d in decorator_names)
         is_classmethod = any(d.endswith("classmethod") for d in decorator_names)
         in_class = parent.kind == "class"
-        body_statements, returns = _body_shape(node)
+        body_statements, returns = _body_shape(node, self.qualify)
         named = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
         param_names = tuple(p.name.value for p in named)
         flags = tuple(p.name.value for p in named if p.default is not None and _literal(p.default))
@@ -771,8 +779,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                         qualname, self.span(param)))
         if in_class:
             self._cached_method(node, qualname, parent.qualname, first, is_static, is_classmethod)
+        self.entering.append(frame)
+
+    def enter_function_body(self) -> None:
+        frame = self.entering.pop()
         self.stack.append(frame)
-        self.flow.enter_function(qualname)
+        self.flow.enter_function(frame.qualname)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         if len(self.stack) == 2 and isinstance(original_node.body, cst.IndentedBlock):  # a module-level function
@@ -2551,9 +2563,11 @@ def _subscript_key(target: cst.Subscript) -> Optional[cst.BaseExpression]:
 _NOT_COUNTED = (cst.Return, cst.Global, cst.Nonlocal, cst.Pass)
 
 
-def _body_shape(node: cst.FunctionDef) -> Tuple[int, Tuple[str, ...]]:
-    """(statements that do work, names returned at the top level) — tells a function whose only
-    job is to store its argument (a registration API) and a decorator factory's inner decorator."""
+def _body_shape(node: cst.FunctionDef, qualify) -> Tuple[int, Tuple[str, ...]]:
+    """(statements that do work at the top level, names returned anywhere in the body) — tells a
+    function whose only job is to store its argument (a registration API) and a decorator
+    factory's inner decorator, which a factory may return from a branch (``if arg is None: …
+    return decorator``)."""
     if not isinstance(node.body, cst.IndentedBlock):
         statements = list(node.body.body)
     else:
@@ -2561,14 +2575,14 @@ def _body_shape(node: cst.FunctionDef) -> Tuple[int, Tuple[str, ...]]:
         for line in node.body.body:
             statements.extend(line.body if isinstance(line, cst.SimpleStatementLine) else [line])
     count = 0
-    returns = []
     for index, statement in enumerate(statements):
-        if isinstance(statement, cst.Return) and statement.value is not None:
-            returns.extend(_returned_names(statement.value))
         is_docstring = index == 0 and isinstance(statement, cst.Expr) and string_literal(statement.value)
         if not (is_docstring or isinstance(statement, _NOT_COUNTED)):
             count += 1
-    return count, tuple(returns)
+    returns = _Returns()
+    node.body.visit(returns)
+    names = [name for value in returns.values if value is not None for name in _returned_names(value, qualify)]
+    return count, tuple(dict.fromkeys(names))
 
 
 class _Returns(cst.CSTVisitor):
@@ -2601,13 +2615,15 @@ def _builds(node: cst.FunctionDef) -> bool:
     return bool(returns.values) and all(builds_object(value) for value in returns.values)
 
 
-def _returned_names(value: cst.BaseExpression) -> List[str]:
+def _returned_names(value: cst.BaseExpression, qualify) -> List[str]:
     """``return fn``; ``return decorator if func is None else decorator(func)`` returns the
-    decorator either way (a name, or what calling it gives back)."""
+    decorator either way (a name, or what calling it gives back); ``typing.cast(T, fn)`` is ``fn``."""
     if isinstance(value, cst.Name):
         return [value.value]
     if isinstance(value, cst.IfExp):
-        return _returned_names(value.body) + _returned_names(value.orelse)
+        return _returned_names(value.body, qualify) + _returned_names(value.orelse, qualify)
+    if isinstance(value, cst.Call) and len(value.args) == 2 and qualify(value.func) == "typing.cast":
+        return _returned_names(value.args[1].value, qualify)
     return []
 
 

@@ -453,7 +453,7 @@ class CallGraph:
             owner = (fact.class_qualname,) if fact.class_qualname and fact.first_param not in (None, "cls") else ()
             return Frequency(ONCE, f"its result is cached: the body runs once{' per object' if owner else ''}",
                              objects=owner)
-        if fact.nested and self.project.is_returned_by_setup(fact):
+        if fact.nested and self._applied_as_decorator(fact):
             return Frequency(ONCE, "it is a decorator applied at definition time")
         decorator = next((d for d in fact.decorators
                           if self._runs_wrapped_once(self._decorator_function(fact, d))), None)
@@ -461,6 +461,27 @@ class CallGraph:
             once = Frequency(ONCE, f"its decorator ({decorator.rsplit('.', 1)[-1]}) runs it only once")
             return self._construction(fact) if fact.class_qualname and fact.first_param else once
         return None
+
+    def _applied_as_decorator(self, function: FunctionFact) -> bool:
+        """The inner ``decorator`` that a ``@factory(...)`` or a registrar returns runs when it
+        decorates, at import time — unlike a decorator's ``wrapper``, which runs per call.  It is
+        told by its use (the factory is applied as ``@factory(...)``, or runs at import) or by its
+        shape: it hands back its argument (``def deco(fn): …; return fn``) or a closure that calls
+        its argument (``def deco(func): @wraps(func) def handler(*a): return func(*a); return handler``)."""
+        project = self.project
+        parent = project.functions.get(function.qualname.rpartition(".")[0])
+        if parent is None or function.name not in parent.returns:
+            return False
+        return (self._decorator_shaped(function) or parent.name in project.decorator_factories
+                or parent.qualname in project.import_time_functions or project.kb.runs_once(parent.name))
+
+    def _decorator_shaped(self, function: FunctionFact) -> bool:
+        if set(function.returns) & set(function.params):
+            return True
+        arguments = {f"local:{p}" for p in function.params}
+        return any(call.target in arguments
+                   for name in function.returns
+                   for call in self._calls_by_caller.get(f"{function.qualname}.{name}", ()))
 
     def _decorator_function(self, fact: FunctionFact, decorator: str) -> str:
         """A decorator's qualified name: one the module defines itself is named bare."""
