@@ -644,7 +644,9 @@ class ReleaseAnalysis:
         if name not in self.project.kb.reuse_functions:
             return True
         frequency = self.callgraph.frequency(function)
-        in_use = frequency.kind == PER_CALL and not frequency.only_public
+        # shown to repeat — or called by a public method of its own (``delete()`` purging what
+        # ``create()`` made, then ``cls.reset()``): only a ``reset()`` nothing calls is judged by its name
+        in_use = frequency.kind == PER_CALL and (not frequency.only_public or bool(callers))
         return not (in_use and any(not self._is_teardown(c, seen) for c in callers))
 
     def _reached_from_del(self, function: str) -> bool:
