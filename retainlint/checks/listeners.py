@@ -15,6 +15,7 @@ from retainlint.checks.context import Context
 from retainlint.facts import Listener
 from retainlint.findings import Finding
 from retainlint.graph import Link, ReferenceGraph, render_chain
+from retainlint.link.handed import constructor
 from retainlint.link.release import Leak, below_high
 from retainlint.project import MODULE, ONCE, PER_CALL, PER_OBJECT, Project
 from retainlint.registry import check
@@ -105,11 +106,70 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
     if target in ("param", "self_attr") and not per_call and listener.callback_self and _in_constructor(listener):
         # the object hands itself to an emitter it was given: it accumulates there only if objects
         # are made again and again for one emitter; otherwise it is the emitter's companion (one
-        # crypto machine per client) — of 83 held-out RL201 findings at medium, the 4 true were
-        # all atexit registrations, none of this shape
+        # crypto machine per client, one broadcast per periodic-advertising sync) — of 148
+        # held-out RL201 findings at medium, the 6 true were all atexit registrations, none of
+        # this shape: medium needs a caller shown to hand one long-lived emitter to each object
         made = project.made_per_call(project.owner_class(listener.function))
-        return Verdict("RL201", "medium" if made else "low", chain)
+        return Verdict("RL201", "medium" if made and _shared_emitter(project, listener) else "low", chain)
     return Verdict("RL201", "low", chain)
+
+
+def _shared_emitter(project: Project, listener: Listener) -> bool:
+    """Some instantiation of the registering class is shown to hand one long-lived emitter to
+    object after object: it passes a module global, a slot of the calling object that the calling
+    function does not bind itself (``Handler(self.bus)`` in a service's method), or an emitter it
+    was given, inside a loop (``for v in values: Widget(emitter)``) or from a caller that does so.
+    An emitter made or obtained for the call (``sync = await device.create_sync(…)``;
+    ``self.channel = await connect(…)`` just before ``Multiplexer(self.channel)``) dies with them."""
+    owner = project.owner_class(listener.function)
+    init = project.functions.get(listener.function or "")
+    if owner is None or init is None or init.name != "__init__":
+        return False
+    head = listener.target.split(".")
+    if listener.target_kind == "param":
+        params = {head[0]}
+    else:
+        params = {a.param for a in project.assignments_by_owner.get(owner, ())
+                  if a.function == init.qualname and a.param and len(head) > 1 and a.ref.name == head[1]}
+    slots = {slot for param in params if param in init.params for slot in _slots_of(init, param)}
+    return any(_passes_shared(project, call, slots) for call in _calls_reaching(project, init))
+
+
+def _calls_reaching(project: Project, function) -> List:
+    """The calls that run the function: for a constructor, the instantiations of the classes it
+    makes and subclasses' ``super().__init__(…)``; none when a call may reach it unseen."""
+    if function.name != "__init__" or not function.class_qualname:
+        return project.callgraph.call_sites(function.qualname) or []
+    calls = [site for member in project.family(function.class_qualname)
+             if constructor(project, member) is function for site in project.callgraph.instantiated_at(member)]
+    return calls + [call for facts in project.modules for call in facts.calls if call.target == "super:__init__"
+                    and function.qualname in project.callgraph.resolve(call.caller, call.target)]
+
+
+def _slots_of(function, param: str) -> Tuple[str, ...]:
+    """How a call passes the parameter: by keyword, or at its position after ``self``."""
+    bound = 1 if function.class_qualname and not any(d.endswith("staticmethod") for d in function.decorators) else 0
+    return param, f"#{function.params.index(param) - bound}"
+
+
+def _passes_shared(project: Project, call, slots, depth: int = 0) -> bool:
+    for slot, ref in call.containers:
+        if slot in slots and (ref.kind == "global" or ref.kind == "self" and not any(
+                a.function == call.caller and a.ref.name == ref.name
+                for a in project.assignments_by_owner.get(ref.owner, ()))):
+            return True
+    caller = project.functions.get(call.caller or "")
+    for slot, domain in call.arguments:
+        if slot not in slots or not domain.startswith("param:"):
+            continue
+        if call.in_loop:
+            return True  # the same emitter it was given, for every object the loop makes
+        name = domain[len("param:"):].split("=", 1)[0]
+        if caller is not None and depth < 3 and name in caller.params and any(
+                _passes_shared(project, outer, _slots_of(caller, name), depth + 1)
+                for outer in _calls_reaching(project, caller)):
+            return True
+    return False
 
 
 def _module_function(project: Project, listener: Listener) -> bool:
