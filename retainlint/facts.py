@@ -471,6 +471,9 @@ class ModuleFacts:
     # module-level ``from x import Name`` of a class-like name → the dotted name it is (``State`` →
     # ``pkg.flows.State``): ``other_module.State`` names the same class when short names repeat
     reexports: Dict[str, str] = field(default_factory=dict)
+    # ``<class>.<attribute>`` → the dotted class a class-body ``RunBundler = RunBundler`` names:
+    # ``self.RunBundler(…)`` and ``type(self).RunBundler(…)`` make one (a subclass may override it)
+    class_aliases: Dict[str, str] = field(default_factory=dict)
     suppressions: Dict[int, FrozenSet[str]] = field(default_factory=dict)
     statement_starts: Dict[int, int] = field(default_factory=dict)  # line inside a multi-line statement → its first line
     lines: int = 0

@@ -38,6 +38,7 @@ class Project:
         self.cache_clears: Set[str] = set()
         self.context_clears: Set[Tuple[Ref, str]] = set()
         self.import_time_calls: Set[str] = set()
+        self.class_aliases: Dict[str, str] = {}  # ``<class>.<attribute>`` → the class it names
         self.module_paths: Dict[str, str] = {}
         self._ancestors: Dict[str, List[str]] = {}
         self._setup_only: Dict[str, bool] = {}  # made_at_setup_only's answers, class by class
@@ -87,6 +88,7 @@ class Project:
         self.cache_clears |= facts.cache_clears
         self.context_clears |= facts.context_clears
         self.import_time_calls |= facts.import_time_calls
+        self.class_aliases.update(facts.class_aliases)
 
     def _merge_reexported_owners(self) -> None:
         """``broker: AsyncBroker`` imported from the package root (``from taskiq import

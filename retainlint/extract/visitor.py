@@ -611,6 +611,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         """Dotted class of ``Class(...)`` or of a local created that way; "" when unknown."""
         if isinstance(value, cst.Call):
             func = value.func.value if isinstance(value.func, cst.Subscript) else value.func  # ``Queue[T](…)``
+            aliased = self._class_attribute_class(func)
+            if aliased:
+                return aliased
             name = self.qualify(func)
             last = name.rsplit(".", 1)[-1]
             if last in _FIELD_FACTORY_NAMES:  # ``Field(default_factory=EventBus)``: the field holds an EventBus
@@ -632,6 +635,17 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if self_name and value.value == self_name and cls and not (frame is not None and frame.is_classmethod):
                 return cls  # not ``cls`` in a classmethod: the class object, whose instances it does not hold
         return ""
+
+    def _class_attribute_class(self, func: cst.BaseExpression) -> str:
+        """``type(self).RunBundler`` or ``self.RunBundler`` where this file's class body says
+        ``RunBundler = RunBundler``: that class."""
+        if not isinstance(func, cst.Attribute):
+            return ""
+        self_name, cls = self._self_context()
+        if not cls or not (self._own_class(func.value) or isinstance(func.value, cst.Name)
+                           and func.value.value == self_name):
+            return ""
+        return self.facts.class_aliases.get(f"{cls}.{func.attr.value}", "")
 
     def _param_name(self, value: Optional[cst.BaseExpression]) -> str:
         """The parameter an expression is, as passed in (``extra_hooks``), or ""."""
@@ -1166,6 +1180,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.store_targets.update(id(t.target) for t in node.targets)
         if self.frame.kind == "class":  # class-body data: ``verbose = False``
             self.frame.assigned.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+            named = dotted(node.value)
+            if named and _capitalised(named.rsplit(".", 1)[-1]):  # ``RunBundler = RunBundler``
+                for target in node.targets:
+                    if isinstance(target.target, cst.Name):
+                        self.facts.class_aliases[f"{self.frame.qualname}.{target.target.value}"] = \
+                            self.qualify(node.value)
         only = node.targets[0].target if len(node.targets) == 1 else None
         local = isinstance(only, cst.Name) and self.function_frame() is not None \
             and only.value not in self.frame.declared_global
@@ -1529,6 +1549,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return method in self.kb.grow_methods or method in self.kb.shrink_methods or method in ("get", "copy")
         return isinstance(func, cst.Name) and func.value in _SAFE_BUILTINS
 
+    def _own_class(self, node: cst.BaseExpression) -> bool:
+        """``type(self)`` or ``self.__class__``: the class of the object the method runs on."""
+        self_name, _ = self._self_context()
+        if not self_name:
+            return False
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "type" \
+                and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name):
+            return node.args[0].value.value == self_name
+        return dotted(node) == f"{self_name}.__class__"
+
     def _call_target(self, func: cst.BaseExpression) -> str:
         """What a call reaches, as far as this file tells (see :class:`retainlint.facts.Call`)."""
         generic = dotted(func.value) if isinstance(func, cst.Subscript) else None
@@ -1538,6 +1568,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             base = func.value
             if isinstance(base, cst.Call) and isinstance(base.func, cst.Name) and base.func.value == "super":
                 return f"super:{func.attr.value}"
+            if self._own_class(base):  # ``type(self).RunBundler(…)``, ``self.__class__.make()``
+                return f"self:{func.attr.value}"
             chain = dotted(func)
             if chain is None and isinstance(base, cst.Subscript):  # ``self._states[name].add_part(…)``
                 container = dotted(base.value)

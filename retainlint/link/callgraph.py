@@ -97,8 +97,8 @@ class CallGraph:
         kind, _, name = target.partition(":")
         if kind == "self":
             owner = project.owner_class(caller)
-            return (self._methods(owner, name, include_subclasses=True) or self._nested_class(owner, name)) \
-                if owner else []
+            return (self._methods(owner, name, include_subclasses=True) or self._nested_class(owner, name)
+                    or self._aliased_class(owner, name)) if owner else []
         if kind == "super":
             owner = project.owner_class(caller)
             if owner is None:
@@ -140,6 +140,17 @@ class CallGraph:
         project = self.project
         return next(([f"class:{cls}.{name}"] for cls in [owner] + project.ancestors(owner)
                      if f"{cls}.{name}" in project.classes), [])
+
+    def _aliased_class(self, owner: str, name: str) -> List[str]:
+        """``self.RunBundler(…)`` where the class body (or a base's) says ``RunBundler = RunBundler``:
+        an instantiation of that class."""
+        project = self.project
+        for cls in [owner] + project.ancestors(owner):
+            aliased = project.class_aliases.get(f"{cls}.{name}")
+            if aliased:
+                resolved = project.resolve_class(aliased, project.module_of(cls) or "")
+                return [f"class:{resolved}"] if resolved else []
+        return []
 
     def _methods(self, owner: str, name: str, include_subclasses: bool) -> List[str]:
         """The method a call on ``owner`` runs, then (with ``include_subclasses``) every override,
