@@ -11,7 +11,7 @@ from retainlint.checks.growth import growth_site, holder_confidence, together_no
 from retainlint.extract.keys import CREATED, EVENT, identity_name, per_event_object
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import instantiations
-from retainlint.link.callgraph import PER_CALL, PER_OBJECT
+from retainlint.link.callgraph import MODULE, ONCE, PER_CALL, PER_OBJECT
 from retainlint.link.release import NEVER
 from retainlint.registry import check
 from retainlint.unbounded import CLASS, MODULE, filled_together
@@ -102,11 +102,32 @@ def _unbounded_confidence(project, cls: str) -> str:
     sites = instantiations(project, cls)
     if not sites or any(project.function_kind(site.caller) == PER_CALL and not site.guarded for site in sites):
         return "high"
+    if all(project.function_kind(site.caller) in (MODULE, ONCE) for site in sites):
+        return "low"  # a fixed number: LocalStack's client made for a module global and in its dev CLI's main()
     return "medium"
 
 
 def _made_per_call(project, cls: str) -> bool:
-    return any(project.function_kind(site.caller) in (PER_CALL, PER_OBJECT) for site in instantiations(project, cls))
+    return any(project.function_kind(site.caller) in (PER_CALL, PER_OBJECT) and not _memoized(project, site)
+               for site in instantiations(project, cls))
+
+
+def _memoized(project, site) -> bool:
+    """The instance is returned into a memo: made in a function whose result a ``functools`` cache
+    keeps (``@lru_cache def get_installer(self, version)``), or in a helper every caller of which
+    returns its result from such a function (LocalStack's ``_get_installer``).  The memo holds the
+    instance already; a cache on its methods pins nothing more."""
+    if site.use != "return":
+        return False
+    if _cached(project, site.caller):
+        return True
+    callers = project.callgraph.call_sites(site.caller or "")
+    return bool(callers) and all(call.use == "return" and _cached(project, call.caller) for call in callers)
+
+
+def _cached(project, function) -> bool:
+    fact = project.functions.get(function or "")
+    return fact is not None and any(d in project.kb.cache_decorators for d in fact.decorators)
 
 
 @check("RL304")
