@@ -67,6 +67,9 @@ class FunctionFact:
     none_params: Tuple[str, ...] = ()  # parameters that default to None: a caller that omits one passes None
     callable_params: Tuple[str, ...] = ()  # parameters annotated as callables (``handler: Callable``)
     builds: bool = False  # every ``return`` gives back an object it builds (``return Connection(...)``): a factory
+    # parameters whose default is a class (``normalizer=RunNormalizer``): what a slot set from one
+    # makes when called, unless a caller passes another
+    class_defaults: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def instance_method(self) -> bool:

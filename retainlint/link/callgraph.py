@@ -98,7 +98,7 @@ class CallGraph:
         if kind == "self":
             owner = project.owner_class(caller)
             return (self._methods(owner, name, include_subclasses=True) or self._nested_class(owner, name)
-                    or self._aliased_class(owner, name)) if owner else []
+                    or self._aliased_class(owner, name) or self._injected_class(owner, name)) if owner else []
         if kind == "super":
             owner = project.owner_class(caller)
             if owner is None:
@@ -107,7 +107,11 @@ class CallGraph:
             return [f"{a}.{name}" for a in ancestors if f"{a}.{name}" in project.functions][:1]
         if kind == "local":
             nested = f"{caller}.{name}" if caller else ""
-            return [nested] if nested in project.functions else []
+            if nested in project.functions:
+                return [nested]
+            default = dict(project.functions[caller].class_defaults).get(name) if caller in project.functions else None
+            resolved = project.resolve_class(default, project.module_of(caller) or "") if default else None
+            return [f"class:{resolved}"] if resolved else []  # ``normalizer()`` with ``normalizer=RunNormalizer``
         if kind == "name":
             return self._named(name)
         if kind == "attr":  # ``Class.method`` or ``Class.slot.….method`` (``self._pool.release``)
@@ -150,6 +154,21 @@ class CallGraph:
             if aliased:
                 resolved = project.resolve_class(aliased, project.module_of(cls) or "")
                 return [f"class:{resolved}"] if resolved else []
+        return []
+
+    def _injected_class(self, owner: str, name: str) -> List[str]:
+        """``self._normalizer(…)`` where the constructor keeps a parameter whose default is a class
+        (``normalizer=RunNormalizer`` … ``self._normalizer = normalizer``): an instantiation of
+        that class, when the caller leaves the default."""
+        project = self.project
+        for assign in project.assignments_by_owner.get(owner, ()):
+            function = project.functions.get(assign.function or "")
+            if assign.ref.name != name or not assign.param or function is None:
+                continue
+            default = dict(function.class_defaults).get(assign.param)
+            resolved = project.resolve_class(default, project.module_of(owner) or "") if default else None
+            if resolved:
+                return [f"class:{resolved}"]
         return []
 
     def _methods(self, owner: str, name: str, include_subclasses: bool) -> List[str]:
