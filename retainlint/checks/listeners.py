@@ -15,6 +15,7 @@ from retainlint.checks.context import Context
 from retainlint.facts import Listener
 from retainlint.findings import Finding
 from retainlint.graph import Link, ReferenceGraph, render_chain
+from retainlint.link.callgraph import positional_slot
 from retainlint.link.handed import constructor
 from retainlint.link.release import Leak, below_high
 from retainlint.project import MODULE, ONCE, PER_CALL, PER_OBJECT, Project
@@ -147,9 +148,8 @@ def _calls_reaching(project: Project, function) -> List:
 
 
 def _slots_of(function, param: str) -> Tuple[str, ...]:
-    """How a call passes the parameter: by keyword, or at its position after ``self``."""
-    bound = 1 if function.class_qualname and not any(d.endswith("staticmethod") for d in function.decorators) else 0
-    return param, f"#{function.params.index(param) - bound}"
+    """How a call passes the parameter: by keyword, or at its position."""
+    return param, positional_slot(function, param)
 
 
 def _passes_shared(project: Project, call, slots, depth: int = 0) -> bool:

@@ -271,7 +271,7 @@ class CallGraph:
                 continue
             passed = dict(call.arguments)
             for param in params:
-                domain = passed.get(param) or passed.get(_slot(fact, param))
+                domain = passed.get(param) or passed.get(positional_slot(fact, param))
                 if domain is None:  # not passed: its default, unless a ``*args`` may carry it
                     literal = param in fact.flag_params or param in fact.none_params
                     domain = "bounded" if literal and "*" not in passed else "unknown"
@@ -300,7 +300,7 @@ class CallGraph:
             calls += self._untyped_arguments.get(fact.name, [])
         if not calls:
             return False
-        slot = _slot(fact, param)
+        slot = positional_slot(fact, param)
         for caller, arguments in calls:
             passed = dict(arguments)
             domain = passed.get(param) or passed.get(slot)
@@ -326,7 +326,7 @@ class CallGraph:
         sites = self.call_sites(function) if fact is not None and param in fact.params else None
         if not sites:
             return False
-        slot = _slot(fact, param)
+        slot = positional_slot(fact, param)
         return all(any(name in (param, slot) for name, _ in call.arguments) for call in sites)
 
     def never_called(self, function: str) -> bool:
@@ -646,7 +646,7 @@ def _beyond(caller: Optional[str], function: str, seen: FrozenSet[str]) -> bool:
     return caller is None or caller == function or caller in seen or len(seen) >= _PASS_ON_DEPTH
 
 
-def _slot(fact: FunctionFact, param: str) -> str:
+def positional_slot(fact: FunctionFact, param: str) -> str:
     """The positional slot a caller passes the parameter in (``#0`` is the first after ``self``)."""
     bound = 1 if fact.class_qualname and not any(d.endswith("staticmethod") for d in fact.decorators) else 0
     return f"#{fact.params.index(param) - bound}"
