@@ -118,8 +118,9 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
 def _shared_emitter(project: Project, listener: Listener) -> bool:
     """Some instantiation of the registering class is shown to hand one long-lived emitter to
     object after object: it passes a module global, a slot of the calling object that the calling
-    function does not bind itself (``Handler(self.bus)`` in a service's method), or an emitter it
-    was given, inside a loop (``for v in values: Widget(emitter)``) or from a caller that does so.
+    function does not bind itself (``Handler(self.bus)`` in a service's method), the calling object
+    itself, or an emitter it was given, inside a loop (``for v in values: Widget(emitter)``) or from
+    a caller that does so.
     An emitter made or obtained for the call (``sync = await device.create_sync(…)``;
     ``self.channel = await connect(…)`` just before ``Multiplexer(self.channel)``) dies with them."""
     owner = project.owner_class(listener.function)
@@ -162,9 +163,10 @@ def _passes_shared(project: Project, call, slots, depth: int = 0) -> bool:
     for slot, domain in call.arguments:
         if slot not in slots or not domain.startswith("param:"):
             continue
-        if call.in_loop:
-            return True  # the same emitter it was given, for every object the loop makes
         name = domain[len("param:"):].split("=", 1)[0]
+        if call.in_loop or caller is not None and caller.instance_method and name == caller.first_param:
+            return True  # the same emitter for every object the loop makes, or the caller itself
+        #              (``Child(self, request)`` in a service's method)
         if caller is not None and depth < 3 and name in caller.params and any(
                 _passes_shared(project, outer, _slots_of(caller, name), depth + 1)
                 for outer in _calls_reaching(project, caller)):

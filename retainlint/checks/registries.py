@@ -11,7 +11,7 @@ from retainlint.checks.growth import growth_site, holder_confidence, together_no
 from retainlint.extract.keys import CREATED, EVENT, identity_name, per_event_object
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import instantiations
-from retainlint.link.callgraph import MODULE, ONCE, PER_CALL, PER_OBJECT
+from retainlint.link.callgraph import MODULE as AT_IMPORT, ONCE, PER_CALL, PER_OBJECT
 from retainlint.link.release import NEVER
 from retainlint.registry import check
 from retainlint.unbounded import CLASS, MODULE, filled_together
@@ -51,6 +51,7 @@ def class_registry_grows(ctx: Context) -> Iterator[Finding]:
 def cached_method(ctx: Context) -> Iterator[Finding]:
     project = ctx.project
     alike: Dict[tuple, List[tuple]] = defaultdict(list)
+    sizes = {cached.function: cached.maxsize for facts in project.modules for cached in facts.cached_methods}
     for facts in project.modules:
         for cached in facts.cached_methods:
             if cached.is_static or cached.is_classmethod or cached.first_param in (None, "cls"):
@@ -73,7 +74,7 @@ def cached_method(ctx: Context) -> Iterator[Finding]:
                 # with traffic, not where a handful live for the process (dialects, singletons)
                 limit = "128" if cached.maxsize == "default" else cached.maxsize
                 size = f"up to {limit} entries, each pinning its instance"
-                confidence = "medium" if _made_per_call(project, cached.class_qualname) else "low"
+                confidence = "medium" if _made_per_call(project, cached.class_qualname, cached.maxsize, sizes) else "low"
             held = f"{size} for the life of the process"
             if cached.maxsize.isdigit() and int(cached.maxsize) <= 1:  # ``lru_cache(maxsize=1)``: no more than the last
                 held, confidence = "one entry: the last instance used stays pinned until another one is used", "low"
@@ -102,32 +103,46 @@ def _unbounded_confidence(project, cls: str) -> str:
     sites = instantiations(project, cls)
     if not sites or any(project.function_kind(site.caller) == PER_CALL and not site.guarded for site in sites):
         return "high"
-    if all(project.function_kind(site.caller) in (MODULE, ONCE) for site in sites):
+    if all(_fixed(project.frequency(site.caller)) for site in sites):
         return "low"  # a fixed number: LocalStack's client made for a module global and in its dev CLI's main()
     return "medium"
 
 
-def _made_per_call(project, cls: str) -> bool:
-    return any(project.function_kind(site.caller) in (PER_CALL, PER_OBJECT) and not _memoized(project, site)
+def _fixed(frequency) -> bool:
+    """Runs a fixed number of times: at import, or once by what the program does (an entry
+    point's ``main()`` included) — not once per object, nor once only by its name."""
+    return frequency.kind == AT_IMPORT or frequency.kind == ONCE and not (frequency.objects or frequency.by_name)
+
+
+def _made_per_call(project, cls: str, limit: str, sizes: Dict[str, str]) -> bool:
+    return any(project.function_kind(site.caller) in (PER_CALL, PER_OBJECT) and not _memoized(project, site, limit, sizes)
                for site in instantiations(project, cls))
 
 
-def _memoized(project, site) -> bool:
-    """The instance is returned into a memo: made in a function whose result a ``functools`` cache
+def _memoized(project, site, limit: str, sizes: Dict[str, str]) -> bool:
+    """The instance is returned into a memo: made in a method whose result a ``functools`` cache
     keeps (``@lru_cache def get_installer(self, version)``), or in a helper every caller of which
-    returns its result from such a function (LocalStack's ``_get_installer``).  The memo holds the
-    instance already; a cache on its methods pins nothing more."""
+    returns its result from such a method (LocalStack's ``_get_installer``).  A memo that keeps at
+    least as many as the method's own cache (``limit``) holds the instances already; a cache on
+    their methods pins nothing more.  A smaller memo evicts, and instances are made again.
+    ``sizes``: the ``maxsize`` of every cached method, by qualified name."""
     if site.use != "return":
         return False
-    if _cached(project, site.caller):
+    if _memo_keeps(sizes, site.caller, limit):
         return True
     callers = project.callgraph.call_sites(site.caller or "")
-    return bool(callers) and all(call.use == "return" and _cached(project, call.caller) for call in callers)
+    return bool(callers) and all(call.use == "return" and _memo_keeps(sizes, call.caller, limit) for call in callers)
 
 
-def _cached(project, function) -> bool:
-    fact = project.functions.get(function or "")
-    return fact is not None and any(d in project.kb.cache_decorators for d in fact.decorators)
+def _memo_keeps(sizes: Dict[str, str], function, limit: str) -> bool:
+    size = sizes.get(function or "")
+    if size is None:
+        return False
+    return size == "none" or limit != "none" and _entries(size) >= _entries(limit)
+
+
+def _entries(maxsize: str) -> int:
+    return 128 if maxsize == "default" else int(maxsize) if maxsize.isdigit() else 0
 
 
 @check("RL304")

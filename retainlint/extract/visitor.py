@@ -178,9 +178,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # get-or-create blocks that store what they make into the container they missed: they run
         # once per key (``f = self._fwd.get(e); if f is None: … self._fwd[e] = f``)
         self.memo_blocks: Set[int] = set()
-        # ids of ``if k not in c:`` bodies that store ``c[k]`` (or ``c.add(k)``) → (k, c): what else
-        # the body adds, it adds once per distinct k (a stream's queue, and its thread with it)
-        self.keyed_blocks: Dict[int, Tuple[cst.BaseExpression, str]] = {}
         self.active_guards: List[Tuple[int, str]] = []
         self.lambda_depth = 0
         self._classifying: Set[str] = set()
@@ -212,7 +209,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.guarded_blocks.clear()
         self.exiting_branches.clear()
         self.memo_blocks.clear()
-        self.keyed_blocks.clear()
         self.store_targets.clear()
         self.call_uses.clear()
         self.module_node = None  # the group's tree goes with it
@@ -321,8 +317,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         frame = self.frame
         if frame.kind == "module":
             return self._global_ref(name)
-        if frame.kind == "class":
-            return Ref("self", frame.qualname, name)
+        if frame.kind == "class":  # a name the class body binds, else what the body sees around it
+            if name in frame.assigned or name in frame.methods:  # (a method's decorator: ``@register(HANDLERS)``)
+                return Ref("self", frame.qualname, name)
+            return self._closure_alias(name) if self._enclosing_binds(name) else self._global_ref(name)
         if name in frame.declared_global:
             return self._global_ref(name)
         local = frame.locals.get(name)
@@ -410,14 +408,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._param_mutation(target, op, method, node, element)
             return
         key_info = self.classify_key(key) if key is not None else NO_KEY
-        companion = self._companion_key(target) if op == "grow" and not element else None
-        if companion is not None:  # one more per distinct key of the container the block fills
-            key, key_info = companion, self.classify_key(companion)
         if op == "grow" and method in _ONE_ENTRY_STORES and not element and \
                 self.under_guard(f"member:{key_info.text}|{source_of(target)}"):
             return  # ``if k in d: d[k] = v`` replaces an entry that is there: nothing is added
         param_key, param_identity = self.named_params(key, key_info) if op == "grow" and key is not None else ((), False)
-        dedup = op == "grow" and (companion is not None or self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
+        dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
                                   or self.under_guard(_miss_guard(ref)) or self._filtered_against(spread, target))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
@@ -443,16 +438,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._emit_for_name(target.value, record)
         else:
             record()
-
-    def _companion_key(self, target: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-        """The key of the innermost ``if k not in c:`` around this growth that stores ``c[k]``,
-        when the growth is into another container (``self.threads.append(thread)`` beside
-        ``self.queues[stream_name] = Queue()``): it runs once per distinct k."""
-        for block, _ in reversed(self.active_guards):
-            keyed = self.keyed_blocks.get(block)
-            if keyed is not None:
-                return keyed[0] if keyed[1] != source_of(target) else None
-        return None
 
     def _filtered_against(self, spread: Optional[cst.BaseExpression], target: cst.BaseExpression) -> bool:
         """``new = [e for e in found if e not in loaded]`` … ``loaded.extend(new)``: only values the
@@ -1041,8 +1026,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if absent is not None:
             container = absent.comparisons[0].comparator
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(absent.left)}|{source_of(container)}"
-            if _fills_entry(node.body, source_of(absent.left), source_of(container)):
-                self.keyed_blocks[id(node.body)] = (absent.left, source_of(container))
             if self.function_frame() is not None and (self._makes_tested_logger(absent.left, node.body)
                                                        or self._one_instance_per_class(absent.left)):
                 self.guarded_blocks[id(node.body)] = "once"
@@ -1223,10 +1206,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.imports.names[target.value] = self.imports.qualify(name)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self.frame.kind == "class" and isinstance(node.target, cst.Name):
+            self.frame.assigned.add(node.target.value)  # a declared field: ``verbose: bool = Field(False)``
         if node.value is not None:
             self._assign(node.target, node.value, node)
         if self.frame.kind == "class" and isinstance(node.target, cst.Name):
-            self.frame.assigned.add(node.target.value)  # a declared field: ``verbose: bool = Field(False)``
             self._annotation_holds(Ref("self", self.frame.qualname, node.target.value), node.annotation, node)
         elif isinstance(node.target, cst.Attribute):
             ref = self.ref_of(node.target)
@@ -1616,7 +1600,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _record_call(self, target: str, node: cst.Call) -> None:
         """A Call fact for the call graph; a flow event where the call may run a release."""
         function = self.current_function()
-        line = self.locator.line(node) if self.function_frame() is not None else 0
+        line = self.locator.line(node)
         use = self.call_uses.pop(id(node), "other")
         frame = self.function_frame()
         called = frame.locals.get(target[len("local:"):]) if target.startswith("local:") and frame else None
@@ -2419,21 +2403,6 @@ def _stores_entry(statement: cst.CSTNode, key: str, container: str) -> bool:
         for t in assign.targets)
 
 
-def _fills_entry(body: cst.BaseSuite, key: str, container: str) -> bool:
-    """The block, at its own level, stores ``container[key] = …`` or does ``container.add(key)``."""
-    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
-    for statement in statements:
-        if _stores_entry(statement, key, container):
-            return True
-        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
-        call = small.value if isinstance(small, cst.Expr) else None
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "add" \
-                and source_of(call.func.value) == container and len(call.args) == 1 \
-                and source_of(call.args[0].value) == key:
-            return True
-    return False
-
-
 def _membership(test: cst.BaseExpression) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
     """(key, container) of ``key in container``; None for any other test."""
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
@@ -2649,13 +2618,20 @@ def _body_shape(node: cst.FunctionDef, qualify) -> Tuple[int, Tuple[str, ...]]:
         for line in node.body.body:
             statements.extend(line.body if isinstance(line, cst.SimpleStatementLine) else [line])
     count = 0
+    names: List[str] = []
     for index, statement in enumerate(statements):
+        if isinstance(statement, cst.Return) and statement.value is not None:
+            names.extend(_returned_names(statement.value, qualify))  # ``return fn``: it hands back what it got
         is_docstring = index == 0 and isinstance(statement, cst.Expr) and string_literal(statement.value)
         if not (is_docstring or isinstance(statement, _NOT_COUNTED)):
             count += 1
+    # a branch's ``return decorator`` names what the function makes; a branch's ``return obj`` of a
+    # parameter is an early exit (``if obj is None: return obj``), not a decorator handing it back
+    params = {p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)}
     returns = _Returns()
     node.body.visit(returns)
-    names = [name for value in returns.values if value is not None for name in _returned_names(value, qualify)]
+    names += [name for value in returns.values if value is not None
+              for name in _returned_names(value, qualify) if name not in params]
     return count, tuple(dict.fromkeys(names))
 
 

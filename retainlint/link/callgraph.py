@@ -72,6 +72,7 @@ class CallGraph:
         self._instantiations: Dict[str, List[Call]] = defaultdict(list)
         self._call_sites: Dict[str, List[Call]] = defaultdict(list)
         self._unresolved_methods: Set[str] = set()  # ``self.source.link_to(…)`` on an object of unknown class
+        self._asking: Set[str] = set()  # callees whose calls _calls_reaching is collecting
         self._untyped_arguments: Dict[str, List[Tuple[Optional[str], Tuple[Tuple[str, str], ...]]]] = \
             defaultdict(list)
         for function in project.functions:
@@ -109,9 +110,12 @@ class CallGraph:
             nested = f"{caller}.{name}" if caller else ""
             if nested in project.functions:
                 return [nested]
-            default = dict(project.functions[caller].class_defaults).get(name) if caller in project.functions else None
+            fact = project.functions.get(caller or "")
+            default = dict(fact.class_defaults).get(name) if fact is not None else None
             resolved = project.resolve_class(default, project.module_of(caller) or "") if default else None
-            return [f"class:{resolved}"] if resolved else []  # ``normalizer()`` with ``normalizer=RunNormalizer``
+            if resolved and self._default_left(fact, name, self._calls_reaching(fact.qualname)):
+                return [f"class:{resolved}"]  # ``normalizer()`` with ``normalizer=RunNormalizer``
+            return []
         if kind == "name":
             return self._named(name)
         if kind == "attr":  # ``Class.method`` or ``Class.slot.….method`` (``self._pool.release``)
@@ -167,9 +171,29 @@ class CallGraph:
                 continue
             default = dict(function.class_defaults).get(assign.param)
             resolved = project.resolve_class(default, project.module_of(owner) or "") if default else None
-            if resolved:
+            if resolved and self._default_left(function, assign.param, self._calls_reaching(f"class:{owner}")):
                 return [f"class:{resolved}"]
         return []
+
+    def _calls_reaching(self, callee: str) -> List[Call]:
+        """The project's calls that resolve to a function (or ``class:<qualname>``), read from the
+        facts: asked while the graph is built, when the index of call sites is not complete."""
+        if callee in self._asking:  # ``def g(g=Cls): g()``: the question would ask itself
+            return []
+        self._asking.add(callee)
+        name = callee.rsplit(".", 1)[-1]
+        try:
+            return [call for facts in self.project.modules for call in facts.calls
+                    if re.split(r"[:.|]", call.target)[-1] == name and callee in self.resolve(call.caller, call.target)]
+        finally:
+            self._asking.discard(callee)
+
+    @staticmethod
+    def _default_left(function: FunctionFact, param: str, calls) -> bool:
+        """Some call leaves the parameter at its default — or none is seen (its users call it)."""
+        slots = {param, positional_slot(function, param)}
+        return not calls or any(not slots & {slot for slot, _ in call.arguments} and
+                                not any(slot == "*" for slot, _ in call.arguments) for call in calls)
 
     def _methods(self, owner: str, name: str, include_subclasses: bool) -> List[str]:
         """The method a call on ``owner`` runs, then (with ``include_subclasses``) every override,
@@ -502,16 +526,31 @@ class CallGraph:
         parent = project.functions.get(function.qualname.rpartition(".")[0])
         if parent is None or function.name not in parent.returns:
             return False
-        return (self._decorator_shaped(function) or parent.name in project.decorator_factories
+        return (self._decorator_shaped(function, parent) or parent.name in project.decorator_factories
                 or parent.qualname in project.import_time_functions or project.kb.runs_once(parent.name))
 
-    def _decorator_shaped(self, function: FunctionFact) -> bool:
+    def _decorator_shaped(self, function: FunctionFact, parent: FunctionFact) -> bool:
         if set(function.returns) & set(function.params):
             return True
+        # a wrapper of its argument — unless the factory's result is kept and called later, as a
+        # callback adapter is (``self.request = make_requester(…)`` … ``self.request(cb)``)
         arguments = {f"local:{p}" for p in function.params}
-        return any(call.target in arguments
-                   for name in function.returns
-                   for call in self._calls_by_caller.get(f"{function.qualname}.{name}", ()))
+        wraps = any(call.target in arguments
+                    for name in function.returns
+                    for call in self._calls_by_caller.get(f"{function.qualname}.{name}", ()))
+        return wraps and not self._result_kept(parent.qualname)
+
+    def _result_kept(self, function: str, seen: FrozenSet[str] = frozenset()) -> bool:
+        """Some call keeps what the function returns or hands it on, rather than only applying
+        it (as a decorator); a caller that returns it passes the question to its own callers
+        (``Agent.on_interval`` returning ``self._protocol.on_interval(…)``)."""
+        for call in self._call_sites.get(function, ()):
+            if call.use == "return" and call.caller and call.caller not in seen:
+                if self._result_kept(call.caller, seen | {function}):
+                    return True
+            elif _kept(call):
+                return True
+        return False
 
     def _decorator_function(self, fact: FunctionFact, decorator: str) -> str:
         """A decorator's qualified name: one the module defines itself is named bare."""
@@ -644,6 +683,12 @@ def _passed_on(domain: str) -> Optional[Tuple[str, str]]:
 def _beyond(caller: Optional[str], function: str, seen: FrozenSet[str]) -> bool:
     """A caller not to follow a parameter into: a cycle, or deeper than :data:`_PASS_ON_DEPTH`."""
     return caller is None or caller == function or caller in seen or len(seen) >= _PASS_ON_DEPTH
+
+
+def _kept(call: Call) -> bool:
+    """What the call returns is kept or handed on, not just applied (as a decorator's is)."""
+    return call.use in ("store", "argument", "element", "receiver", "built-into") or \
+        call.use.startswith("local:")
 
 
 def positional_slot(fact: FunctionFact, param: str) -> str:

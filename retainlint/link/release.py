@@ -643,10 +643,9 @@ class ReleaseAnalysis:
             return bool(callers) and all(self._is_teardown(c, seen) for c in callers)
         if name not in self.project.kb.reuse_functions:
             return True
-        frequency = self.callgraph.frequency(function)
-        # shown to repeat — or called by a public method of its own (``delete()`` purging what
-        # ``create()`` made, then ``cls.reset()``): only a ``reset()`` nothing calls is judged by its name
-        in_use = frequency.kind == PER_CALL and (not frequency.only_public or bool(callers))
+        # run per call by code that is no teardown — shown to repeat, or a public method of its own
+        # (``delete()`` purging what ``create()`` made, then ``cls.reset()``): it empties what is in use
+        in_use = self.callgraph.frequency(function).kind == PER_CALL
         return not (in_use and any(not self._is_teardown(c, seen) for c in callers))
 
     def _reached_from_del(self, function: str) -> bool:
