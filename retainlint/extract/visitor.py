@@ -115,7 +115,6 @@ class Frame:
     is_classmethod: bool = False
     params: Set[str] = field(default_factory=set)
     param_types: Dict[str, str] = field(default_factory=dict)  # annotated parameter → dotted class
-    class_defaults: Dict[str, str] = field(default_factory=dict)  # ``factory=Session``: parameter → that class
     text_params: Set[str] = field(default_factory=set)  # parameters annotated ``str``: a text, not an object
     mutable_defaults: Set[str] = field(default_factory=set)
     locals: Dict[str, Local] = field(default_factory=dict)
@@ -600,9 +599,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             aliased = self._class_attribute_class(func)
             if aliased:
                 return aliased
-            frame = self.function_frame()
-            if isinstance(func, cst.Name) and frame is not None and func.value in frame.class_defaults:
-                return frame.class_defaults[func.value]  # ``normalizer()`` with ``normalizer=RunNormalizer``
             name = self.qualify(func)
             last = name.rsplit(".", 1)[-1]
             if last in _FIELD_FACTORY_NAMES:  # ``Field(default_factory=EventBus)``: the field holds an EventBus
@@ -778,7 +774,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             flag_params=flags, none_params=nones, callable_params=callables, builds=_builds(node),
             class_defaults=class_defaults))
 
-        frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1, class_defaults=dict(class_defaults))
+        frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1)
         if in_class and not is_static:
             frame.self_name, frame.class_qualname = first, parent.qualname
             frame.is_classmethod = is_classmethod or name in ("__init_subclass__", "__new__", "__class_getitem__")

@@ -108,14 +108,7 @@ class CallGraph:
             return [f"{a}.{name}" for a in ancestors if f"{a}.{name}" in project.functions][:1]
         if kind == "local":
             nested = f"{caller}.{name}" if caller else ""
-            if nested in project.functions:
-                return [nested]
-            fact = project.functions.get(caller or "")
-            default = dict(fact.class_defaults).get(name) if fact is not None else None
-            resolved = project.resolve_class(default, project.module_of(caller) or "") if default else None
-            if resolved and self._default_left(fact, name, self._calls_reaching(fact.qualname)):
-                return [f"class:{resolved}"]  # ``normalizer()`` with ``normalizer=RunNormalizer``
-            return []
+            return [nested] if nested in project.functions else []
         if kind == "name":
             return self._named(name)
         if kind == "attr":  # ``Class.method`` or ``Class.slot.….method`` (``self._pool.release``)
