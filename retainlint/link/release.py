@@ -643,9 +643,8 @@ class ReleaseAnalysis:
             return bool(callers) and all(self._is_teardown(c, seen) for c in callers)
         if name not in self.project.kb.reuse_functions:
             return True
-        # run per call by code that is no teardown — shown to repeat, or a public method of its own
-        # (``delete()`` purging what ``create()`` made, then ``cls.reset()``): it empties what is in use
-        in_use = self.callgraph.frequency(function).kind == PER_CALL
+        frequency = self.callgraph.frequency(function)
+        in_use = frequency.kind == PER_CALL and not frequency.only_public
         return not (in_use and any(not self._is_teardown(c, seen) for c in callers))
 
     def _reached_from_del(self, function: str) -> bool:
