@@ -12,10 +12,10 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from retainlint.facts import ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
+from retainlint.facts import Call, ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
 from retainlint.link.callgraph import MODULE, ONCE, PER_CALL, PER_OBJECT, CallGraph, Frequency  # noqa: F401
-from retainlint.link.handed import handed_in_containers, handed_in_mutations, handed_in_objects
+from retainlint.link.handed import constructor_calls, handed_in_containers, handed_in_mutations, handed_in_objects
 from retainlint.link.release import ReleaseAnalysis
 
 CONSTRUCTORS = frozenset({"__init__", "__post_init__", "__new__", "__attrs_post_init__"})
@@ -600,6 +600,11 @@ class Project:
             return False
         owned = self.constructed_attributes | self.handed_in_objects | self.closed_attributes
         return any((member, attribute) in owned for member in self.family(owner) for attribute in attributes)
+
+    @cached_property
+    def constructor_calls(self) -> Dict[str, List[Call]]:
+        """Per constructor, the instantiations and ``super().__init__(…)`` calls that run it."""
+        return constructor_calls(self)
 
     @cached_property
     def handed_in_objects(self) -> Set[tuple]:

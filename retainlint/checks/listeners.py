@@ -16,7 +16,6 @@ from retainlint.facts import Listener
 from retainlint.findings import Finding
 from retainlint.graph import Link, ReferenceGraph, render_chain
 from retainlint.link.callgraph import positional_slot
-from retainlint.link.handed import constructor
 from retainlint.link.release import Leak, below_high
 from retainlint.project import MODULE, ONCE, PER_CALL, PER_OBJECT, Project
 from retainlint.registry import check
@@ -138,14 +137,11 @@ def _shared_emitter(project: Project, listener: Listener) -> bool:
 
 
 def _calls_reaching(project: Project, function) -> List:
-    """The calls that run the function: for a constructor, the instantiations of the classes it
-    makes and subclasses' ``super().__init__(…)``; none when a call may reach it unseen."""
-    if function.name != "__init__" or not function.class_qualname:
-        return project.callgraph.call_sites(function.qualname) or []
-    calls = [site for member in project.family(function.class_qualname)
-             if constructor(project, member) is function for site in project.callgraph.instantiated_at(member)]
-    return calls + [call for facts in project.modules for call in facts.calls if call.target == "super:__init__"
-                    and function.qualname in project.callgraph.resolve(call.caller, call.target)]
+    """The calls that run the function (for a constructor, instantiations and subclasses'
+    ``super().__init__(…)``); none when a call may reach it unseen."""
+    if function.name == "__init__" and function.class_qualname:
+        return project.constructor_calls.get(function.qualname, [])
+    return project.callgraph.call_sites(function.qualname) or []
 
 
 def _slots_of(function, param: str) -> Tuple[str, ...]:

@@ -1202,11 +1202,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.imports.names[target.value] = self.imports.qualify(name)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if self.frame.kind == "class" and isinstance(node.target, cst.Name):
-            self.frame.assigned.add(node.target.value)  # a declared field: ``verbose: bool = Field(False)``
+        declared = self.frame.kind == "class" and isinstance(node.target, cst.Name)
+        if declared:  # a declared field (``verbose: bool = Field(False)``), bound before its value is read
+            self.frame.assigned.add(node.target.value)
         if node.value is not None:
             self._assign(node.target, node.value, node)
-        if self.frame.kind == "class" and isinstance(node.target, cst.Name):
+        if declared:
             self._annotation_holds(Ref("self", self.frame.qualname, node.target.value), node.annotation, node)
         elif isinstance(node.target, cst.Attribute):
             ref = self.ref_of(node.target)

@@ -45,24 +45,31 @@ def handed_in_objects(project) -> Set[Tuple[str, str]]:
     """(class, attribute) slots a constructor fills from a parameter for which every call that
     reaches the constructor builds a new object."""
     stored = _stored_parameters(project)
-    calls: Dict[str, List[Call]] = defaultdict(list)
-    for cls in project.classes:
-        init = constructor(project, cls)
-        if init is not None and init.qualname in stored:
-            calls[init.qualname].extend(project.callgraph.instantiated_at(cls))
-    for facts in project.modules:
-        for call in facts.calls:
-            if call.target == "super:__init__":
-                for callee in project.callgraph.resolve(call.caller, call.target):
-                    if callee in stored:
-                        calls[callee].append(call)
     found: Set[Tuple[str, str]] = set()
-    for init_name, reaching in calls.items():
+    for init_name, reaching in project.constructor_calls.items():
+        if init_name not in stored:
+            continue
         init = project.functions[init_name]
         for param, assigns in stored[init_name].items():
             if all(any(parameter(init, slot) == param for slot, _ in call.built) for call in reaching):
                 found.update((assign.ref.owner, assign.ref.name) for assign in assigns)
     return found
+
+
+def constructor_calls(project) -> Dict[str, List[Call]]:
+    """Per constructor, the calls that run it: instantiations of the classes it makes, and
+    subclasses' ``super().__init__(…)``."""
+    calls: Dict[str, List[Call]] = defaultdict(list)
+    for cls in project.classes:
+        init = constructor(project, cls)
+        if init is not None:
+            calls[init.qualname].extend(project.callgraph.instantiated_at(cls))
+    for facts in project.modules:
+        for call in facts.calls:
+            if call.target == "super:__init__":
+                for callee in project.callgraph.resolve(call.caller, call.target):
+                    calls[callee].append(call)
+    return calls
 
 
 def handed_in_exceptions(project) -> Iterator[StoredException]:
