@@ -70,6 +70,7 @@ class FunctionFact:
     # parameters whose default is a class (``normalizer=RunNormalizer``): what a slot set from one
     # makes when called, unless a caller passes another
     class_defaults: Tuple[Tuple[str, str], ...] = ()
+    star_params: Tuple[str, ...] = ()  # ``*handlers``, ``**options``: what callers pass beyond the named
 
     @property
     def instance_method(self) -> bool:

@@ -287,7 +287,7 @@ def _callback_registration(project, mutation: Mutation) -> bool:
     function = project.functions.get(mutation.function or "")
     if function is None or function.name.startswith("_") or not project.frequency(function.qualname).assumed:
         return False
-    given = set(mutation.key.roots) & set(_given(function))
+    given = ({*mutation.key.roots, mutation.spread_param} - {""}) & set(_given(function))
     if not given:
         return False
     return bool(given & set(function.callable_params)) or \
@@ -295,8 +295,8 @@ def _callback_registration(project, mutation: Mutation) -> bool:
 
 
 def _given(function) -> Tuple[str, ...]:
-    """The parameters a caller passes (not a method's ``self``)."""
-    return function.params[1 if function.class_qualname else 0:]
+    """The parameters a caller passes (not a method's ``self``), ``*handlers`` included."""
+    return function.params[1 if function.class_qualname else 0:] + function.star_params
 
 
 def _decorator_api(project, mutation: Mutation) -> bool:

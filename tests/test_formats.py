@@ -33,7 +33,8 @@ def report(invoke, fmt, *extra):
 
 def test_full_format_shows_excerpt_chain_links_and_fix(project, invoke):
     out = report(invoke, "full")
-    assert "pkg/api.py:6:5: RL401 [high] RUNS (module global, never shrinks) → Run.output → Output._chunks" in out
+    assert ("pkg/output.py:7:9: RL101 [high] Output._chunks grows (append) in Output.emit()" in out
+            and "retained by RUNS (module global, never shrinks) → Run.output → Output\n" in out)
     assert "  = note: pkg/run.py:6:9: Run.output" in out
     assert " 6 |     RUNS[run_id] = run" in out
     assert "  = fix: " in out
@@ -42,13 +43,13 @@ def test_full_format_shows_excerpt_chain_links_and_fix(project, invoke):
 
 def test_concise_format_is_one_line_each(project, invoke):
     lines = report(invoke, "concise").splitlines()
-    assert len(lines) == 4 + 1  # four findings and the summary
-    assert all(re.match(r"^pkg/\w+\.py:\d+:\d+: RL\d{3} \[(high|medium|low)\] ", line) for line in lines[:4])
+    assert len(lines) == 3 + 1  # three findings and the summary
+    assert all(re.match(r"^pkg/\w+\.py:\d+:\d+: RL\d{3} \[(high|medium|low)\] ", line) for line in lines[:3])
 
 
 def test_json_lines(project, invoke):
     rows = [json.loads(line) for line in report(invoke, "json-lines").splitlines()]
-    assert [r["code"] for r in rows] == ["RL301", "RL401", "RL101", "RL101"]
+    assert [r["code"] for r in rows] == ["RL301", "RL101", "RL101"]
     assert all(len(r["fingerprint"]) == 32 for r in rows)
 
 
@@ -58,7 +59,7 @@ GITHUB = re.compile(r"^::warning file=(?P<file>[^,]+),line=\d+,col=\d+,endLine=\
 
 def test_github_workflow_commands(project, invoke):
     lines = report(invoke, "github").splitlines()
-    assert len(lines) == 4 and all(GITHUB.match(line) for line in lines), lines
+    assert len(lines) == 3 and all(GITHUB.match(line) for line in lines), lines
     assert lines[0].startswith("::warning file=pkg/api.py,line=6,col=5,endLine=6,endColumn=23,title=retainlint (RL301)::")
 
 
@@ -89,14 +90,14 @@ def test_sarif_validates_against_the_official_schema(project, invoke):
     run = sarif["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert {"RL101", "RL401", "RL403"} <= {r["id"] for r in rules}
-    chain = next(r for r in run["results"] if r["ruleId"] == "RL401")
-    assert rules[chain["ruleIndex"]]["id"] == "RL401"
+    chain = next(r for r in run["results"] if r["ruleId"] == "RL101")
+    assert rules[chain["ruleIndex"]]["id"] == "RL101"
     assert chain["level"] == "error"
     location = chain["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"] == {"uri": "pkg/api.py", "uriBaseId": "%SRCROOT%"}
-    assert location["region"]["startLine"] == 6
+    assert location["artifactLocation"] == {"uri": "pkg/output.py", "uriBaseId": "%SRCROOT%"}
+    assert location["region"]["startLine"] == 7
     assert [r["message"]["text"] for r in chain["relatedLocations"]] == [
-        "Run.output", "Output._chunks (append, never shrinks)"]
+        "Output._chunks is created here", "RUNS (module global, never shrinks)", "Run.output"]
     assert len(chain["partialFingerprints"]["retainlintFingerprint/v1"]) == 32
 
 
@@ -134,15 +135,15 @@ GITLAB_SCHEMA = {
 def test_gitlab_code_quality(project, invoke):
     issues = json.loads(report(invoke, "gitlab"))
     jsonschema.validate(issues, GITLAB_SCHEMA)
-    assert len({i["fingerprint"] for i in issues}) == len(issues) == 4, "fingerprints must be unique"
+    assert len({i["fingerprint"] for i in issues}) == len(issues) == 3, "fingerprints must be unique"
     assert issues[0]["location"] == {"path": "pkg/api.py", "lines": {"begin": 6, "end": 6}}
 
 
 def test_junit(project, invoke):
     root = ET.fromstring(report(invoke, "junit"))
-    assert root.tag == "testsuites" and root.get("failures") == "4"
+    assert root.tag == "testsuites" and root.get("failures") == "3"
     cases = root.findall("./testsuite/testcase")
-    assert len(cases) == 4
+    assert len(cases) == 3
     failure = cases[0].find("failure")
     assert failure.get("type") == "RL301" and "keeps every entry" in failure.get("message")
 

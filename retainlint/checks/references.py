@@ -8,7 +8,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 from retainlint.checks.context import Context
 from retainlint.checks.growth import holder_confidence
 from retainlint.facts import Ref
-from retainlint.findings import Finding, Related
+from retainlint.findings import CONFIDENCE_ORDER, Finding, Related
 from retainlint.graph import Link, container_node, render_chain, short
 from retainlint.lifetime import after_run, object_lifetime
 from retainlint.link.handed import constructor, handed_in_exceptions, parameter
@@ -19,31 +19,48 @@ from retainlint.unbounded import filled_together
 
 @check("RL401")
 def retention_chain(ctx: Context) -> Iterator[Finding]:
-    """One finding per set of buffers kept: roots that keep the same buffers (the module-global
-    policy objects of one class, each reaching the same agent's buffers) are one cause, reported
-    at the first root with the others as related locations."""
+    """One finding per set of buffers kept, saying what no other finding says: a buffer whose own
+    finding already names the root that keeps it is that finding's to report (taskiq's shared
+    broker, whose handler lists each carry the chain), and the chain is only as sure as those
+    findings are (it is never surer than the lifetime analysis of the objects it passes).  Roots
+    that keep the same buffers (the module-global policy objects of one class, each reaching the
+    same agent's buffers) are one cause, reported at the first root with the others as related
+    locations."""
     graph = ctx.graph
     leaders = {container_node(other.ref): container_node(first.ref)
                for first, others in filled_together(list(ctx.project.unbounded)) for other in others}
-    causes: Dict[FrozenSet[str], List[Tuple[List[Link], List[str]]]] = defaultdict(list)
-    for _root, chains in graph.root_chains():
+    levels = _own_levels(ctx)
+    causes: Dict[FrozenSet[str], List[Tuple[List[Link], List[str], str]]] = defaultdict(list)
+    for root, chains in graph.root_chains():
+        if graph.graph.nodes[root].get("hazard"):
+            continue  # a registry that only grows: its RL301 says what its entries retain
+        # a buffer whose own finding names this root as what keeps it already says this chain
+        chains = [chain for chain in chains if chain[-1] in levels and graph.root_of(chain[-2]) != root]
         labels = [graph.graph.nodes[chain[-1]]["label"] for chain in chains]
-        others = sorted(set(labels[1:]) - {labels[0]})
-        if not others or len({leaders.get(chain[-1], chain[-1]) for chain in chains}) == 1:
+        if len(set(labels)) < 2 or len({leaders.get(chain[-1], chain[-1]) for chain in chains}) == 1:
             # one buffer, or buffers filled together under one key (galileo's ``_tasks`` and
             # ``_retry_counts``): the first's finding carries this chain (one cause, one finding)
             continue
-        causes[frozenset(chain[-1] for chain in chains)].append((graph.links(chains[0]), others))
+        level = max((levels[chain[-1]] for chain in chains), key=CONFIDENCE_ORDER.__getitem__)
+        others = sorted(set(labels[1:]) - {labels[0]})
+        causes[frozenset(chain[-1] for chain in chains)].append((graph.links(chains[0]), others, level))
     for found in causes.values():
         found.sort(key=lambda item: (item[0][0].path, item[0][0].span.line, item[0][0].span.col))
-        (links, others), alike = found[0], [links_ for links_, _ in found[1:]]
+        (links, others, level), alike = found[0], [links_ for links_, _, _ in found[1:]]
         message = (f"{render_chain(links)}; it also retains {', '.join(others)}: everything these hold lives as "
                    f"long as the process{_also_rooted(alike)}")
         filled = links[0]  # the root's link carries the place where the root is filled
         related = tuple(Related(link.path, link.span, link.label) for link in links[1:] if link.path)
         related += tuple(Related(root.path, root.span, f"{root.label} retains the same")
                          for root in (links_[0] for links_ in alike) if root.path)
-        yield Finding("RL401", message, filled.path, filled.span, "high", related=related)
+        yield Finding("RL401", message, filled.path, filled.span, level, related=related)
+
+
+def _own_levels(ctx: Context) -> Dict[str, str]:
+    """The level of each buffer's own finding: a chain is never surer than what the lifetime
+    analysis says of the objects it passes through (a script's global, a slot bound anew per call)."""
+    return {container_node(item.ref): holder_confidence(ctx, item)[0] for item in ctx.project.unbounded
+            if container_node(item.ref) in ctx.graph.graph}
 
 
 def _also_rooted(alike: List[List[Link]]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple, TypeVar
 
 import libcst as cst
 import libcst.matchers as matchers
@@ -772,7 +772,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             qualname, name, parent.qualname if in_class else None, decorator_names,
             first, param_names, parent.kind == "function", body_statements, returns, self.span(node),
             flag_params=flags, none_params=nones, callable_params=callables, builds=_builds(node),
-            class_defaults=class_defaults))
+            class_defaults=class_defaults, star_params=_star_params(params)))
 
         frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1)
         if in_class and not is_static:
@@ -882,8 +882,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         iterated = self.ref_of(walked)
         if iterated is not None and iterated.kind in ("self", "global"):
             self.flow.event("iterate", iterated)
-        if iterated is not None and frame is not None and isinstance(node.target, cst.Name):
-            frame.loop_items[node.target.value] = iterated
+        # what the loop's items are elements of: the container, or the container whose entry it
+        # walks (``for handler in self._handlers[event]``, ``….get(event, [])``)
+        entry_of = _entry_of(walked)
+        held = iterated if iterated is not None or entry_of is None else self.ref_of(entry_of)
+        if held is not None and frame is not None and isinstance(node.target, cst.Name):
+            frame.loop_items[node.target.value] = held
         self._enter_loop(node)
 
     def _callable_annotation(self, annotation: cst.BaseExpression) -> bool:
@@ -1627,9 +1631,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for position, arg in enumerate(node.args):
             reference = self._function_reference(arg.value)
             if reference:
-                bound = _bound_by_partial(containers) if position == 0 and self._is_partial(node) else ()
+                partial = position == 0 and self._is_partial(node)
                 self.facts.calls.append(Call(caller=function, target=reference, line=line, in_loop=self.in_loop(),
-                                             guarded=self.guarded(), argument_of=target, containers=bound))
+                                             guarded=self.guarded(), argument_of=target,
+                                             containers=_bound_by_partial(containers) if partial else (),
+                                             arguments=_bound_by_partial(self._argument_domains(node))
+                                             if partial else ()))
         hands_container = frame is not None and any(ref in self.defined_containers for _, ref in containers)
         if hands_container:
             self.flow.mark_relevant()  # hands its container to a callee that may empty it (link/handed.py)
@@ -2115,13 +2122,17 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         return None
 
 
-def _bound_by_partial(containers: Tuple[Tuple[str, Ref], ...]) -> Tuple[Tuple[str, Ref], ...]:
-    """The containers ``partial(f, self._tasks, uid)`` binds, as the slots of ``f`` they fill
+_Bound = TypeVar("_Bound")
+
+
+def _bound_by_partial(arguments: Tuple[Tuple[str, _Bound], ...]) -> Tuple[Tuple[str, _Bound], ...]:
+    """What ``partial(f, self._tasks, uid, members=…)`` binds, as the slots of ``f`` it fills
     (``#1`` of the partial is ``#0`` of ``f``): when the partial runs — a done-callback, say — it
-    hands them to ``f``, which may release what it is given (xinference's
-    ``partial(callback_for_async_launch, self._async_launch_tasks, model_uid)``)."""
-    return tuple((f"#{int(slot[1:]) - 1}" if slot.startswith("#") else slot, ref)
-                 for slot, ref in containers if slot != "#0")
+    hands them to ``f``, which may release the containers it is given (xinference's
+    ``partial(callback_for_async_launch, self._async_launch_tasks, model_uid)``), and the values
+    are those every call of the partial passes (google-genai's validators, bound at import)."""
+    return tuple((f"#{int(slot[1:]) - 1}" if slot.startswith("#") else slot, value)
+                 for slot, value in arguments if slot != "#0")
 
 
 def _capped_container(test: cst.BaseExpression) -> Optional[str]:
@@ -2591,6 +2602,16 @@ def _iterated_container(iterable: cst.BaseExpression) -> cst.BaseExpression:
             return iterable
 
 
+def _entry_of(iterable: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """``c[k]`` or ``c.get(k, …)`` → ``c``: the mapping whose entry a loop walks."""
+    if isinstance(iterable, cst.Subscript):
+        return iterable.value
+    if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and \
+            iterable.func.attr.value == "get" and iterable.args:
+        return iterable.func.value
+    return None
+
+
 def _subscript_key(target: cst.Subscript) -> Optional[cst.BaseExpression]:
     """The key expression of ``c[k]`` (a tuple for ``c[a, b]``), None for slices."""
     if not target.slice or any(isinstance(element.slice, cst.Slice) for element in target.slice):
@@ -2694,6 +2715,11 @@ class _NameParts(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.chains.append(node.value)
+
+
+def _star_params(params: cst.Parameters) -> Tuple[str, ...]:
+    """The names of ``*args`` and ``**kwargs``, if the function takes them."""
+    return tuple(star.name.value for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param))
 
 
 def _capitalised(name: str) -> bool:

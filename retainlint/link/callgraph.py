@@ -278,7 +278,7 @@ class CallGraph:
         With ``identity`` (the key is ``id()`` of the parameter), what a call returns counts as a
         new object per call, for all the code here shows (``_remember(request.make_payload())``)."""
         fact = self.project.functions.get(function or "")
-        sites = self.call_sites(fact.qualname) if fact is not None and params else None
+        sites = self._sites_binding(fact, params) if fact is not None and params else None
         if not sites or not set(params) <= set(fact.params):  # ``*args``/``**kwargs``: not followed
             return None
         domains = set()
@@ -303,6 +303,19 @@ class CallGraph:
         if domains == {"outside"}:  # ``get_logger(name)`` only passes on what its own unseen callers give
             return None
         return "bounded" if domains == {"bounded"} else "unknown"
+
+    def _sites_binding(self, fact: FunctionFact, params: Tuple[str, ...]) -> Optional[List[Call]]:
+        """The calls that decide what the parameters are: the direct calls, and the partials that
+        bind every one of them (``partial(dispatch, members=(…))``: whoever calls the partial
+        passes the rest).  None when some call may pass them unseen."""
+        sites = self.call_sites(fact.qualname)
+        if sites is not None or (fact.class_qualname and fact.name in self._unresolved_methods):
+            return sites
+        references = [call for _receiver, call in self._references.get(fact.qualname, ())]
+        binds = all(call.argument_of.endswith("functools.partial") and all(
+            any(slot in (param, positional_slot(fact, param)) for slot, _ in call.arguments) for param in params)
+            for call in references)
+        return self._call_sites.get(fact.qualname, []) + references if binds else None
 
     def never_given(self, function: Optional[str], param: str, seen: FrozenSet[str] = frozenset()) -> bool:
         """No call in the project gives the parameter a value: each leaves it at its ``None``
