@@ -113,6 +113,10 @@ class ContainerDef:
     entry_class: str = ""  # ``{k: Queue() for k in names}``, ``defaultdict(Queue)``: what every entry is, if known
 
 
+ACCESSOR = "accessor:"
+ACCESSOR_PART = "accessor-part:"
+
+
 @dataclass(frozen=True)
 class Key:
     """What a growth is keyed by (``d[k] = v``, ``s.add(k)``) or what it appends: the *key domain*
@@ -134,7 +138,10 @@ class Key:
     what: str  # for messages: "run id", "uuid4()", "a class", "parameter 'run'" …
     text: str = ""  # the key's source with whitespace folded ("" when there is none)
     roots: Tuple[str, ...] = ()  # local and parameter names it is computed from
-    made: str = ""  # the dotted class of the value: built (``created``; one that hashes by value bounds nothing) or annotated (a parameter)
+    # the dotted class of the value: built (``created``; one that hashes by value bounds nothing) or
+    # annotated (a parameter); or, prefixed ACCESSOR / ACCESSOR_PART, the function whose result (or an
+    # attribute of it) the value is, when called without arguments (``get_ep_group()``)
+    made: str = ""
 
 
 NO_KEY = Key("unknown", "", "", ())
@@ -358,6 +365,9 @@ class Call:
     #                                          ("*", "unknown") once a ``*args``/``**kwargs`` hides the rest;
     #                                          ``param:<name>=<domain>`` for a parameter of the caller passed on
     script: bool = False  # at module level in the ``if __name__ == "__main__":`` block: only when run as a script
+    # the object a method is called on: ``new`` (a local this function bound to an object it made,
+    # ``meta = Metadata(); meta.add(…)``), ``param:<name>`` (a parameter), ``self``, or "" (anything else)
+    receiver: str = ""
 
 
 @dataclass(frozen=True)

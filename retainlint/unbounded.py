@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
-from retainlint.facts import ContainerDef, Mutation, Ref
+from retainlint.facts import ACCESSOR, ACCESSOR_PART, ContainerDef, Mutation, Ref
 from retainlint.link.callgraph import ONCE, PER_CALL, PER_OBJECT, Frequency
 from retainlint.link.release import LEAKS, NEVER, Verdict
 
@@ -189,12 +189,23 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     if frequency.kind == PER_OBJECT and all(project.made_at_setup_only(cls) for cls in frequency.objects
                                             or (project.owner_class(mutation.function),)):
         return None  # once per object, and each is made at setup (by a singleton's constructor): a fixed count
+    builder = project.callgraph.filled_while_built(mutation.function) if kind in (INSTANCE, TEXT) else None
+    if builder:  # ``meta = Metadata(); meta.add(request_id, …)``: it grows while one call builds it
+        return Growth(mutation, UNKNOWN, f"only while {project.function_label(builder)} fills an object it has "
+                                         f"just made: as many as that call adds", by_name)
     key = mutation.key
     keyed = mutation.dedup or mutation.method not in _SEQUENCE_METHODS and (
         mutation.method in ("[]=", "add", "setdefault", "update", "|=", "[]") or
         any(d.constructor in _KEYED_CONSTRUCTORS for d in defs))
     if keyed:
         domain = key.domain
+        accessor = _accessor_identity(project, key)
+        if accessor == ACCESSOR:
+            return None  # ``_buffers[(id(get_ep_group()), size)]``: one entry per process-wide object
+        if accessor == ACCESSOR_PART:
+            return Growth(mutation, UNKNOWN, f"keyed by id() of a part of the process-wide object "
+                                             f"{key.made.rsplit('.', 1)[-1]}() returns (its domain is not known)",
+                          by_name)
         followed = domain in ("event", "param")
         passed = project.callgraph.passed_domain(mutation.function, mutation.param_key,
                                                  identity=mutation.param_identity) if followed else None
@@ -227,6 +238,12 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
             domain = "event" if project.made_per_call(project.owner_class(mutation.function)) else "unknown"
         if domain == "bounded":
             return None
+        if domain == "event" and frequency.kind == PER_OBJECT and mutation.dedup and "self" not in key.roots and \
+                not any(project.made_per_call(cls) for cls in frequency.objects):
+            # ``store = STORES.get(client_id); if store is None: STORES[client_id] = …`` on the way
+            # from ``App.__init__``: a memo the next object with that key finds again
+            return Growth(mutation, UNKNOWN, f"one entry per distinct {_per(key)} among the objects made (a memo "
+                                             f"that the same key finds again)", by_name)
         if domain == "event" and frequency.kind == PER_OBJECT and \
                 not any(project.made_per_call(cls) for cls in frequency.objects):
             # ``_APPS[id(router)] = app`` on the way from ``Application.__init__``: one entry per
@@ -253,6 +270,16 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         return Growth(mutation, CALL, "one more for every object made", by_name, True)
     each = "on every turn of its while True loop" if mutation.forever else "on every call"
     return Growth(mutation, CALL, f"one more {each}", by_name, frequency.assumed)
+
+
+def _accessor_identity(project, key) -> str:
+    """ACCESSOR when a per-event key is ``id()`` of what a project function returns that always
+    returns a global of its module (``get_ep_group()``); ACCESSOR_PART for ``id()`` of an
+    attribute of it (``get_ep_group().device_group``, which setup code may bind anew); "" else."""
+    kind, _, dotted = key.made.partition(":")
+    if key.domain != "event" or f"{kind}:" not in (ACCESSOR, ACCESSOR_PART) or not project.returns_global(dotted):
+        return ""
+    return f"{kind}:"
 
 
 def _counter(project, mutation: Mutation) -> bool:

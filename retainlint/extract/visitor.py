@@ -104,6 +104,7 @@ class Local:
     value: Optional[cst.BaseExpression] = None  # what it was assigned (lives only while the function is visited)
     fixed_collection: bool = False  # a loop variable over a literal or a constant collection
     classes: Tuple[str, ...] = ()  # ``cls = A if c else B``: the classes a call of it may instantiate
+    kept: bool = False  # stored on ``self``, a global or another object (``self._workflows[k] = workflow``) so far
 
 
 @dataclass
@@ -406,6 +407,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if ref is None:
             self._param_mutation(target, op, method, node, element)
             return
+        if op == "grow":
+            self._keep(value if value is not None else key)
         key_info = self.classify_key(key) if key is not None else NO_KEY
         if op == "grow" and method in _ONE_ENTRY_STORES and not element and \
                 self.under_guard(f"member:{key_info.text}|{source_of(target)}"):
@@ -1283,6 +1286,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                              guarded=self.guarded()))
         if function is not None and self.lambda_depth == 0:
             self.flow.event("clear", ref, target="rebind", line=span.line)
+        self._keep(value)
         if ref.kind in ("self", "attr") or (ref.kind == "global" and function is not None):
             value_class = self.class_of_value(value) or _factory_made(value)
             from_param = isinstance(value, cst.Name) and value.value in frame.params
@@ -1598,6 +1602,28 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return f"name:{qualified if '.' in qualified else f'{self.facts.module}.{name}'}"
         return ""
 
+    def _keep(self, value: Optional[cst.BaseExpression]) -> None:
+        """Note that a local is now kept by something that outlives the call (``self._x[k] = local``)."""
+        frame = self.function_frame()
+        if frame is not None and isinstance(value, cst.Name) and value.value in frame.locals:
+            frame.locals[value.value].kept = True
+
+    def _receiver(self, node: cst.Call) -> str:
+        """What a method is called on, when it says how long the object has been around: one this
+        function made and has not stored anywhere yet (``new``), a parameter (``param:<name>``) or
+        the object itself (``self``)."""
+        if not (isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)):
+            return ""
+        name = node.func.value.value
+        if name == self._self_context()[0]:
+            return "self"
+        if self._is_param(name):
+            return f"param:{name}"
+        frame = self.function_frame()
+        local = frame.locals.get(name) if frame is not None else None
+        made = local is not None and not local.kept and self.classify_key(node.func.value).domain == "created"
+        return "new" if made else ""
+
     def _record_call(self, target: str, node: cst.Call) -> None:
         """A Call fact for the call graph; a flow event where the call may run a release."""
         function = self.current_function()
@@ -1615,7 +1641,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                      exceptions=self._exception_arguments(node),
                                      containers=containers,
                                      built=self._built_arguments(node), arguments=self._argument_domains(node),
-                                     script=function is None and self.under_guard("main")))
+                                     script=function is None and self.under_guard("main"),
+                                     receiver=self._receiver(node)))
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
         if builds_object(node) and frame is not None:
@@ -2452,14 +2479,16 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
 
 
 def _return_guard_flags(statement: cst.CSTNode, fixed_key=lambda key: False) -> Tuple[str, ...]:
-    """The flags ``if A or B: return`` returns early on when set (after at most checks that
-    raise, ``if other_config: raise ConfigurationError``, and calls whose result is dropped,
-    ``logger.warning("already launched")``), and the containers ``if K in C: return`` tests for a
-    key ``fixed_key`` accepts; empty for any other statement."""
+    """The flags ``if A or B: return`` returns early on when set — or raises on (``if
+    hasattr(Maxim, "_instance"): raise RuntimeError("initialize it only once")``) — after at most
+    checks that raise, ``if other_config: raise ConfigurationError``, and calls whose result is
+    dropped, ``logger.warning("already launched")``, and the containers ``if K in C: return`` tests
+    for a key ``fixed_key`` accepts; empty for any other statement."""
     if not isinstance(statement, cst.If) or statement.orelse is not None:
         return ()
     inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
-    if not (inner and _is_return(inner[-1]) and all(_raises(s) or _simple(s, cst.Expr) for s in inner[:-1])):
+    leaves = inner and (_is_return(inner[-1]) or _simple(inner[-1], cst.Raise))
+    if not (leaves and all(_raises(s) or _simple(s, cst.Expr) for s in inner[:-1])):
         return ()
     return tuple(subject for subject, unset in (_membership_subject(o, fixed_key) or _guard_subject(o)
                                                 for o in _operands(statement.test))

@@ -25,6 +25,7 @@ from retainlint.extract.keys import per_event_object
 from retainlint.facts import Call, FunctionFact
 
 MODULE, ONCE, PER_OBJECT, PER_CALL = "module", "once", "per_object", "per_call"
+CONSTRUCTORS = frozenset({"__init__", "__post_init__", "__new__", "__attrs_post_init__"})
 _RANK = {MODULE: 0, ONCE: 1, PER_OBJECT: 2, PER_CALL: 3}
 
 
@@ -383,6 +384,43 @@ class CallGraph:
     def _calls_by_place(self) -> Dict[Tuple[Optional[str], str, int], Call]:
         return {(c.caller, c.target, c.line): c for facts in self.project.modules for c in facts.calls
                 if not c.argument_of}
+
+    def filled_while_built(self, function: Optional[str], depth: int = 3) -> Optional[str]:
+        """The function that makes the objects a method is ever called on, when every call of it is
+        on an object its caller has just made and not stored anywhere yet (``meta = Metadata();
+        meta.add(…)``; not ``self._workflows[k] = workflow; workflow.create_run()``), on a
+        parameter every caller fills that way (``self._fill(meta)``), or on ``self`` from a method
+        that is itself only so called: the object is filled while one call builds it, so what it
+        gains is bounded by that call (vLLM's per-step connector metadata).  None otherwise."""
+        fact = self.project.functions.get(function or "")
+        if fact is None or not fact.instance_method or fact.name in CONSTRUCTORS or depth == 0 \
+                or not self.every_call_seen(fact.qualname):
+            return None
+        sites = self.call_sites(fact.qualname)
+        if not sites:
+            return None
+        builders = [self._builder(site, depth) for site in sites]
+        return builders[0] if all(builders) else None
+
+    def _builder(self, site: Call, depth: int) -> Optional[str]:
+        """Who makes the object one call of a method is on (see :meth:`filled_while_built`)."""
+        if site.caller is None:
+            return None
+        if site.receiver == "new":
+            return site.caller
+        if site.receiver == "self":
+            return self.filled_while_built(site.caller, depth - 1)
+        if not site.receiver.startswith("param:"):
+            return None
+        caller = self.project.functions.get(site.caller)
+        param = site.receiver[len("param:"):]
+        callers = self.call_sites(site.caller) if caller is not None and param in caller.params else None
+        if not callers:
+            return None
+        slot = positional_slot(caller, param)
+        made = [call.caller for call in callers
+                if call.caller is not None and dict(call.arguments).get(param, dict(call.arguments).get(slot)) == "created"]
+        return made[0] if len(made) == len(callers) else None
 
     def every_call_seen(self, function: str) -> bool:
         """Every call in the project spelled with the function's name resolves to it: none reaches
