@@ -942,9 +942,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.exiting_branches[id(node)] = dict(frame.locals)
         if frame is not None:  # ``with lock: if _DONE: return; _DONE = True`` guards what follows the ``with`` too
             statements = _with_bodies_inline(node.body)
-            guard = _early_return_once(statements, frame.params)
+            # a key bound earlier in the function is no more fixed than a parameter
+            guard = _early_return_once(statements, frame.params | frame.assigned)
             for statement in statements[guard + 1:] if guard is not None else ():
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
+        if frame is not None:
+            for statement in self._filled_after(node.body):
+                # ``if not self._delayed: register()`` … ``self._delayed.append(t)``: the first call only
+                self.guarded_blocks.setdefault(id(statement.body), "once")
         for index, statement in enumerate(node.body):
             skipped = _skip_if_present(statement)  # ``if name in self._seen: continue`` … ``self._seen.append(name)``
             if skipped is not None:
@@ -1608,6 +1613,25 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if frame is not None and isinstance(value, cst.Name) and value.value in frame.locals:
             frame.locals[value.value].kept = True
 
+    def _filled_after(self, statements: Sequence[cst.CSTNode]) -> List[cst.If]:
+        """The ``if not L:`` (or ``if X is None:``) statements whose body leaves L empty but whose
+        block fills it right after, at its own level, and does not empty it again (sanic's ``if not
+        self._delayed_tasks: …`` then ``self._delayed_tasks.append(name)``): later calls find it
+        filled, as when the body fills it.  The block is read once, from its end."""
+        found: List[cst.If] = []
+        filled: Set[str] = set()
+        emptied: Set[str] = set()
+        for statement in reversed(statements):
+            if isinstance(statement, cst.SimpleStatementLine):
+                filled |= _filled_names([statement]) | _assigned_names([statement])
+                emptied |= _cleared_names([statement]) | _emptied_names([statement])
+            elif isinstance(statement, cst.If) and statement.orelse is None and filled - emptied:
+                unset = {subject for subject, is_unset in map(_guard_subject, _conjuncts(statement.test))
+                         if subject is not None and is_unset and not self._local_subject(subject)}
+                if unset & (filled - emptied):
+                    found.append(statement)
+        return found
+
     def _receiver(self, node: cst.Call) -> str:
         """What a method is called on, when it says how long the object has been around: one this
         function made and has not stored anywhere yet (``new``), a parameter (``param:<name>``) or
@@ -2248,6 +2272,22 @@ def _assigned_names(statements, listed: Callable[[Optional[cst.BaseExpression]],
 
     for statement in statements:
         statement.visit(_Targets())
+    return found
+
+
+def _emptied_names(statements) -> Set[str]:
+    """Dotted names of containers some statements empty with ``.clear()``."""
+    found: Set[str] = set()
+
+    class _Clears(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "clear":
+                name = dotted(node.func.value)
+                if name:
+                    found.add(name)
+
+    for statement in statements:
+        statement.visit(_Clears())
     return found
 
 
