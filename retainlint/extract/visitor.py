@@ -125,7 +125,7 @@ class Frame:
     exceptions: Dict[str, str] = field(default_factory=dict)  # local → exception | exc_info | traceback
     hooks_saved: Set[str] = field(default_factory=set)  # process-wide hooks whose current value it keeps
     loop_depth: int = 0
-    while_depth: int = 0  # inside ``while`` loops: a main loop repeats without a fixed bound
+    while_depth: int = 0  # inside ``while`` and ``async for`` loops: a main loop repeats without a fixed bound
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
     attribute_values: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # ``self.x = …`` here (while visited)
@@ -857,12 +857,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     # ------------------------------------------------------------------ loops
     def _enter_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth += 1
-        self.frame.while_depth += isinstance(node, cst.While)
+        self.frame.while_depth += _unbounded_loop(node)
         self.frame.loop_bodies.append(id(node.body))
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth -= 1
-        self.frame.while_depth -= isinstance(node, cst.While)
+        self.frame.while_depth -= _unbounded_loop(node)
         self.frame.loop_bodies.pop()
         if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
             self.frame.loop_containers.pop(node.target.value, None)
@@ -2273,6 +2273,12 @@ def _assigned_names(statements, listed: Callable[[Optional[cst.BaseExpression]],
     for statement in statements:
         statement.visit(_Targets())
     return found
+
+
+def _unbounded_loop(node: cst.CSTNode) -> bool:
+    """``while …:`` or ``async for message in websocket:``: it repeats for as long as events come,
+    not over a collection the program text fixes."""
+    return isinstance(node, cst.While) or isinstance(node, cst.For) and node.asynchronous is not None
 
 
 def _emptied_names(statements) -> Set[str]:

@@ -527,7 +527,7 @@ class CallGraph:
             elif edge["in_loop"] and caller_frequency.kind == PER_CALL:
                 candidate = Frequency(PER_CALL, f"{label} calls it in a loop")
             elif edge["in_while"]:  # a worker's or a program's main loop: it repeats for as long as it runs
-                candidate = Frequency(PER_CALL, f"{label} calls it in a while loop")
+                candidate = Frequency(PER_CALL, f"{label} calls it in a loop with no fixed end (while, async for)")
             elif caller_frequency.kind in (MODULE, ONCE):
                 candidate = Frequency(ONCE, f"it is reached only from {label}, which {_explain(caller_frequency)}",
                                       caller_frequency.by_name, entry=caller_frequency.entry)
