@@ -113,10 +113,6 @@ class ContainerDef:
     entry_class: str = ""  # ``{k: Queue() for k in names}``, ``defaultdict(Queue)``: what every entry is, if known
 
 
-ACCESSOR = "accessor:"
-ACCESSOR_PART = "accessor-part:"
-
-
 @dataclass(frozen=True)
 class Key:
     """What a growth is keyed by (``d[k] = v``, ``s.add(k)``) or what it appends: the *key domain*
@@ -138,10 +134,7 @@ class Key:
     what: str  # for messages: "run id", "uuid4()", "a class", "parameter 'run'" …
     text: str = ""  # the key's source with whitespace folded ("" when there is none)
     roots: Tuple[str, ...] = ()  # local and parameter names it is computed from
-    # the dotted class of the value: built (``created``; one that hashes by value bounds nothing) or
-    # annotated (a parameter); or, prefixed ACCESSOR / ACCESSOR_PART, the function whose result (or an
-    # attribute of it) the value is, when called without arguments (``get_ep_group()``)
-    made: str = ""
+    made: str = ""  # the dotted class of the value: built (``created``; one that hashes by value bounds nothing) or annotated (a parameter)
 
 
 NO_KEY = Key("unknown", "", "", ())

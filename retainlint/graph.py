@@ -319,10 +319,9 @@ class ReferenceGraph:
             links.append(Link(short(qualname), links[-1].path, links[-1].span))
         return links
 
-    def root_of(self, node: str) -> Optional[str]:
-        """The root whose chain to ``node`` is the shortest: the one its findings name."""
-        path = self._root_paths.get(node)
-        return path[1] if path else None
+    def root_path(self, node: str) -> List[str]:
+        """The shortest chain to ``node`` from a root, root first: the one its findings name."""
+        return self._root_paths.get(node, [None])[1:]
 
     def held_beyond_import_instances(self, qualname: str) -> bool:
         """A root holds instances of the class other than those made at import time and bound to

@@ -25,7 +25,7 @@ findings are rated by the strongest evidence found:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, Optional, Tuple
 
 from retainlint.findings import Related
 from retainlint.graph import ReferenceGraph, render_chain, short
@@ -64,14 +64,12 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
             return Lifetime(UNKNOWN, f"every {name} is made anew per call (in {where}) and handed to its caller: "
                                      f"nothing here shows it registered for longer than that")
     functions = [f for f in growing_functions if f]
-    if chain and functions and not graph.held_beyond_import_instances(class_qualname):
+    if chain and functions and all(f.rsplit(".", 1)[-1] in CONSTRUCTORS for f in functions) \
+            and not graph.held_beyond_import_instances(class_qualname):
         # what a constructor stores on the few instances made at import is fixed; the instances
-        # made as the program runs are not shown to be held — nor are those another method fills,
-        # when nothing calls it on an instance made at import (vLLM's STREAM_FINISHED sentinel)
+        # made as the program runs are not shown to be held
         sites = [site for site in instantiations(project, class_qualname) if site.caller is not None]
-        if all(f.rsplit(".", 1)[-1] in CONSTRUCTORS for f in functions) or \
-                sites and not _called_on_import_instances(project, class_qualname, functions):
-            return _from_instantiations(project, class_qualname, name, sites)
+        return _from_instantiations(project, class_qualname, name, sites)
     if chain and len(chain) == 1:  # the class itself is a root: a long-lived base, such as a thread
         sites = instantiations(project, class_qualname)
         if sites and all(site.use == "joined" for site in sites):  # started and joined by the call that made it
@@ -101,16 +99,6 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
                 return Lifetime(level, f"{name}.{method}() is a listener on {listener.target} and runs on "
                                        f"every event it emits", (Related(path, listener.span, "registered here"),))
     return _from_instantiations(project, class_qualname, name)
-
-
-def _called_on_import_instances(project: Project, class_qualname: str, functions: List[str]) -> bool:
-    """Some call names a module-level instance of the class and one of the methods
-    (``STREAM_FINISHED.add(…)``): what those methods add, they add to an object made at import."""
-    methods = {f.rsplit(".", 1)[-1] for f in functions}
-    instances = [name for name, cls in project.global_instance_classes.items()
-                 if project.resolve_class(cls, name.rsplit(".", 1)[0]) in project.family(class_qualname)]
-    targets = {f"name:{instance}.{method}" for instance in instances for method in methods}
-    return any(call.target in targets for facts in project.modules for call in facts.calls)
 
 
 def after_run(project: Project, graph: ReferenceGraph, class_qualname: str) -> Optional[Lifetime]:

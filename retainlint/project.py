@@ -369,36 +369,6 @@ class Project:
         return any(base in self.kb.metaclasses or base == "ABCMeta" for base in self.ancestors(qualname))
 
     # ------------------------------------------------------------------ functions
-    def returns_global(self, dotted: str) -> bool:
-        """A module function of the project that takes nothing and returns a global of its module
-        on every ``return`` (``def get_ep_group(): assert _EP is not None; return _EP``): the
-        process-wide object it returns is the same whoever asks, until setup code binds another."""
-        fact = self.functions.get(self.resolve_function(dotted) or "")
-        if fact is None or fact.params or fact.star_params or fact.class_qualname or fact.nested or not fact.returns:
-            return False
-        module = self.module_of(fact.qualname) or ""
-        return all(Ref("global", module, name) in self.mutations for name in fact.returns)
-
-    def resolve_function(self, dotted: str) -> Optional[str]:
-        """The project function a dotted name refers to: exact, or the one function of that name in
-        the package the name goes through (``vllm.distributed.get_ep_group``, which the package
-        star-imports from ``vllm.distributed.parallel_state``)."""
-        if dotted in self.functions:
-            return dotted
-        package, _, name = dotted.rpartition(".")
-        if not package or package.split(".", 1)[0] not in self._top_packages:
-            return None
-        candidates = [q for q in self._functions_by_name.get(name, ())
-                      if q.startswith(f"{package}.") and self.functions[q].class_qualname is None]
-        return candidates[0] if len(candidates) == 1 else None
-
-    @cached_property
-    def _functions_by_name(self) -> Dict[str, List[str]]:
-        by_name: Dict[str, List[str]] = defaultdict(list)
-        for qualname, fact in self.functions.items():
-            by_name[fact.name].append(qualname)
-        return by_name
-
     def global_instance_class(self, name: str) -> Optional[str]:
         """The class of a module-level instance (``pkg.mod.BUS`` → ``pkg.bus.EventBus``)."""
         return self.global_instance_classes.get(name)

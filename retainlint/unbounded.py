@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
-from retainlint.facts import ACCESSOR, ACCESSOR_PART, ContainerDef, Mutation, Ref
+from retainlint.facts import ContainerDef, Mutation, Ref
 from retainlint.link.callgraph import ONCE, PER_CALL, PER_OBJECT, Frequency
 from retainlint.link.release import LEAKS, NEVER, Verdict
 
@@ -199,13 +199,6 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         any(d.constructor in _KEYED_CONSTRUCTORS for d in defs))
     if keyed:
         domain = key.domain
-        accessor = _accessor_identity(project, key)
-        if accessor == ACCESSOR:
-            return None  # ``_buffers[(id(get_ep_group()), size)]``: one entry per process-wide object
-        if accessor == ACCESSOR_PART:
-            return Growth(mutation, UNKNOWN, f"keyed by id() of a part of the process-wide object "
-                                             f"{key.made.rsplit('.', 1)[-1]}() returns (its domain is not known)",
-                          by_name)
         followed = domain in ("event", "param")
         passed = project.callgraph.passed_domain(mutation.function, mutation.param_key,
                                                  identity=mutation.param_identity) if followed else None
@@ -239,9 +232,11 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         if domain == "bounded":
             return None
         if domain == "event" and frequency.kind == PER_OBJECT and mutation.dedup and "self" not in key.roots and \
-                not any(project.made_per_call(cls) for cls in frequency.objects):
+                project.callgraph.passed_domain(mutation.function, mutation.param_key, by_name=False) != "event" \
+                and not any(project.made_per_call(cls) for cls in frequency.objects):
             # ``store = STORES.get(client_id); if store is None: STORES[client_id] = …`` on the way
-            # from ``App.__init__``: a memo the next object with that key finds again
+            # from ``App.__init__``, where no caller passes a new value per call (``uuid4()``, a
+            # request's id): a memo the next object with that key finds again
             return Growth(mutation, UNKNOWN, f"one entry per distinct {_per(key)} among the objects made (a memo "
                                              f"that the same key finds again)", by_name)
         if domain == "event" and frequency.kind == PER_OBJECT and \
@@ -270,16 +265,6 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         return Growth(mutation, CALL, "one more for every object made", by_name, True)
     each = "on every turn of its while True loop" if mutation.forever else "on every call"
     return Growth(mutation, CALL, f"one more {each}", by_name, frequency.assumed)
-
-
-def _accessor_identity(project, key) -> str:
-    """ACCESSOR when a per-event key is ``id()`` of what a project function returns that always
-    returns a global of its module (``get_ep_group()``); ACCESSOR_PART for ``id()`` of an
-    attribute of it (``get_ep_group().device_group``, which setup code may bind anew); "" else."""
-    kind, _, dotted = key.made.partition(":")
-    if key.domain != "event" or f"{kind}:" not in (ACCESSOR, ACCESSOR_PART) or not project.returns_global(dotted):
-        return ""
-    return f"{kind}:"
 
 
 def _counter(project, mutation: Mutation) -> bool:

@@ -34,8 +34,10 @@ def retention_chain(ctx: Context) -> Iterator[Finding]:
     for root, chains in graph.root_chains():
         if graph.graph.nodes[root].get("hazard"):
             continue  # a registry that only grows: its RL301 says what its entries retain
-        # a buffer whose own finding names this root as what keeps it already says this chain
-        chains = [chain for chain in chains if chain[-1] in levels and graph.root_of(chain[-2]) != root]
+        # a buffer whose own finding names this root, or a chain that reaches it through the chain
+        # that finding names (``APP → App.server → Server.sessions`` when the finding names
+        # SERVER → Server.sessions), says nothing new
+        chains = [chain for chain in chains if chain[-1] in levels and not _named_by_own_finding(graph, chain)]
         labels = [graph.graph.nodes[chain[-1]]["label"] for chain in chains]
         if len(set(labels)) < 2 or len({leaders.get(chain[-1], chain[-1]) for chain in chains}) == 1:
             # one buffer, or buffers filled together under one key (galileo's ``_tasks`` and
@@ -54,6 +56,14 @@ def retention_chain(ctx: Context) -> Iterator[Finding]:
         related += tuple(Related(root.path, root.span, f"{root.label} retains the same")
                          for root in (links_[0] for links_ in alike) if root.path)
         yield Finding("RL401", message, filled.path, filled.span, level, related=related)
+
+
+def _named_by_own_finding(graph, chain: List[str]) -> bool:
+    """The chain ends with the one the buffer's own finding names (from its root on, or from the
+    object that root holds on): breaking that one breaks this."""
+    own = graph.root_path(chain[-2])  # [its root, …, the buffer's owner]
+    held = chain[:-1]  # [this root, …, the buffer's owner]
+    return bool(own) and (own[0] == held[0] or len(own) > 1 and held[-(len(own) - 1):] == own[1:])
 
 
 def _own_levels(ctx: Context) -> Dict[str, str]:

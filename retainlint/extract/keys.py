@@ -15,7 +15,7 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from retainlint.extract.names import MODULE_DUNDERS, dotted, source_of, string_literal
-from retainlint.facts import ACCESSOR, ACCESSOR_PART, Key
+from retainlint.facts import Key
 
 EVENT, CREATED, BOUNDED, PARAM, SLOT, SELF, UNKNOWN = (
     "event", "created", "bounded", "param", "slot", "self", "unknown")
@@ -89,9 +89,7 @@ def combine(parts: Sequence[Key], text: str) -> Key:
         return _key(BOUNDED, "a literal", text)
     best = max(meaningful, key=lambda p: _ORDER.index(p.domain))
     roots = [r for p in parts for r in p.roots]
-    # what made the strongest part says of it only if the parts as strong agree on it
-    made = best.made if all(p.made == best.made for p in meaningful if p.domain == best.domain) else ""
-    return Key(best.domain, best.what, text, tuple(dict.fromkeys(roots)), made)
+    return Key(best.domain, best.what, text, tuple(dict.fromkeys(roots)), best.made)
 
 
 class KeyMixin:
@@ -100,7 +98,7 @@ class KeyMixin:
     (the library knowledge), ``qualify``, ``_local_key`` and ``_attribute_key`` (the key of what a
     local or ``self.x`` was assigned, None when nothing here assigned it), ``_is_param``,
     ``_local_class`` (the class a parameter is annotated with),
-    ``_is_local``, ``_is_class_name``, ``imports``, ``_self_context`` and ``facts.module``."""
+    ``_is_local``, ``_is_class_name``, ``imports`` and ``_self_context``."""
 
     # False while asking what a key would be if parameters' names said nothing (``named_params``)
     _params_by_name = True
@@ -229,8 +227,6 @@ class KeyMixin:
             return _key(inner.domain, f"{inner.what}.{attribute}", text, roots)  # a new object's own field
         if inner.domain == PARAM:
             return _key(PARAM, f"{inner.what}.{attribute}", text, roots)
-        if inner.made.startswith(ACCESSOR):  # ``get_ep_group().device_group``: a part of what it returns
-            return Key(UNKNOWN, text, text, roots, f"{ACCESSOR_PART}{inner.made[len(ACCESSOR):]}")
         return _key(UNKNOWN, text, text, roots)
 
     def _named_entry(self, name: Optional[str], text: str, roots: Tuple[str, ...]) -> Key:
@@ -267,12 +263,8 @@ class KeyMixin:
         if name == "id" and call.args and isinstance(call.args[0].value, cst.Name) and \
                 _CALLABLE_NAMES.match(call.args[0].value.value):
             return _key(BOUNDED, "the identity of a function or class", text, roots)  # ``id(endpoint)``
-        identified = self.classify_key(call.args[0].value) if name == "id" and call.args else None
-        if identified is not None and identified.domain == BOUNDED:
+        if name == "id" and call.args and self.classify_key(call.args[0].value).domain == BOUNDED:
             return _key(BOUNDED, "the identity of a class", text, roots)  # ``id(type(cb))``
-        if identified is not None and identified.made.startswith((ACCESSOR, ACCESSOR_PART)):
-            # ``id(get_ep_group())``: as many as the objects that function returns (the link stage knows)
-            return Key(EVENT, "id()", text, roots, identified.made)
         if name == "id" and call.args and not self._params_by_name and isinstance(call.args[0].value, cst.Name) \
                 and self._is_param(call.args[0].value.value):  # what callers pass decides (``named_params``)
             return _key(PARAM, f"{_IDENTITY_OF} '{call.args[0].value.value}'", text, roots)
@@ -294,9 +286,6 @@ class KeyMixin:
             return _key(BOUNDED, "a logger name", text, roots)
         if name in self.kb.process_lifetime_factories:  # ``id(trace.get_tracer_provider())``
             return _key(BOUNDED, f"the process-wide object {last}() returns", text, roots)
-        if not call.args:  # ``get_ep_group()``: an accessor, if the project's function returns a global
-            dotted = name if "." in name else f"{self.facts.module}.{name}"  # a function of this module
-            return Key(UNKNOWN, f"{last}()", text, roots, f"{ACCESSOR}{dotted}")
         return _key(UNKNOWN, f"{last}()", text, roots)
 
 

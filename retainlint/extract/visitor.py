@@ -104,7 +104,7 @@ class Local:
     value: Optional[cst.BaseExpression] = None  # what it was assigned (lives only while the function is visited)
     fixed_collection: bool = False  # a loop variable over a literal or a constant collection
     classes: Tuple[str, ...] = ()  # ``cls = A if c else B``: the classes a call of it may instantiate
-    kept: bool = False  # stored on ``self``, a global or another object (``self._workflows[k] = workflow``) so far
+    kept: bool = False  # so far stored, handed to a call or bound before (``self._workflows[k] = workflow``)
 
 
 @dataclass
@@ -125,7 +125,7 @@ class Frame:
     exceptions: Dict[str, str] = field(default_factory=dict)  # local → exception | exc_info | traceback
     hooks_saved: Set[str] = field(default_factory=set)  # process-wide hooks whose current value it keeps
     loop_depth: int = 0
-    while_depth: int = 0  # inside ``while`` and ``async for`` loops: a main loop repeats without a fixed bound
+    while_depth: int = 0  # inside ``while`` loops: a main loop repeats without a fixed bound
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
     attribute_values: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # ``self.x = …`` here (while visited)
@@ -857,12 +857,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     # ------------------------------------------------------------------ loops
     def _enter_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth += 1
-        self.frame.while_depth += _unbounded_loop(node)
+        self.frame.while_depth += isinstance(node, cst.While)
         self.frame.loop_bodies.append(id(node.body))
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth -= 1
-        self.frame.while_depth -= _unbounded_loop(node)
+        self.frame.while_depth -= isinstance(node, cst.While)
         self.frame.loop_bodies.pop()
         if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
             self.frame.loop_containers.pop(node.target.value, None)
@@ -885,12 +885,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         iterated = self.ref_of(walked)
         if iterated is not None and iterated.kind in ("self", "global"):
             self.flow.event("iterate", iterated)
-        # what the loop's items are elements of: the container, or the container whose entry it
-        # walks (``for handler in self._handlers[event]``, ``….get(event, [])``)
-        entry_of = _entry_of(walked)
-        held = iterated if iterated is not None or entry_of is None else self.ref_of(entry_of)
-        if held is not None and frame is not None and isinstance(node.target, cst.Name):
-            frame.loop_items[node.target.value] = held
+        if iterated is not None and frame is not None and isinstance(node.target, cst.Name):
+            frame.loop_items[node.target.value] = iterated
         self._enter_loop(node)
 
     def _callable_annotation(self, annotation: cst.BaseExpression) -> bool:
@@ -946,10 +942,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             guard = _early_return_once(statements, frame.params | frame.assigned)
             for statement in statements[guard + 1:] if guard is not None else ():
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
-        if frame is not None:
-            for statement in self._filled_after(node.body):
-                # ``if not self._delayed: register()`` … ``self._delayed.append(t)``: the first call only
-                self.guarded_blocks.setdefault(id(statement.body), "once")
         for index, statement in enumerate(node.body):
             skipped = _skip_if_present(statement)  # ``if name in self._seen: continue`` … ``self._seen.append(name)``
             if skipped is not None:
@@ -1164,7 +1156,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return
         if isinstance(target, cst.Name):
             frame.assigned.add(target.value)
-            frame.locals[target.value] = Local()
+            # bound before (``meta = self._meta`` … ``meta = Metadata()``): not only a new object
+            frame.locals[target.value] = Local(kept=target.value in frame.locals)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind_targets(element.value)
@@ -1347,7 +1340,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         else:
             frame.exceptions.pop(name, None)
         self.note_local_binding(name, value)
-        local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "", value=value)
+        if isinstance(value, (cst.Name, cst.Tuple, cst.List)):
+            self._keep(value)  # ``current = meta``: another name may keep it
+        # bound before (``meta = self._meta`` … ``meta = Metadata()``): not only a new object
+        local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "", value=value,
+                      kept=name in frame.locals)
         classes = self._class_references(value) or self._factory_classes(value)
         if classes:  # every binding counts: ``cls = A`` in one branch, ``cls = B`` in another
             earlier = frame.locals.get(name)
@@ -1608,10 +1605,24 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         return ""
 
     def _keep(self, value: Optional[cst.BaseExpression]) -> None:
-        """Note that a local is now kept by something that outlives the call (``self._x[k] = local``)."""
+        """Note that the locals a value names may now be kept by something else: stored
+        (``self._x[k] = (local, t)``) or handed to a call (``self._register(local)``)."""
         frame = self.function_frame()
-        if frame is not None and isinstance(value, cst.Name) and value.value in frame.locals:
-            frame.locals[value.value].kept = True
+        if frame is None or value is None:
+            return
+        for name in matchers.findall(value, matchers.Name()):
+            if name.value in frame.locals:
+                frame.locals[name.value].kept = True
+
+    def _keep(self, value: Optional[cst.BaseExpression]) -> None:
+        """Note that the locals a value names may now be kept by something else: stored
+        (``self._x[k] = (local, t)``) or handed to a call (``self._register(local)``)."""
+        frame = self.function_frame()
+        if frame is None or value is None:
+            return
+        for name in matchers.findall(value, matchers.Name()):
+            if name.value in frame.locals:
+                frame.locals[name.value].kept = True
 
     def _filled_after(self, statements: Sequence[cst.CSTNode]) -> List[cst.If]:
         """The ``if not L:`` (or ``if X is None:``) statements whose body leaves L empty but whose
@@ -1634,8 +1645,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def _receiver(self, node: cst.Call) -> str:
         """What a method is called on, when it says how long the object has been around: one this
-        function made and has not stored anywhere yet (``new``), a parameter (``param:<name>``) or
-        the object itself (``self``)."""
+        function made, bound to no other value and has not stored or handed anywhere yet (``new``),
+        a parameter (``param:<name>``) or the object itself (``self``)."""
         if not (isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)):
             return ""
         name = node.func.value.value
@@ -1659,6 +1670,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.facts.calls.append(Call(caller=function, target=f"name:{cls}", line=line, in_loop=self.in_loop(),
                                          guarded=self.guarded(), use=use))
         containers = self._container_arguments(node)
+        receiver = self._receiver(node)
+        for arg in node.args:
+            self._keep(arg.value)
         self.facts.calls.append(Call(caller=function, target=target, line=line, in_loop=self.in_loop(),
                                      in_while=self.in_while(),
                                      guarded=self.guarded(), use=use, fresh=self._fresh_arguments(node),
@@ -1666,7 +1680,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                      containers=containers,
                                      built=self._built_arguments(node), arguments=self._argument_domains(node),
                                      script=function is None and self.under_guard("main"),
-                                     receiver=self._receiver(node)))
+                                     receiver=receiver))
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
         if builds_object(node) and frame is not None:
@@ -2275,28 +2289,6 @@ def _assigned_names(statements, listed: Callable[[Optional[cst.BaseExpression]],
     return found
 
 
-def _unbounded_loop(node: cst.CSTNode) -> bool:
-    """``while …:`` or ``async for message in websocket:``: it repeats for as long as events come,
-    not over a collection the program text fixes."""
-    return isinstance(node, cst.While) or isinstance(node, cst.For) and node.asynchronous is not None
-
-
-def _emptied_names(statements) -> Set[str]:
-    """Dotted names of containers some statements empty with ``.clear()``."""
-    found: Set[str] = set()
-
-    class _Clears(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "clear":
-                name = dotted(node.func.value)
-                if name:
-                    found.add(name)
-
-    for statement in statements:
-        statement.visit(_Clears())
-    return found
-
-
 def _false_constant(value: Optional[cst.BaseExpression]) -> bool:
     """``False``, ``None`` or ``0``: what sets a flag back to nothing."""
     return value is not None and source_of(value) in ("False", "None", "0")
@@ -2525,16 +2517,14 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
 
 
 def _return_guard_flags(statement: cst.CSTNode, fixed_key=lambda key: False) -> Tuple[str, ...]:
-    """The flags ``if A or B: return`` returns early on when set — or raises on (``if
-    hasattr(Maxim, "_instance"): raise RuntimeError("initialize it only once")``) — after at most
-    checks that raise, ``if other_config: raise ConfigurationError``, and calls whose result is
-    dropped, ``logger.warning("already launched")``, and the containers ``if K in C: return`` tests
-    for a key ``fixed_key`` accepts; empty for any other statement."""
+    """The flags ``if A or B: return`` returns early on when set (after at most checks that
+    raise, ``if other_config: raise ConfigurationError``, and calls whose result is dropped,
+    ``logger.warning("already launched")``), and the containers ``if K in C: return`` tests for a
+    key ``fixed_key`` accepts; empty for any other statement."""
     if not isinstance(statement, cst.If) or statement.orelse is not None:
         return ()
     inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else statement.body.body
-    leaves = inner and (_is_return(inner[-1]) or _simple(inner[-1], cst.Raise))
-    if not (leaves and all(_raises(s) or _simple(s, cst.Expr) for s in inner[:-1])):
+    if not (inner and _is_return(inner[-1]) and all(_raises(s) or _simple(s, cst.Expr) for s in inner[:-1])):
         return ()
     return tuple(subject for subject, unset in (_membership_subject(o, fixed_key) or _guard_subject(o)
                                                 for o in _operands(statement.test))
@@ -2675,16 +2665,6 @@ def _iterated_container(iterable: cst.BaseExpression) -> cst.BaseExpression:
             iterable = iterable.func.value
         else:
             return iterable
-
-
-def _entry_of(iterable: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-    """``c[k]`` or ``c.get(k, …)`` → ``c``: the mapping whose entry a loop walks."""
-    if isinstance(iterable, cst.Subscript):
-        return iterable.value
-    if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and \
-            iterable.func.attr.value == "get" and iterable.args:
-        return iterable.func.value
-    return None
 
 
 def _subscript_key(target: cst.Subscript) -> Optional[cst.BaseExpression]:

@@ -269,7 +269,8 @@ class CallGraph:
         return self._call_sites.get(function, [])
 
     def passed_domain(self, function: Optional[str], params: Tuple[str, ...],
-                      seen: FrozenSet[str] = frozenset(), identity: bool = False) -> Optional[str]:
+                      seen: FrozenSet[str] = frozenset(), identity: bool = False,
+                      by_name: bool = True) -> Optional[str]:
         """The key domain of what the callers pass for some parameters (a key or a logger name
         built from them), when every caller is visible: ``bounded`` when all pass literals or
         constants, ``event`` when one passes a per-event value, ``unknown`` otherwise; None when
@@ -277,7 +278,9 @@ class CallGraph:
         caller in the project (its names are all there is).  A caller that passes on a parameter
         of its own (``split_lines(stream)`` calling ``_getLbf(stream)``) is asked about its callers.
         With ``identity`` (the key is ``id()`` of the parameter), what a call returns counts as a
-        new object per call, for all the code here shows (``_remember(request.make_payload())``)."""
+        new object per call, for all the code here shows (``_remember(request.make_payload())``).
+        Without ``by_name``, a parameter passed on from callers out of sight is "outside" whatever
+        its name says (``client_id`` is an OAuth app's, not a request's)."""
         fact = self.project.functions.get(function or "")
         sites = self._sites_binding(fact, params) if fact is not None and params else None
         if not sites or not set(params) <= set(fact.params):  # ``*args``/``**kwargs``: not followed
@@ -296,8 +299,9 @@ class CallGraph:
                 elif _passed_on(domain):  # its caller's callers decide, if they are all seen
                     name, own = _passed_on(domain)
                     followed = None if _beyond(call.caller, fact.qualname, seen) else self.passed_domain(
-                        call.caller, (name,), seen | {fact.qualname}, identity)
-                    domain = followed or ("outside" if own == "param" else own)  # its callers are not in sight
+                        call.caller, (name,), seen | {fact.qualname}, identity, by_name)
+                    # its callers are not in sight
+                    domain = followed or ("outside" if own == "param" or not by_name else own)
                 domains.add("event" if domain == "created" or identity and domain == "returned" else domain)
         if "event" in domains:
             return "event"
@@ -387,40 +391,23 @@ class CallGraph:
 
     def filled_while_built(self, function: Optional[str], depth: int = 3) -> Optional[str]:
         """The function that makes the objects a method is ever called on, when every call of it is
-        on an object its caller has just made and not stored anywhere yet (``meta = Metadata();
-        meta.add(…)``; not ``self._workflows[k] = workflow; workflow.create_run()``), on a
-        parameter every caller fills that way (``self._fill(meta)``), or on ``self`` from a method
-        that is itself only so called: the object is filled while one call builds it, so what it
-        gains is bounded by that call (vLLM's per-step connector metadata).  None otherwise."""
+        on an object its caller has just made and has not stored, handed on or bound before
+        (``meta = Metadata(); meta.add(…)``; not ``self._workflows[k] = workflow;
+        workflow.create_run()``), or on ``self`` from a method that is itself only so called, and
+        none is in a loop with no fixed end: the object is filled while one call builds it, so
+        what it gains is bounded by that call (vLLM's per-step connector metadata).  None
+        otherwise."""
         fact = self.project.functions.get(function or "")
         if fact is None or not fact.instance_method or fact.name in CONSTRUCTORS or depth == 0 \
                 or not self.every_call_seen(fact.qualname):
             return None
         sites = self.call_sites(fact.qualname)
-        if not sites:
+        if not sites or any(site.caller is None or site.in_while for site in sites):
             return None
-        builders = [self._builder(site, depth) for site in sites]
+        builders = [site.caller if site.receiver == "new" else
+                    self.filled_while_built(site.caller, depth - 1) if site.receiver == "self" else None
+                    for site in sites]
         return builders[0] if all(builders) else None
-
-    def _builder(self, site: Call, depth: int) -> Optional[str]:
-        """Who makes the object one call of a method is on (see :meth:`filled_while_built`)."""
-        if site.caller is None:
-            return None
-        if site.receiver == "new":
-            return site.caller
-        if site.receiver == "self":
-            return self.filled_while_built(site.caller, depth - 1)
-        if not site.receiver.startswith("param:"):
-            return None
-        caller = self.project.functions.get(site.caller)
-        param = site.receiver[len("param:"):]
-        callers = self.call_sites(site.caller) if caller is not None and param in caller.params else None
-        if not callers:
-            return None
-        slot = positional_slot(caller, param)
-        made = [call.caller for call in callers
-                if call.caller is not None and dict(call.arguments).get(param, dict(call.arguments).get(slot)) == "created"]
-        return made[0] if len(made) == len(callers) else None
 
     def every_call_seen(self, function: str) -> bool:
         """Every call in the project spelled with the function's name resolves to it: none reaches
@@ -527,7 +514,7 @@ class CallGraph:
             elif edge["in_loop"] and caller_frequency.kind == PER_CALL:
                 candidate = Frequency(PER_CALL, f"{label} calls it in a loop")
             elif edge["in_while"]:  # a worker's or a program's main loop: it repeats for as long as it runs
-                candidate = Frequency(PER_CALL, f"{label} calls it in a loop with no fixed end (while, async for)")
+                candidate = Frequency(PER_CALL, f"{label} calls it in a while loop")
             elif caller_frequency.kind in (MODULE, ONCE):
                 candidate = Frequency(ONCE, f"it is reached only from {label}, which {_explain(caller_frequency)}",
                                       caller_frequency.by_name, entry=caller_frequency.entry)
