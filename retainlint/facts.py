@@ -358,8 +358,8 @@ class Call:
     #                                          ("*", "unknown") once a ``*args``/``**kwargs`` hides the rest;
     #                                          ``param:<name>=<domain>`` for a parameter of the caller passed on
     script: bool = False  # at module level in the ``if __name__ == "__main__":`` block: only when run as a script
-    # the object a method is called on: ``new`` (a local this function bound to an object it made,
-    # ``meta = Metadata(); meta.add(…)``), ``param:<name>`` (a parameter), ``self``, or "" (anything else)
+    # the object a method is called on: ``new`` (a local this function bound to an object it made and
+    # has not stored or handed on, ``meta = Metadata(); meta.add(…)``), ``self``, or "" (anything else)
     receiver: str = ""
 
 

@@ -1614,46 +1614,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if name.value in frame.locals:
                 frame.locals[name.value].kept = True
 
-    def _keep(self, value: Optional[cst.BaseExpression]) -> None:
-        """Note that the locals a value names may now be kept by something else: stored
-        (``self._x[k] = (local, t)``) or handed to a call (``self._register(local)``)."""
-        frame = self.function_frame()
-        if frame is None or value is None:
-            return
-        for name in matchers.findall(value, matchers.Name()):
-            if name.value in frame.locals:
-                frame.locals[name.value].kept = True
-
-    def _filled_after(self, statements: Sequence[cst.CSTNode]) -> List[cst.If]:
-        """The ``if not L:`` (or ``if X is None:``) statements whose body leaves L empty but whose
-        block fills it right after, at its own level, and does not empty it again (sanic's ``if not
-        self._delayed_tasks: …`` then ``self._delayed_tasks.append(name)``): later calls find it
-        filled, as when the body fills it.  The block is read once, from its end."""
-        found: List[cst.If] = []
-        filled: Set[str] = set()
-        emptied: Set[str] = set()
-        for statement in reversed(statements):
-            if isinstance(statement, cst.SimpleStatementLine):
-                filled |= _filled_names([statement]) | _assigned_names([statement])
-                emptied |= _cleared_names([statement]) | _emptied_names([statement])
-            elif isinstance(statement, cst.If) and statement.orelse is None and filled - emptied:
-                unset = {subject for subject, is_unset in map(_guard_subject, _conjuncts(statement.test))
-                         if subject is not None and is_unset and not self._local_subject(subject)}
-                if unset & (filled - emptied):
-                    found.append(statement)
-        return found
-
     def _receiver(self, node: cst.Call) -> str:
         """What a method is called on, when it says how long the object has been around: one this
         function made, bound to no other value and has not stored or handed anywhere yet (``new``),
-        a parameter (``param:<name>``) or the object itself (``self``)."""
+        or the object itself (``self``)."""
         if not (isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)):
             return ""
         name = node.func.value.value
         if name == self._self_context()[0]:
             return "self"
-        if self._is_param(name):
-            return f"param:{name}"
         frame = self.function_frame()
         local = frame.locals.get(name) if frame is not None else None
         made = local is not None and not local.kept and self.classify_key(node.func.value).domain == "created"
