@@ -231,16 +231,15 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
             domain = "event" if project.made_per_call(project.owner_class(mutation.function)) else "unknown"
         if domain == "bounded":
             return None
-        if domain == "event" and frequency.kind == PER_OBJECT and mutation.dedup and "self" not in key.roots and \
-                project.callgraph.passed_domain(mutation.function, mutation.param_key, by_name=False) != "event" \
-                and not any(project.made_per_call(cls) for cls in frequency.objects):
-            # ``store = STORES.get(client_id); if store is None: STORES[client_id] = …`` on the way
-            # from ``App.__init__``, where no caller passes a new value per call (``uuid4()``, a
-            # request's id): a memo the next object with that key finds again
-            return Growth(mutation, UNKNOWN, f"one entry per distinct {_per(key)} among the objects made (a memo "
-                                             f"that the same key finds again)", by_name)
         if domain == "event" and frequency.kind == PER_OBJECT and \
                 not any(project.made_per_call(cls) for cls in frequency.objects):
+            if mutation.dedup and "self" not in key.roots and project.callgraph.passed_domain(
+                    mutation.function, mutation.param_key, by_name=False) != "event":
+                # ``store = STORES.get(client_id); if store is None: STORES[client_id] = …`` on the
+                # way from ``App.__init__``, where no caller passes a new value per call (``uuid4()``,
+                # a request's id): a memo the next object with that key finds again
+                return Growth(mutation, UNKNOWN, f"one entry per distinct {_per(key)} among the objects made (a "
+                                                 f"memo that the same key finds again)", by_name)
             # ``_APPS[id(router)] = app`` on the way from ``Application.__init__``: one entry per
             # object made, and nothing shows objects made per call (as for a list grown there)
             return Growth(mutation, CALL, f"one entry per {_per(key)}, one for every object made",

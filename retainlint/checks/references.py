@@ -29,7 +29,14 @@ def retention_chain(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
     leaders = {container_node(other.ref): container_node(first.ref)
                for first, others in filled_together(list(ctx.project.unbounded)) for other in others}
-    levels = _own_levels(ctx)
+    buffers = {container_node(item.ref): item for item in ctx.project.unbounded}
+    levels: Dict[str, str] = {}  # each buffer's own finding's level, worked out when a chain reaches it
+
+    def level_of(node: str) -> str:  # a chain is never surer than the lifetime analysis of its objects
+        if node not in levels:
+            levels[node] = holder_confidence(ctx, buffers[node])[0]
+        return levels[node]
+
     causes: Dict[FrozenSet[str], List[Tuple[List[Link], List[str], str]]] = defaultdict(list)
     for root, chains in graph.root_chains():
         if graph.graph.nodes[root].get("hazard"):
@@ -37,13 +44,13 @@ def retention_chain(ctx: Context) -> Iterator[Finding]:
         # a buffer whose own finding names this root, or a chain that reaches it through the chain
         # that finding names (``APP → App.server → Server.sessions`` when the finding names
         # SERVER → Server.sessions), says nothing new
-        chains = [chain for chain in chains if chain[-1] in levels and not _named_by_own_finding(graph, chain)]
+        chains = [chain for chain in chains if chain[-1] in buffers and not _named_by_own_finding(graph, chain)]
         labels = [graph.graph.nodes[chain[-1]]["label"] for chain in chains]
         if len(set(labels)) < 2 or len({leaders.get(chain[-1], chain[-1]) for chain in chains}) == 1:
             # one buffer, or buffers filled together under one key (galileo's ``_tasks`` and
             # ``_retry_counts``): the first's finding carries this chain (one cause, one finding)
             continue
-        level = max((levels[chain[-1]] for chain in chains), key=CONFIDENCE_ORDER.__getitem__)
+        level = max((level_of(chain[-1]) for chain in chains), key=CONFIDENCE_ORDER.__getitem__)
         others = sorted(set(labels[1:]) - {labels[0]})
         causes[frozenset(chain[-1] for chain in chains)].append((graph.links(chains[0]), others, level))
     for found in causes.values():
@@ -64,13 +71,6 @@ def _named_by_own_finding(graph, chain: List[str]) -> bool:
     own = graph.root_path(chain[-2])  # [its root, …, the buffer's owner]
     held = chain[:-1]  # [this root, …, the buffer's owner]
     return bool(own) and (own[0] == held[0] or len(own) > 1 and held[-(len(own) - 1):] == own[1:])
-
-
-def _own_levels(ctx: Context) -> Dict[str, str]:
-    """The level of each buffer's own finding: a chain is never surer than what the lifetime
-    analysis says of the objects it passes through (a script's global, a slot bound anew per call)."""
-    return {container_node(item.ref): holder_confidence(ctx, item)[0] for item in ctx.project.unbounded
-            if container_node(item.ref) in ctx.graph.graph}
 
 
 def _also_rooted(alike: List[List[Link]]) -> str:

@@ -175,12 +175,20 @@ class CallGraph:
         if callee in self._asking:  # ``def g(g=Cls): g()``: the question would ask itself
             return []
         self._asking.add(callee)
-        name = callee.rsplit(".", 1)[-1]
         try:
-            return [call for facts in self.project.modules for call in facts.calls
-                    if re.split(r"[:.|]", call.target)[-1] == name and callee in self.resolve(call.caller, call.target)]
+            return [call for call in self._calls_by_name.get(callee.rsplit(".", 1)[-1], ())
+                    if callee in self.resolve(call.caller, call.target)]
         finally:
             self._asking.discard(callee)
+
+    @cached_property
+    def _calls_by_name(self) -> Dict[str, List[Call]]:
+        """Every call fact, by the last name it calls (``attr:self|x|load`` → ``load``)."""
+        found: Dict[str, List[Call]] = defaultdict(list)
+        for facts in self.project.modules:
+            for call in facts.calls:
+                found[re.split(r"[:.|]", call.target)[-1]].append(call)
+        return found
 
     @staticmethod
     def _default_left(function: FunctionFact, param: str, calls) -> bool:
@@ -398,14 +406,13 @@ class CallGraph:
         what it gains is bounded by that call (vLLM's per-step connector metadata).  None
         otherwise."""
         fact = self.project.functions.get(function or "")
-        if fact is None or not fact.instance_method or fact.name in CONSTRUCTORS or depth == 0 \
-                or not self.every_call_seen(fact.qualname):
+        if fact is None or not fact.instance_method or fact.name in CONSTRUCTORS or depth == 0:
             return None
         sites = self.call_sites(fact.qualname)
-        if not sites or any(site.caller is None or site.in_while for site in sites):
+        if not sites or any(site.caller is None or site.in_while or site.receiver not in ("new", "self")
+                            for site in sites) or not self.every_call_seen(fact.qualname):
             return None
-        builders = [site.caller if site.receiver == "new" else
-                    self.filled_while_built(site.caller, depth - 1) if site.receiver == "self" else None
+        builders = [site.caller if site.receiver == "new" else self.filled_while_built(site.caller, depth - 1)
                     for site in sites]
         return builders[0] if all(builders) else None
 
@@ -414,14 +421,7 @@ class CallGraph:
         it through a path the call graph cannot follow (``ExchangeResolver.load_exchange`` through
         a package's re-export), so its call sites are all of its callers in the project."""
         return all(function in self.resolve(call.caller, call.target)
-                   for call in self._calls_by_name.get(function.rsplit(".", 1)[-1], ()))
-
-    @cached_property
-    def _calls_by_name(self) -> Dict[str, List[Call]]:
-        found: Dict[str, List[Call]] = defaultdict(list)
-        for call in self._calls_by_place.values():
-            found[re.split(r"[:.|]", call.target)[-1]].append(call)  # ``attr:self|x|load`` → ``load``
-        return found
+                   for call in self._calls_by_name.get(function.rsplit(".", 1)[-1], ()) if not call.argument_of)
 
     @cached_property
     def _calls_by_caller(self) -> Dict[Optional[str], List[Call]]:
