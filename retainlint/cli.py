@@ -225,7 +225,7 @@ def graph_command(paths, graph_format, only_hazards, config_path, output_file) -
     for error in errors:
         click.echo(error.render(), err=True)
     try:
-        graph = ReferenceGraph(Project(modules, knowledge))
+        graph = ReferenceGraph(Project(modules, knowledge, settings.root))
         text = FORMATS[graph_format](export_graph(graph, only_hazards))
     except Exception as exc:  # a bug in retainlint
         _internal_error("while building the graph", exc)

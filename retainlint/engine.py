@@ -173,9 +173,11 @@ def unused_suppression(path: str, line: int, codes: Sequence[str]) -> Finding:
     return Finding("RL001", message, path, Span(max(line, 1), 1, max(line, 1), 1), "high", rule.fix)
 
 
-def analyse(modules: Sequence[ModuleFacts], knowledge: Knowledge, codes: Sequence[str]) -> List[Finding]:
-    """Run the chosen checks over extracted facts: no filtering, no files touched."""
-    context = Context.build(Project(modules, knowledge))
+def analyse(modules: Sequence[ModuleFacts], knowledge: Knowledge, codes: Sequence[str],
+            root: Optional[Path] = None) -> List[Finding]:
+    """Run the chosen checks over extracted facts (``root``: the project's folder): no filtering,
+    no files touched."""
+    context = Context.build(Project(modules, knowledge, root))
     rules = all_rules()
     findings: List[Finding] = []
     for code in codes:
@@ -241,7 +243,7 @@ def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) ->
     result = RunResult(errors=errors, files=len(reported) + len(errors), lines=sum(m.lines for m in reported))
     codes = selected_codes(settings)
     with collector_paused():  # see retainlint.collector: linking a large project is millions of objects
-        findings = _filter(analyse(modules, knowledge, codes), modules, settings, codes)
+        findings = _filter(analyse(modules, knowledge, codes, settings.root), modules, settings, codes)
         if only is not None:
             findings = [f for f in findings if os.path.abspath(f.path) in only]
         result.findings = with_fingerprints(sorted(findings, key=Finding.sort_key), modules, settings.root)

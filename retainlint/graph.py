@@ -26,7 +26,6 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import networkx as nx
 
 from retainlint.facts import Holds, Listener, Ref, Span
-from retainlint.link.callgraph import is_test_module
 from retainlint.project import Project
 from retainlint.link.release import LEAKS, NEVER
 from retainlint.unbounded import CLASS, MODULE, UNKNOWN, Unbounded
@@ -172,7 +171,7 @@ class ReferenceGraph:
             holder = (class_node(holds.owner.owner), holder[1], None)
         if holds.script and holder[2] == "module global":
             holder = (holder[0], holder[1], SCRIPT_ROOT)
-        elif holder[2] and is_test_module(path):
+        elif holder[2] and self.project.is_test_path(path):
             holder = (holder[0], holder[1], None)  # a test's globals live as long as a test run, not a service
         existed = self.graph.has_edge(holder[0], target)
         if self._add_edge(holder, target, holds.via, path, holds.span):

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from functools import cached_property
+from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from retainlint.facts import Call, ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
-from retainlint.link.callgraph import CONSTRUCTORS, MODULE, ONCE, PER_CALL, PER_OBJECT, CallGraph, Frequency  # noqa: F401
+from retainlint.link.callgraph import (  # noqa: F401
+    CONSTRUCTORS, MODULE, ONCE, PER_CALL, PER_OBJECT, CallGraph, Frequency, is_test_module)
 from retainlint.link.handed import constructor_calls, handed_in_containers, handed_in_mutations, handed_in_objects
 from retainlint.link.release import ReleaseAnalysis
 
@@ -22,9 +24,11 @@ _CLOSERS = {"close", "aclose"}  # ends the life of the object it is called on
 
 
 class Project:
-    def __init__(self, modules: Iterable[ModuleFacts], knowledge: Knowledge) -> None:
+    def __init__(self, modules: Iterable[ModuleFacts], knowledge: Knowledge, root: Optional[Path] = None) -> None:
         self.modules: List[ModuleFacts] = list(modules)
         self.kb = knowledge
+        self.root = root  # the project's folder: where a file sits in it says whether it is test code
+        self._test_paths: Dict[str, bool] = {}
         self.functions: Dict[str, FunctionFact] = {}
         self.classes: Dict[str, ClassFact] = {}
         self.path_of_function: Dict[str, str] = {}
@@ -57,6 +61,19 @@ class Project:
                 owner = self.attribute_owner(ref)
                 if owner is not None:
                     index[owner].extend(index[ref])
+
+    def is_test_path(self, path: str) -> bool:
+        """Test code is decided by where a file sits inside the project, not by the folders above
+        it: a project checked out under ``~/test/`` is not all tests."""
+        if path not in self._test_paths:
+            inside = path
+            if self.root is not None and path:
+                try:
+                    inside = Path(path).resolve().relative_to(self.root).as_posix()
+                except ValueError:
+                    pass  # outside the project's folder: its path as given
+            self._test_paths[path] = is_test_module(inside)
+        return self._test_paths[path]
 
     def _model_fields(self) -> None:
         """``requests: list = []`` in a subclass of a project class that derives from a model base

@@ -139,3 +139,17 @@ def test_unwritable_report_file_is_a_clear_error(tmp_path, invoke):
     result = invoke("check", tmp_path, "-o", tmp_path / "no-such-folder" / "report.txt")
     assert result.exit_code == 2
     assert "cannot write the report: No such file or directory" in result.stderr
+
+
+def test_folders_above_the_project_do_not_make_it_test_code(tmp_path, invoke, monkeypatch):
+    """Test code is where a file sits inside the project: checking ``work/test/proj`` from
+    ``work`` once counted every file as a test (``/test/`` in its path) and reported nothing."""
+    write_files(tmp_path / "test" / "proj", LEAKY)
+    (tmp_path / "test" / "proj" / "tests").mkdir()
+    (tmp_path / "test" / "proj" / "tests" / "test_app.py").write_text(
+        "_SEEN = {}\n\ndef test_put(request):\n    _SEEN[request.id] = request\n")
+    monkeypatch.chdir(tmp_path)
+    from_above = json.loads(invoke("check", "test/proj", "--output-format", "json").output)
+    monkeypatch.chdir(tmp_path / "test" / "proj")
+    from_inside = json.loads(invoke("check", ".", "--output-format", "json").output)
+    assert len(from_above) == len(from_inside) == 2

@@ -532,7 +532,7 @@ class CallGraph:
         if fact.name in project.kb.per_class_functions or (
                 fact.class_qualname and project.is_metaclass(fact.class_qualname)):
             return Frequency(ONCE, "it runs once per class definition")
-        if is_test_module(self.project.path_of_function.get(fact.qualname, "")):
+        if self.project.is_test_path(self.project.path_of_function.get(fact.qualname, "")):
             return Frequency(ONCE, "it is test code: it runs as often as the test suite makes it")
         if any(_cached_once(d, fact) for d in fact.decorators):  # a method's: once per object (``objects``)
             owner = (fact.class_qualname,) if fact.class_qualname and fact.first_param not in (None, "cls") else ()
@@ -669,10 +669,10 @@ class CallGraph:
         sites = self.instantiated_at(fact.class_qualname or "")
         paths = self.project.path_of_function
         name = fact.class_qualname.rsplit(".", 1)[-1]
-        if sites and all(site.caller is None or is_test_module(paths.get(site.caller, "")) for site in sites):
+        if sites and all(site.caller is None or self.project.is_test_path(paths.get(site.caller, "")) for site in sites):
             # a module-level singleton, and test fixtures that make their own
             return Frequency(ONCE, f"{name} is instantiated only at import time")
-        if sites and all(site.caller is None or site.guarded or is_test_module(paths.get(site.caller, ""))
+        if sites and all(site.caller is None or site.guarded or self.project.is_test_path(paths.get(site.caller, ""))
                          for site in sites):  # ``if not Agent._instance: Agent._instance = Agent(settings)``
             return Frequency(ONCE, f"{name} is instantiated only under a once-guard")
         metaclass = self._singleton_metaclass(fact.class_qualname)
