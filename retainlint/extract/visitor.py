@@ -178,6 +178,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # get-or-create blocks that store what they make into the container they missed: they run
         # once per key (``f = self._fwd.get(e); if f is None: … self._fwd[e] = f``)
         self.memo_blocks: Set[int] = set()
+        # id of a get-or-create's body → (the container it looks in, the key it looks up): whatever
+        # else the body adds, it adds once per key of that memo
+        self.memo_keys: Dict[int, Tuple[Ref, cst.BaseExpression]] = {}
         self.active_guards: List[Tuple[int, str]] = []
         self.lambda_depth = 0
         self._classifying: Set[str] = set()
@@ -209,6 +212,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.guarded_blocks.clear()
         self.exiting_branches.clear()
         self.memo_blocks.clear()
+        self.memo_keys.clear()
         self.store_targets.clear()
         self.call_uses.clear()
         self.module_node = None  # the group's tree goes with it
@@ -413,11 +417,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if op == "grow" and method in _ONE_ENTRY_STORES and not element and \
                 self.under_guard(f"member:{key_info.text}|{source_of(target)}"):
             return  # ``if k in d: d[k] = v`` replaces an entry that is there: nothing is added
-        param_key, param_identity = self.named_params(key, key_info) if op == "grow" and key is not None else ((), False)
-        dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
+        # inside another container's get-or-create it grows as that memo does: judged by the memo's key
+        memo_key = self._other_memo_key(ref) if op == "grow" else None
+        grows_by, grows_info = (key, key_info) if memo_key is None else (memo_key, self.classify_key(memo_key))
+        param_key, param_identity = self.named_params(grows_by, grows_info) if op == "grow" and grows_by is not None \
+            else ((), False)
+        dedup = op == "grow" and (memo_key is not None or self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
                                   or self.under_guard(_miss_guard(ref)) or self._filtered_against(spread, target))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
-                            text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
+                            text_value=text_value, key=grows_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded() or (op == "grow" and self.under_guard(f"capped:{source_of(target)}")),
                             element=element, deferred=deferred or self.lambda_depth > 0, dedup=dedup,
                             holds_key=op == "grow" and not element and refers_to_key(value, key),
@@ -947,10 +955,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if skipped is not None:
                 later_statements = node.body[index + 1:]
                 memo = any(_stores_entry(later, *skipped.split("|", 1)) for later in later_statements)
+                key, container = _membership(statement.test)
+                container_ref = self.ref_of(container)
                 for later in later_statements:
                     self.guarded_blocks.setdefault(id(later), f"dedup:{skipped}")
                     if memo:  # ``if name in _LOGGERS: return _LOGGERS[name]`` … ``_LOGGERS[name] = logger``
                         self.memo_blocks.add(id(later))
+                        if container_ref is not None:
+                            self.memo_keys[id(later)] = (container_ref, key)
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         self._close_block()
@@ -1037,6 +1049,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.guarded_blocks[id(node.body)] = _miss_guard(looked_up)  # ``x = c.get(k); if x is None: c[k] = …``
             if self._stores_into(node.body, looked_up):
                 self.memo_blocks.add(id(node.body))
+                key = self._looked_up_key(test)
+                if key is not None:
+                    self.memo_keys[id(node.body)] = (looked_up, key)
         elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.In) and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"member:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
@@ -1077,6 +1092,28 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         frame = self.function_frame()
         local = frame.locals.get(subject) if subject and unset and frame is not None else None
         return local.element_of if local is not None else None
+
+    def _looked_up_key(self, test: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        """The key a get-or-create looked up: ``k`` of ``x = c.get(k)`` or ``x = c[k]``."""
+        subject, _ = _guard_subject(test)
+        local = self.function_frame().locals.get(subject) if subject else None
+        value = local.value if local is not None else None
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.args and \
+                value.func.attr.value == "get":
+            return value.args[0].value
+        if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index):
+            return value.slice[0].slice.value
+        return None
+
+    def _other_memo_key(self, ref: Ref) -> Optional[cst.BaseExpression]:
+        """The key of the innermost get-or-create around this point that looks in another
+        container: ``m = _BY_SRC.get(src); if m is None: m = Module(); _BY_MODULE[m] = src;
+        _BY_SRC[src] = m`` adds to ``_BY_MODULE`` once per ``src``, not once per module made."""
+        for block, _ in reversed(self.active_guards):
+            memo = self.memo_keys.get(block)
+            if memo is not None:
+                return memo[1] if memo[0] != ref else None
+        return None
 
     def _tests_a_local(self, test: cst.BaseExpression) -> bool:
         if isinstance(test, cst.BooleanOperation):
