@@ -40,6 +40,15 @@ _NAME_BASED_UUIDS = {"uuid.uuid3", "uuid.uuid5"}
 _RUNNING_IDENTS = {"os.getpid": "the process id", "os.getppid": "the parent process id",
                    "threading.get_ident": "the current thread's id", "_thread.get_ident": "the current thread's id",
                    "threading.get_native_id": "the current thread's id"}
+# ``<call>().<attribute>`` that names the thread or greenlet running: reused once it has ended
+# (gevent documents ``minimal_ident`` as small, sequential and reused after the greenlet dies).
+_RUNNING_ATTRIBUTES = {
+    ("threading.current_thread", "ident"): "the current thread's id",
+    ("threading.current_thread", "native_id"): "the current thread's id",
+    ("threading.currentThread", "ident"): "the current thread's id",
+    ("greenlet.getcurrent", "minimal_ident"): "the current greenlet's id",
+    ("gevent.getcurrent", "minimal_ident"): "the current greenlet's id",
+}
 # Made for this call and living as long as the work it represents.
 _PER_CALL_OBJECTS = {
     "asyncio.create_task", "asyncio.ensure_future", "asyncio.Future", "asyncio.Task", "create_task",
@@ -184,9 +193,10 @@ class KeyMixin:
     def _attribute(self, expression: cst.Attribute, text: str) -> Key:
         attribute = expression.attr.value
         roots = _roots(expression)
-        if attribute in ("ident", "native_id") and isinstance(expression.value, cst.Call) and \
-                self.qualify(expression.value.func) in ("threading.current_thread", "threading.currentThread"):
-            return _key(BOUNDED, "the current thread's id", text, roots)  # ``current_thread().ident``
+        running = _RUNNING_ATTRIBUTES.get((self.qualify(expression.value.func), attribute)) \
+            if isinstance(expression.value, cst.Call) else None
+        if running:  # ``current_thread().ident``, ``greenlet.getcurrent().minimal_ident``
+            return _key(BOUNDED, running, text, roots)
         if attribute in _NAME_ATTRIBUTES and attribute != "name":
             return _key(BOUNDED, "a class" if attribute == "__class__" else "a name", text, roots)
         if attribute in _CODE_ATTRIBUTES:
