@@ -75,6 +75,7 @@ class Knowledge:
     registered_bases: FrozenSet[str]  # long-lived by registration, not by running: see knowledge.toml
     model_bases: FrozenSet[str]  # classes whose annotated class-level defaults are copied per instance
     child_process_bases: FrozenSet[str]  # what their run() stores exists only in the child process
+    serving_calls: FrozenSet[str]  # calls (by their last name) that hand a script to a loop that runs until it stops
     process_lifetime_factories: FrozenSet[str]
     process_lifetime_modules: FrozenSet[str]
     runs_once_patterns: Tuple[str, ...]
@@ -215,6 +216,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         registered_bases=frozenset(lifetime.get("registered-bases", [])),
         model_bases=frozenset(lifetime.get("model-bases", [])),
         child_process_bases=frozenset(lifetime.get("child-process-bases", [])),
+        serving_calls=frozenset(lifetime.get("serving-calls", [])),
         process_lifetime_factories=frozenset(lifetime.get("process-lifetime-factories", [])),
         process_lifetime_modules=frozenset(lifetime.get("process-lifetime-modules", [])),
         runs_once_patterns=tuple(list(runs_once.get("functions", [])) + list(ext.get("runs-once", []))),

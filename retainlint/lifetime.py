@@ -79,6 +79,10 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
     if chain:
         related = tuple(Related(link.path, link.span, link.label) for link in chain[:-1] if link.path)
         if graph.script_only(class_qualname):  # a demo or entry point: long-lived only when run as a script
+            if not project.callgraph.script_keeps_running(chain[0].path):
+                return Lifetime(SHORT, f"{name} instances are held only by {render_chain(chain)}, in a script's "
+                                       f"__main__ block that runs its statements once and exits (it loops nowhere "
+                                       f"and hands over to no server or event loop)", related)
             return Lifetime(LONG, f"{name} instances are retained by {render_chain(chain)} when the module runs "
                                   f"as a script", related)
         replaced = graph.replaced_link(class_qualname)

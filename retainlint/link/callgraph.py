@@ -76,10 +76,18 @@ class CallGraph:
         self._asking: Set[str] = set()  # callees whose calls _calls_reaching is collecting
         self._untyped_arguments: Dict[str, List[Tuple[Optional[str], Tuple[Tuple[str, str], ...]]]] = \
             defaultdict(list)
+        self._script_calls: Dict[str, List[Call]] = defaultdict(list)  # by module path: its ``__main__`` block's calls
+        self._looping: Set[str] = set()  # functions with a ``while`` loop: they run for as long as it does
         for function in project.functions:
             self.graph.add_node(function)
         for facts in project.modules:
             self._unresolved_methods |= facts.untyped_calls
+            self._looping |= {m.function for m in facts.mutations if m.forever and m.function}
+            for call in facts.calls:
+                if call.in_while and call.caller:
+                    self._looping.add(call.caller)
+                if call.script:
+                    self._script_calls[facts.path].append(call)
             for name, calls in facts.untyped_arguments.items():
                 self._untyped_arguments[name].extend(calls)
             for call in facts.calls:
@@ -396,6 +404,22 @@ class CallGraph:
     def _calls_by_place(self) -> Dict[Tuple[Optional[str], str, int], Call]:
         return {(c.caller, c.target, c.line): c for facts in self.project.modules for c in facts.calls
                 if not c.argument_of}
+
+    def script_keeps_running(self, path: str) -> bool:
+        """The module's ``__main__`` block runs until the process stops: it loops (``while``), a
+        project function it calls loops, or it hands over to a serving call (``serve_forever()``,
+        ``uvicorn.run(app)``).  Otherwise the script runs its statements once and exits, and what
+        its globals hold lives no longer than that run (rich's demo tables)."""
+        calls = self._script_calls.get(path, ())
+        serving = self.project.kb.serving_calls
+        for call in calls:
+            name = call.target.split(":", 1)[-1].replace("|", ".").rsplit(".", 1)[-1]
+            if call.in_while or name in serving:
+                return True
+            if any(self._looping & self.calls_transitively(callee) for callee in self.resolve(None, call.target)
+                   if callee in self.project.functions):
+                return True
+        return False
 
     def filled_while_built(self, function: Optional[str], depth: int = 3) -> Optional[str]:
         """The function that makes the objects a method is ever called on, when every call of it is

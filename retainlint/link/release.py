@@ -29,7 +29,7 @@ from functools import cached_property
 from typing import Dict, List, Optional, Set, Tuple
 
 from retainlint.facts import ENTRY, ERROR_EXIT, EXIT, FlowEvent, FunctionFlow, Ref
-from retainlint.link.callgraph import CONSTRUCTORS, PER_CALL
+from retainlint.link.callgraph import PER_CALL
 
 RELEASED, SWEPT, NEVER, LEAKS = "released", "swept", "never", "leaks"
 # Protocol methods the language calls on every use of an object (``with``, ``for``, a call):
@@ -613,25 +613,12 @@ class ReleaseAnalysis:
             public = not name.startswith("_") and name not in project.kb.per_object_functions \
                 or name in _PER_USE  # ``__aenter__`` empties what the previous ``async with`` left
             if self.callgraph.frequency(function).kind != PER_CALL and not public and not any(
-                    m.forever and m.function == function for m in project.grows(ref)) \
-                    and not self._reset_for_each_use(ref, function):
+                    m.forever and m.function == function for m in project.grows(ref)):
                 return "definition"  # ``self._items = []`` in __init__ or setup makes the container (a
                 # ``while True:`` loop that fills it there too is draining it, as a parser's per-frame buffer)
             if self.callgraph.never_called(function):
                 return "teardown"
         return None
-
-    def _reset_for_each_use(self, ref: Ref, function: str) -> bool:
-        """A caller runs the rebinding helper and also the code that fills the container
-        (``generate_ast()``: ``self._refresh()``, then the scan that appends): the rebind starts
-        each use, however seldom that caller runs — it is not where the container is made.
-        Constructors are where containers are made, so a helper they call is not counted."""
-        graph = self.callgraph.graph
-        if function not in graph:
-            return False
-        fillers = {m.function for m in self.project.grows(ref) if m.function and m.function != function}
-        return any(fillers & self.callgraph.calls_transitively(caller) for caller in graph.predecessors(function)
-                   if caller.rsplit(".", 1)[-1] not in CONSTRUCTORS)
 
     def _rebuilt_per_call(self, ref: Ref, site: _Site) -> bool:
         """The function that rebinds the container is the only one that fills it, and rebinds it
