@@ -221,11 +221,11 @@ def graph_command(paths, graph_format, only_hazards, config_path, output_file) -
     except ConfigError as exc:
         _fail(str(exc))
     knowledge = load_knowledge(settings.api)
-    modules, errors = extract_project(paths, settings, knowledge)
+    modules, errors, test_paths = extract_project(paths, settings, knowledge)
     for error in errors:
         click.echo(error.render(), err=True)
     try:
-        graph = ReferenceGraph(Project(modules, knowledge, settings.root))
+        graph = ReferenceGraph(Project(modules, knowledge, test_paths))
         text = FORMATS[graph_format](export_graph(graph, only_hazards))
     except Exception as exc:  # a bug in retainlint
         _internal_error("while building the graph", exc)

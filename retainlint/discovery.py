@@ -37,6 +37,10 @@ NOT_REGULAR = "not a regular file (a FIFO, socket or device): skipped"
 class SourceFile:
     path: Path
     display: str
+    # where the file sits in what was asked for: a checked folder's own name (not the current
+    # folder's) and the path inside it, or a named file's path as given.  Test code is told by
+    # it, so that folders above the checked one (``~/test/proj``) do not make every file a test.
+    scope: str
 
 
 def display_path(path: Path) -> str:
@@ -111,9 +115,9 @@ def discover(paths: Iterable[str], root: Path, excludes: Sequence[str]) -> Tuple
             errors.append(FileError(raw, 1, 1, reason or "no such file or directory"))
             continue
         if stat.S_ISDIR(mode):
-            _walk(path, root, globs, _parent_ignores(path), files, errors)
+            _walk(path, root, globs, _parent_ignores(path), files, errors, _scope_of_folder(path))
         elif stat.S_ISREG(mode):
-            files.append(SourceFile(path, display_path(path)))
+            files.append(SourceFile(path, display_path(path), display_path(path)))
         else:
             errors.append(FileError(raw, 1, 1, NOT_REGULAR))
     unique = {}
@@ -122,8 +126,15 @@ def discover(paths: Iterable[str], root: Path, excludes: Sequence[str]) -> Tuple
     return sorted(unique.values(), key=lambda s: s.display), errors
 
 
+def _scope_of_folder(folder: Path) -> str:
+    """The name a checked folder gives the files under it: its own, unless it is the current
+    folder (``check .``), whose name says nothing about the files in it."""
+    resolved = folder.resolve()
+    return "" if resolved == Path.cwd().resolve() else resolved.name
+
+
 def _walk(folder: Path, root: Path, globs: Sequence[str], ignores: List[GitIgnore],
-          files: List[SourceFile], errors: List[FileError]) -> None:
+          files: List[SourceFile], errors: List[FileError], scope: str) -> None:
     own = GitIgnore.load(folder)
     if own is not None:
         ignores = ignores + [own]
@@ -150,9 +161,9 @@ def _walk(folder: Path, root: Path, globs: Sequence[str], ignores: List[GitIgnor
             continue
         if is_dir:
             if not is_link and not _exists(path / "pyvenv.cfg"):
-                _walk(path, root, globs, ignores, files, errors)
+                _walk(path, root, globs, ignores, files, errors, f"{scope}/{entry.name}" if scope else entry.name)
         elif is_source:
             if stat.S_ISREG(mode):
-                files.append(SourceFile(path, display_path(path)))
+                files.append(SourceFile(path, display_path(path), f"{scope}/{entry.name}" if scope else entry.name))
             else:
                 errors.append(FileError(display_path(path), 1, 1, NOT_REGULAR))

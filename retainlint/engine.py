@@ -15,7 +15,7 @@ from pathlib import Path
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from retainlint.cache import FactsCache
 from retainlint.checks.context import Context
@@ -28,6 +28,7 @@ from retainlint.facts import ModuleFacts, Span
 from retainlint.findings import Finding, at_least
 from retainlint.fingerprint import with_fingerprints
 from retainlint.knowledge import Knowledge, load_knowledge
+from retainlint.link.callgraph import is_test_module
 from retainlint.project import Project
 from retainlint.namespaces import qualified_module_names
 from retainlint.registry import all_rules, matching_codes
@@ -174,10 +175,10 @@ def unused_suppression(path: str, line: int, codes: Sequence[str]) -> Finding:
 
 
 def analyse(modules: Sequence[ModuleFacts], knowledge: Knowledge, codes: Sequence[str],
-            root: Optional[Path] = None) -> List[Finding]:
-    """Run the chosen checks over extracted facts (``root``: the project's folder): no filtering,
-    no files touched."""
-    context = Context.build(Project(modules, knowledge, root))
+            test_paths: Optional[FrozenSet[str]] = None) -> List[Finding]:
+    """Run the chosen checks over extracted facts (``test_paths``: the files that are test code,
+    see ``Project``): no filtering, no files touched."""
+    context = Context.build(Project(modules, knowledge, test_paths))
     rules = all_rules()
     findings: List[Finding] = []
     for code in codes:
@@ -215,15 +216,16 @@ def _filter(findings: Sequence[Finding], modules: Sequence[ModuleFacts], setting
 
 
 def extract_project(paths: Sequence[str], settings: Settings, knowledge: Knowledge,
-                    jobs: Optional[int] = None) -> Tuple[List[ModuleFacts], List[FileError]]:
-    """Facts of every file under the paths, and the files that could not be read or parsed."""
+                    jobs: Optional[int] = None) -> Tuple[List[ModuleFacts], List[FileError], FrozenSet[str]]:
+    """Facts of every file under the paths, the files that could not be read or parsed, and the
+    paths of the files that are test code (by where they sit in what was checked)."""
     sources, errors = discover(paths, settings.root, settings.exclude + settings.extend_exclude)
     cache = FactsCache(settings.root, settings.api) if settings.cache else None
     modules: List[ModuleFacts] = []
     errors = list(errors)
     for item in extract_all(sources, knowledge, settings.api, jobs, cache):
         (errors if isinstance(item, FileError) else modules).append(item)
-    return modules, errors
+    return modules, errors, frozenset(source.display for source in sources if is_test_module(source.scope))
 
 
 def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) -> RunResult:
@@ -236,14 +238,14 @@ def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) ->
         link_paths = [str(settings.root)] + list(paths)  # the config's folder or the git work tree
         only = {os.path.abspath(p) for p in paths}
     knowledge = load_knowledge(settings.api)
-    modules, errors = extract_project(link_paths, settings, knowledge, jobs)
+    modules, errors, test_paths = extract_project(link_paths, settings, knowledge, jobs)
     if only is not None:
         errors = [e for e in errors if os.path.abspath(e.path) in only]
     reported = [m for m in modules if only is None or os.path.abspath(m.path) in only]
     result = RunResult(errors=errors, files=len(reported) + len(errors), lines=sum(m.lines for m in reported))
     codes = selected_codes(settings)
     with collector_paused():  # see retainlint.collector: linking a large project is millions of objects
-        findings = _filter(analyse(modules, knowledge, codes, settings.root), modules, settings, codes)
+        findings = _filter(analyse(modules, knowledge, codes, test_paths), modules, settings, codes)
         if only is not None:
             findings = [f for f in findings if os.path.abspath(f.path) in only]
         result.findings = with_fingerprints(sorted(findings, key=Finding.sort_key), modules, settings.root)

@@ -141,6 +141,18 @@ NO_KEY = Key("unknown", "", "", ())
 
 
 @dataclass(frozen=True)
+class Memo:
+    """The get-or-create of another container that a growth runs inside: ``m = A.get(k); if m is
+    None: m = Module(); B[m] = k; A[k] = m`` adds to B once per k — as long as A keeps its
+    entries and lives as long as B, which the link stage checks."""
+
+    ref: Ref  # the container the memo looks in (A)
+    key: Key  # what it looks up (k)
+    param_key: Tuple[str, ...] = ()  # as Mutation.param_key, for k
+    param_identity: bool = False  # as Mutation.param_identity, for k
+
+
+@dataclass(frozen=True)
 class Mutation:
     """One operation on a container: ``grow``, ``shrink``, ``reset`` (rebinding the name) or
     ``slot`` (``c[0] = v``: a constant key replaces, it cannot grow the container)."""
@@ -167,6 +179,7 @@ class Mutation:
     param_identity: bool = False  # the key is ``id()`` of ``param_key``: bounded only if every caller passes a bounded value
     spread_param: str = ""  # adds the contents of this parameter (``self._hooks += extra_hooks``): callers decide
     forever: bool = False  # inside a ``while True:`` of its function: it repeats for as long as the function runs
+    memo: Optional[Memo] = None  # grown inside another container's get-or-create (see Memo)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from functools import cached_property
-from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from retainlint.facts import Call, ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
@@ -24,11 +23,13 @@ _CLOSERS = {"close", "aclose"}  # ends the life of the object it is called on
 
 
 class Project:
-    def __init__(self, modules: Iterable[ModuleFacts], knowledge: Knowledge, root: Optional[Path] = None) -> None:
+    def __init__(self, modules: Iterable[ModuleFacts], knowledge: Knowledge,
+                 test_paths: Optional[FrozenSet[str]] = None) -> None:
         self.modules: List[ModuleFacts] = list(modules)
         self.kb = knowledge
-        self.root = root  # the project's folder: where a file sits in it says whether it is test code
-        self._test_paths: Dict[str, bool] = {}
+        # the files that are test code, told by where each sits in what was checked (discovery's
+        # SourceFile.scope); None: by the paths of the facts themselves
+        self.test_paths = test_paths
         self.functions: Dict[str, FunctionFact] = {}
         self.classes: Dict[str, ClassFact] = {}
         self.path_of_function: Dict[str, str] = {}
@@ -63,17 +64,8 @@ class Project:
                     index[owner].extend(index[ref])
 
     def is_test_path(self, path: str) -> bool:
-        """Test code is decided by where a file sits inside the project, not by the folders above
-        it: a project checked out under ``~/test/`` is not all tests."""
-        if path not in self._test_paths:
-            inside = path
-            if self.root is not None and path:
-                try:
-                    inside = Path(path).resolve().relative_to(self.root).as_posix()
-                except ValueError:
-                    pass  # outside the project's folder: its path as given
-            self._test_paths[path] = is_test_module(inside)
-        return self._test_paths[path]
+        """Test suites and their support code (see ``is_test_module``)."""
+        return path in self.test_paths if self.test_paths is not None else is_test_module(path)
 
     def _model_fields(self) -> None:
         """``requests: list = []`` in a subclass of a project class that derives from a model base

@@ -75,6 +75,16 @@ def confidence(growth: Growth, lifetime: str) -> str:
     return "medium" if growth.evidence == CALL and growth.assumed else "high"
 
 
+def _memo_keeps(project, memo: Ref, grown: Ref) -> bool:
+    """The get-or-create's container keeps every entry it is given (nothing releases, empties or
+    rebinds it after it is made) and lives at least as long as the container grown inside it (a
+    module global, or a slot of the same object): then the block runs once per key.  A memo that
+    forgets (``pop``), or one per object filling a global, runs the block again."""
+    if not (memo.kind == "global" or memo.kind == grown.kind == "self" and memo.owner == grown.owner):
+        return False
+    return project.release.verdict(memo).status == NEVER
+
+
 def _sorted(growth) -> Tuple[Growth, ...]:
     return tuple(sorted(growth, key=lambda g: (g.mutation.span.line, g.mutation.span.col)))
 
@@ -178,6 +188,10 @@ def _per(key) -> str:
 
 
 def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
+    if mutation.memo is not None and _memo_keeps(project, mutation.memo.ref, mutation.ref):
+        memo = mutation.memo  # it adds once per key of that memo: judged by the memo's key
+        mutation = replace(mutation, key=memo.key, param_key=memo.param_key, param_identity=memo.param_identity,
+                           dedup=True)
     frequency = project.frequency(mutation.function)
     if mutation.forever and not mutation.guarded and not frequency.at_least(PER_OBJECT):
         # a program's (or a forked child's) main loop: however rarely the function starts, this repeats

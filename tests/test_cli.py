@@ -153,3 +153,24 @@ def test_folders_above_the_project_do_not_make_it_test_code(tmp_path, invoke, mo
     monkeypatch.chdir(tmp_path / "test" / "proj")
     from_inside = json.loads(invoke("check", ".", "--output-format", "json").output)
     assert len(from_above) == len(from_inside) == 2
+
+
+def test_folders_between_the_git_root_and_the_checked_folder_do_not_make_it_test_code(tmp_path, invoke, monkeypatch):
+    """A work tree far above (a dotfiles ``~/.git``) with ``test/`` on the way: the checked
+    folder's own files are not tests for it (found in review: 19 findings became 1)."""
+    (tmp_path / ".git").mkdir()
+    write_files(tmp_path / "test" / "proj" / "app", LEAKY)
+    monkeypatch.chdir(tmp_path / "test" / "proj")
+    assert len(json.loads(invoke("check", "app", "--output-format", "json").output)) == 2
+
+
+def test_a_checked_tests_folder_is_still_test_code(tmp_path, invoke, monkeypatch):
+    """``retainlint check tests``: the folder's own name says its files are tests, though no
+    path inside it does (found in review: a helper's registry became a new finding)."""
+    write_files(tmp_path / "proj" / "tests", {
+        "helpers.py": "_CREATED = []\n\n\ndef make_request(path):\n    request = object()\n"
+                      "    _CREATED.append(request)\n    return request\n\n\ndef handle(request):\n"
+                      "    return make_request(request)\n"})
+    monkeypatch.chdir(tmp_path / "proj")
+    assert json.loads(invoke("check", "tests", "--output-format", "json").output) == []
+    assert json.loads(invoke("check", "tests/helpers.py", "--output-format", "json").output) == []

@@ -46,6 +46,7 @@ from retainlint.facts import (
     Key,
     Listener,
     LoggerCall,
+    Memo,
     ModuleFacts,
     Mutation,
     Ref,
@@ -180,7 +181,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.memo_blocks: Set[int] = set()
         # id of a get-or-create's body → (the container it looks in, the key it looks up): whatever
         # else the body adds, it adds once per key of that memo
-        self.memo_keys: Dict[int, Tuple[Ref, cst.BaseExpression]] = {}
+        self.memo_keys: Dict[int, Tuple[Ref, cst.BaseExpression, Optional[str]]] = {}  # … and its function
         self.active_guards: List[Tuple[int, str]] = []
         self.lambda_depth = 0
         self._classifying: Set[str] = set()
@@ -418,14 +419,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.under_guard(f"member:{key_info.text}|{source_of(target)}"):
             return  # ``if k in d: d[k] = v`` replaces an entry that is there: nothing is added
         # inside another container's get-or-create it grows as that memo does: judged by the memo's key
-        memo_key = self._other_memo_key(ref) if op == "grow" else None
-        grows_by, grows_info = (key, key_info) if memo_key is None else (memo_key, self.classify_key(memo_key))
-        param_key, param_identity = self.named_params(grows_by, grows_info) if op == "grow" and grows_by is not None \
-            else ((), False)
-        dedup = op == "grow" and (memo_key is not None or self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
+        param_key, param_identity = self.named_params(key, key_info) if op == "grow" and key is not None else ((), False)
+        dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
                                   or self.under_guard(_miss_guard(ref)) or self._filtered_against(spread, target))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
-                            text_value=text_value, key=grows_info, value=self.value_kind(value), span=self.span(node),
+                            text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded() or (op == "grow" and self.under_guard(f"capped:{source_of(target)}")),
                             element=element, deferred=deferred or self.lambda_depth > 0, dedup=dedup,
                             holds_key=op == "grow" and not element and refers_to_key(value, key),
@@ -434,7 +432,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             bound=self.self_attribute(value) if op == "grow" else "",
                             param_key=param_key, param_identity=param_identity,
                             spread_param=self._param_name(spread) if op == "grow" else "",
-                            forever=op == "grow" and self.in_endless_loop())
+                            forever=op == "grow" and self.in_endless_loop(),
+                            memo=self._other_memo(ref) if op == "grow" else None)
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
 
@@ -962,7 +961,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                     if memo:  # ``if name in _LOGGERS: return _LOGGERS[name]`` … ``_LOGGERS[name] = logger``
                         self.memo_blocks.add(id(later))
                         if container_ref is not None:
-                            self.memo_keys[id(later)] = (container_ref, key)
+                            self.memo_keys[id(later)] = (container_ref, key, self.current_function())
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         self._close_block()
@@ -1050,8 +1049,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if self._stores_into(node.body, looked_up):
                 self.memo_blocks.add(id(node.body))
                 key = self._looked_up_key(test)
-                if key is not None:
-                    self.memo_keys[id(node.body)] = (looked_up, key)
+                if key is not None and self._stores_into(node.body, looked_up, key):
+                    self.memo_keys[id(node.body)] = (looked_up, key, self.current_function())
         elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.In) and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"member:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
@@ -1105,14 +1104,21 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return value.slice[0].slice.value
         return None
 
-    def _other_memo_key(self, ref: Ref) -> Optional[cst.BaseExpression]:
-        """The key of the innermost get-or-create around this point that looks in another
-        container: ``m = _BY_SRC.get(src); if m is None: m = Module(); _BY_MODULE[m] = src;
-        _BY_SRC[src] = m`` adds to ``_BY_MODULE`` once per ``src``, not once per module made."""
+    def _other_memo(self, ref: Ref) -> Optional[Memo]:
+        """The innermost get-or-create of this function around this point, when it looks in
+        another container: ``m = _BY_SRC.get(src); if m is None: m = Module(); _BY_MODULE[m] =
+        src; _BY_SRC[src] = m`` adds to ``_BY_MODULE`` once per ``src`` while ``_BY_SRC`` keeps
+        its entries.  A closure defined in the block runs later, as often as it is called: not
+        this function's memo."""
         for block, _ in reversed(self.active_guards):
-            memo = self.memo_keys.get(block)
-            if memo is not None:
-                return memo[1] if memo[0] != ref else None
+            found = self.memo_keys.get(block)
+            if found is not None:
+                memo_ref, key, function = found
+                if memo_ref == ref or function != self.current_function():
+                    return None
+                info = self.classify_key(key)
+                param_key, param_identity = self.named_params(key, info)
+                return Memo(ref=memo_ref, key=info, param_key=param_key, param_identity=param_identity)
         return None
 
     def _tests_a_local(self, test: cst.BaseExpression) -> bool:
@@ -1991,13 +1997,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         function does — the container's growth, judged on its own, is all that repeats."""
         return self.guarded() or any(block in self.memo_blocks for block, _ in self.active_guards)
 
-    def _stores_into(self, body: cst.BaseSuite, container: Ref) -> bool:
-        """The block assigns an entry of the container (``self._fwd[e] = f``) at its own level."""
+    def _stores_into(self, body: cst.BaseSuite, container: Ref, key: Optional[cst.BaseExpression] = None) -> bool:
+        """The block assigns an entry of the container (``self._fwd[e] = f``) at its own level —
+        with ``key``, under that very key (the one the get-or-create looked up)."""
         statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
         for line in statements:
             for statement in (line.body if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ()):
                 if isinstance(statement, cst.Assign) and any(
                         isinstance(t.target, cst.Subscript) and self.ref_of(t.target.value) == container
+                        and (key is None or _same_source(_subscript_key(t.target), key))
                         for t in statement.targets):
                     return True
         return False
@@ -2816,6 +2824,10 @@ def _field_factory(value: cst.Call, name: str) -> Optional[cst.BaseExpression]:
     factory = argument(value.args, -1, "default_factory") or argument(value.args, -1, "factory") or (
         argument(value.args, 0) if name.endswith("Factory") else None)
     return factory.value if factory is not None else None
+
+
+def _same_source(expression: Optional[cst.BaseExpression], other: cst.BaseExpression) -> bool:
+    return expression is not None and source_of(expression) == source_of(other)
 
 
 def _miss_guard(ref: Ref) -> str:
