@@ -100,11 +100,17 @@ def _unreachable(path: Path, exc: OSError) -> Optional[str]:
     return f"cannot look at this path: {exc.strerror or exc}"
 
 
-def discover(paths: Iterable[str], root: Path, excludes: Sequence[str]) -> Tuple[List[SourceFile], List[FileError]]:
+def discover(paths: Iterable[str], root: Path, excludes: Sequence[str],
+             with_root: bool = False) -> Tuple[List[SourceFile], List[FileError]]:
+    """``with_root``: walk the project's root folder too (the files named are linked against
+    their whole project); its own name is not part of what was asked for."""
     files: List[SourceFile] = []
+    named: List[SourceFile] = []
     errors: List[FileError] = []
     globs = tuple(DEFAULT_EXCLUDES) + tuple(excludes)
     root = root.resolve()
+    if with_root:
+        _walk(root, root, globs, _parent_ignores(root), files, errors, "")
     for raw in paths:
         path = Path(raw)
         try:
@@ -117,11 +123,11 @@ def discover(paths: Iterable[str], root: Path, excludes: Sequence[str]) -> Tuple
         if stat.S_ISDIR(mode):
             _walk(path, root, globs, _parent_ignores(path), files, errors, _scope_of_folder(path))
         elif stat.S_ISREG(mode):
-            files.append(SourceFile(path, display_path(path), display_path(path)))
+            named.append(SourceFile(path, display_path(path), display_path(path)))
         else:
             errors.append(FileError(raw, 1, 1, NOT_REGULAR))
     unique = {}
-    for source in files:
+    for source in named + files:  # a file named and also found in a folder: as named, where it is told apart
         unique.setdefault(os.path.abspath(source.path), source)
     return sorted(unique.values(), key=lambda s: s.display), errors
 

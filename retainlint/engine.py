@@ -215,11 +215,12 @@ def _filter(findings: Sequence[Finding], modules: Sequence[ModuleFacts], setting
     return kept
 
 
-def extract_project(paths: Sequence[str], settings: Settings, knowledge: Knowledge,
-                    jobs: Optional[int] = None) -> Tuple[List[ModuleFacts], List[FileError], FrozenSet[str]]:
-    """Facts of every file under the paths, the files that could not be read or parsed, and the
-    paths of the files that are test code (by where they sit in what was checked)."""
-    sources, errors = discover(paths, settings.root, settings.exclude + settings.extend_exclude)
+def extract_project(paths: Sequence[str], settings: Settings, knowledge: Knowledge, jobs: Optional[int] = None,
+                    with_root: bool = False) -> Tuple[List[ModuleFacts], List[FileError], FrozenSet[str]]:
+    """Facts of every file under the paths (and under the project's root, ``with_root``), the
+    files that could not be read or parsed, and the paths of the files that are test code (by
+    where they sit in what was checked)."""
+    sources, errors = discover(paths, settings.root, settings.exclude + settings.extend_exclude, with_root)
     cache = FactsCache(settings.root, settings.api) if settings.cache else None
     modules: List[ModuleFacts] = []
     errors = list(errors)
@@ -231,14 +232,12 @@ def extract_project(paths: Sequence[str], settings: Settings, knowledge: Knowled
 def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) -> RunResult:
     """Check the paths.  Named files (as pre-commit passes them) are linked against their whole
     project, so that cross-module facts still count, but only they are reported on."""
-    link_paths = list(paths)
     only: Optional[set] = None
     in_a_project = settings.source is not None or (settings.root / ".git").exists()
     if paths and in_a_project and all(Path(p).is_file() for p in paths):
-        link_paths = [str(settings.root)] + list(paths)  # the config's folder or the git work tree
-        only = {os.path.abspath(p) for p in paths}
+        only = {os.path.abspath(p) for p in paths}  # linked with the config's folder or the git work tree
     knowledge = load_knowledge(settings.api)
-    modules, errors, test_paths = extract_project(link_paths, settings, knowledge, jobs)
+    modules, errors, test_paths = extract_project(paths, settings, knowledge, jobs, with_root=only is not None)
     if only is not None:
         errors = [e for e in errors if os.path.abspath(e.path) in only]
     reported = [m for m in modules if only is None or os.path.abspath(m.path) in only]

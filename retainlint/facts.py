@@ -477,6 +477,11 @@ class ModuleFacts:
     # containers whose elements are called (``for handler in self._handlers: handler(event)``)
     invoked: Set[Ref] = field(default_factory=set)
     import_time_calls: Set[str] = field(default_factory=set)  # qualified callees called at module/class level
+    # functions that hand control to a loop that runs until the process stops (a call named in
+    # knowledge's serving-calls: ``serve_forever()``, ``app.run()``), and whether the module's
+    # ``__main__`` block does, or loops (``while``, ``for`` over what is not a fixed collection)
+    serving: Set[str] = field(default_factory=set)
+    script_runs_on: bool = False
     decorators_used: Set[str] = field(default_factory=set)  # last names of decorators applied at import time
     decorator_factories: Set[str] = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
     cache_clears: Set[str] = field(default_factory=set)  # method names seen in ``….method.cache_clear()``

@@ -77,11 +77,14 @@ def confidence(growth: Growth, lifetime: str) -> str:
 
 def _memo_keeps(project, memo: Ref, grown: Ref) -> bool:
     """The get-or-create's container keeps every entry it is given (nothing releases, empties or
-    rebinds it after it is made) and lives at least as long as the container grown inside it (a
-    module global, or a slot of the same object): then the block runs once per key.  A memo that
-    forgets (``pop``), or one per object filling a global, runs the block again."""
+    rebinds it after it is made, and it holds no entry weakly) and lives at least as long as the
+    container grown inside it (a module global, or a slot of the same object): then the block runs
+    once per key.  A memo that forgets (``pop``), or one per object filling a global, runs the
+    block again."""
     if not (memo.kind == "global" or memo.kind == grown.kind == "self" and memo.owner == grown.owner):
         return False
+    if any(d.weak for d in project.containers.get(memo, ())):
+        return False  # a WeakValueDictionary forgets an entry once its value dies: the block runs again
     return project.release.verdict(memo).status == NEVER
 
 

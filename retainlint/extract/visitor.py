@@ -54,6 +54,8 @@ from retainlint.facts import (
 )
 from retainlint.knowledge import Knowledge
 
+# Calls that iterate over what they are given, no further (``sorted(BOXES)``).
+_FINITE_WRAPPERS = frozenset({"sorted", "reversed", "enumerate", "zip", "list", "tuple", "set", "frozenset"})
 _CLASS_NAME_ATTRIBUTES = {"__name__", "__qualname__", "__module__", "__class__"}
 
 
@@ -879,6 +881,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def visit_For(self, node: cst.For) -> None:
         self._bind_targets(node.target)
         frame = self.function_frame()
+        if self._in_main_block() and not self._finite(node.iter):
+            self.facts.script_runs_on = True  # ``for line in sys.stdin:``: as long as its input lasts
         if frame is not None and isinstance(node.target, cst.Name) and self._fixed_collection(node.iter):
             frame.locals[node.target.value].fixed_collection = True
         if frame is not None and isinstance(node.target, cst.Name) and isinstance(node.iter, (cst.Tuple, cst.List)):
@@ -907,6 +911,23 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                            for e in annotation.slice)
             annotation = annotation.value
         return (dotted(annotation) or "").rsplit(".", 1)[-1] in ("Callable", "Awaitable", "Coroutine")
+
+    def _finite(self, iterable: cst.BaseExpression) -> bool:
+        """What the program text bounds: a fixed collection, ``range(…)``, and ``sorted``,
+        ``enumerate``, ``zip`` … or ``.items()`` of fixed collections (a demo's ``for name in
+        sorted(BOXES):``) — not a stream, a file or a queue."""
+        if self._fixed_collection(iterable):
+            return True
+        if not isinstance(iterable, cst.Call):
+            return False
+        func = iterable.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("items", "keys", "values") and not iterable.args:
+            return self._finite(func.value)
+        name = self.qualify(func)
+        if name == "range":
+            return True
+        return name in _FINITE_WRAPPERS and bool(iterable.args) and all(
+            self._finite(argument.value) for argument in iterable.args if argument.keyword is None)
 
     def _fixed_collection(self, iterable: cst.BaseExpression) -> bool:
         """A literal collection, a module constant (``SUFFIXES``) or an enum class."""
@@ -960,8 +981,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                     self.guarded_blocks.setdefault(id(later), f"dedup:{skipped}")
                     if memo:  # ``if name in _LOGGERS: return _LOGGERS[name]`` … ``_LOGGERS[name] = logger``
                         self.memo_blocks.add(id(later))
-                        if container_ref is not None:
-                            self.memo_keys[id(later)] = (container_ref, key, self.current_function())
+                if memo and container_ref is not None:
+                    self._note_memo(later_statements, container_ref, key,
+                                    lambda line: _stores_entry(line, *skipped.split("|", 1)))
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         self._close_block()
@@ -1049,8 +1071,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if self._stores_into(node.body, looked_up):
                 self.memo_blocks.add(id(node.body))
                 key = self._looked_up_key(test)
-                if key is not None and self._stores_into(node.body, looked_up, key):
-                    self.memo_keys[id(node.body)] = (looked_up, key, self.current_function())
+                if key is not None:
+                    statements = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
+                    self._note_memo(statements, looked_up, key, lambda line: self._stores_into(line, looked_up, key))
         elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.In) and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"member:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
@@ -1148,6 +1171,24 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def visit_While(self, node: cst.While) -> None:
         self._enter_loop(node)
         self.enter_endless_loop(node)
+        if self._in_main_block():
+            self.facts.script_runs_on = True
+
+    def _in_main_block(self) -> bool:
+        """At the top level of the module's ``if __name__ == "__main__":`` block."""
+        return self.function_frame() is None and self.under_guard("main")
+
+    def _note_serving(self, func: cst.BaseExpression) -> None:
+        """A call that hands control to a loop running until the process stops, by its last name
+        (``HTTPServer(...).serve_forever()`` included): what the caller holds lives as long."""
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if name not in self.kb.serving_calls:
+            return
+        function = self.current_function()
+        if function is not None:
+            self.facts.serving.add(function)
+        elif self._in_main_block():
+            self.facts.script_runs_on = True
 
     def leave_While(self, original_node: cst.While) -> None:
         self.leave_endless_loop(original_node)
@@ -1536,6 +1577,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         frame = self.function_frame()
+        self._note_serving(func)
         if isinstance(func, cst.Name) and frame is not None and func.value in frame.loop_items:
             self.facts.invoked.add(frame.loop_items[func.value])  # ``for h in self._handlers: h(event)``
         if not self._cannot_fail(func):
@@ -1997,12 +2039,29 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         function does — the container's growth, judged on its own, is all that repeats."""
         return self.guarded() or any(block in self.memo_blocks for block, _ in self.active_guards)
 
+    def _note_memo(self, statements: Sequence[cst.CSTNode], container: Ref, key: cst.BaseExpression,
+                   stores: Callable[[cst.CSTNode], bool]) -> None:
+        """Mark the statements of a get-or-create that run at most once per key: those after the
+        statement that stores the entry, and those before it from which nothing returns, raises,
+        breaks or continues on the way (``_ATTEMPTS.append(b); if not b.ping(): return`` runs again
+        for the same key).  No store under the key at this level: no memo."""
+        store = next((index for index, line in enumerate(statements) if stores(line)), None)
+        if store is None:
+            return
+        function = self.current_function()
+        for index, line in enumerate(statements):
+            if index < store and any(_may_leave(between) for between in statements[index:store]):
+                continue
+            self.guarded_blocks.setdefault(id(line), "memo")
+            self.memo_keys[id(line)] = (container, key, function)
+
     def _stores_into(self, body: cst.BaseSuite, container: Ref, key: Optional[cst.BaseExpression] = None) -> bool:
         """The block assigns an entry of the container (``self._fwd[e] = f``) at its own level —
         with ``key``, under that very key (the one the get-or-create looked up)."""
         statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
         for line in statements:
-            for statement in (line.body if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ()):
+            for statement in (line.body if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+                              else ()):
                 if isinstance(statement, cst.Assign) and any(
                         isinstance(t.target, cst.Subscript) and self.ref_of(t.target.value) == container
                         and (key is None or _same_source(_subscript_key(t.target), key))
@@ -2824,6 +2883,21 @@ def _field_factory(value: cst.Call, name: str) -> Optional[cst.BaseExpression]:
     factory = argument(value.args, -1, "default_factory") or argument(value.args, -1, "factory") or (
         argument(value.args, 0) if name.endswith("Factory") else None)
     return factory.value if factory is not None else None
+
+
+def _may_leave(statement: cst.CSTNode) -> bool:
+    """The statement can leave the code after it unrun: a ``return``, ``raise``, ``break`` or
+    ``continue`` anywhere in it (not in a function or class it defines)."""
+    found = []
+
+    class _Exits(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, (cst.Return, cst.Raise, cst.Break, cst.Continue)):
+                found.append(node)
+            return not found and not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+    statement.visit(_Exits())
+    return bool(found)
 
 
 def _same_source(expression: Optional[cst.BaseExpression], other: cst.BaseExpression) -> bool:

@@ -77,12 +77,16 @@ class CallGraph:
         self._untyped_arguments: Dict[str, List[Tuple[Optional[str], Tuple[Tuple[str, str], ...]]]] = \
             defaultdict(list)
         self._script_calls: Dict[str, List[Call]] = defaultdict(list)  # by module path: its ``__main__`` block's calls
-        self._looping: Set[str] = set()  # functions with a ``while`` loop: they run for as long as it does
+        # functions with a ``while`` loop, or a serving call: they run for as long as that does
+        self._looping: Set[str] = set()
+        self._scripts_running_on: Set[str] = set()  # paths of modules whose ``__main__`` block loops or serves
         for function in project.functions:
             self.graph.add_node(function)
         for facts in project.modules:
             self._unresolved_methods |= facts.untyped_calls
-            self._looping |= {m.function for m in facts.mutations if m.forever and m.function}
+            self._looping |= {m.function for m in facts.mutations if m.forever and m.function} | facts.serving
+            if facts.script_runs_on:
+                self._scripts_running_on.add(facts.path)
             for call in facts.calls:
                 if call.in_while and call.caller:
                     self._looping.add(call.caller)
@@ -406,20 +410,16 @@ class CallGraph:
                 if not c.argument_of}
 
     def script_keeps_running(self, path: str) -> bool:
-        """The module's ``__main__`` block runs until the process stops: it loops (``while``), a
-        project function it calls loops, or it hands over to a serving call (``serve_forever()``,
-        ``uvicorn.run(app)``).  Otherwise the script runs its statements once and exits, and what
-        its globals hold lives no longer than that run (rich's demo tables)."""
-        calls = self._script_calls.get(path, ())
-        serving = self.project.kb.serving_calls
-        for call in calls:
-            name = call.target.split(":", 1)[-1].replace("|", ".").rsplit(".", 1)[-1]
-            if call.in_while or name in serving:
-                return True
-            if any(self._looping & self.calls_transitively(callee) for callee in self.resolve(None, call.target)
-                   if callee in self.project.functions):
-                return True
-        return False
+        """The module's ``__main__`` block runs until the process stops: it loops (``while``, or
+        ``for`` over what is not a fixed collection), hands over to a serving call
+        (``serve_forever()``, ``uvicorn.run(app)``), or calls project code that does either.
+        Otherwise the script runs its statements once and exits, and what its globals hold lives
+        no longer than that run (rich's demo tables)."""
+        if path in self._scripts_running_on:
+            return True
+        return any(self._looping & self.calls_transitively(callee)
+                   for call in self._script_calls.get(path, ()) for callee in self.resolve(None, call.target)
+                   if callee in self.project.functions)
 
     def filled_while_built(self, function: Optional[str], depth: int = 3) -> Optional[str]:
         """The function that makes the objects a method is ever called on, when every call of it is
