@@ -181,9 +181,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # get-or-create blocks that store what they make into the container they missed: they run
         # once per key (``f = self._fwd.get(e); if f is None: … self._fwd[e] = f``)
         self.memo_blocks: Set[int] = set()
-        # id of a get-or-create's body → (the container it looks in, the key it looks up): whatever
-        # else the body adds, it adds once per key of that memo
-        self.memo_keys: Dict[int, Tuple[Ref, cst.BaseExpression, Optional[str]]] = {}  # … and its function
+        # id of a statement of a get-or-create that runs once per key → (the container it looks in,
+        # the key it looks up, its function): whatever else it adds, it adds once per key of that memo
+        self.memo_keys: Dict[int, Tuple[Ref, cst.BaseExpression, Optional[str]]] = {}
         self.active_guards: List[Tuple[int, str]] = []
         self.lambda_depth = 0
         self._classifying: Set[str] = set()
@@ -420,7 +420,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if op == "grow" and method in _ONE_ENTRY_STORES and not element and \
                 self.under_guard(f"member:{key_info.text}|{source_of(target)}"):
             return  # ``if k in d: d[k] = v`` replaces an entry that is there: nothing is added
-        # inside another container's get-or-create it grows as that memo does: judged by the memo's key
         param_key, param_identity = self.named_params(key, key_info) if op == "grow" and key is not None else ((), False)
         dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
                                   or self.under_guard(_miss_guard(ref)) or self._filtered_against(spread, target))
@@ -2885,19 +2884,24 @@ def _field_factory(value: cst.Call, name: str) -> Optional[cst.BaseExpression]:
     return factory.value if factory is not None else None
 
 
+class _ExitFinder(cst.CSTVisitor):
+    """Finds a ``return``, ``raise``, ``break`` or ``continue``, not in a definition it meets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.found = self.found or isinstance(node, (cst.Return, cst.Raise, cst.Break, cst.Continue))
+        return not self.found and not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+
 def _may_leave(statement: cst.CSTNode) -> bool:
     """The statement can leave the code after it unrun: a ``return``, ``raise``, ``break`` or
     ``continue`` anywhere in it (not in a function or class it defines)."""
-    found = []
-
-    class _Exits(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, (cst.Return, cst.Raise, cst.Break, cst.Continue)):
-                found.append(node)
-            return not found and not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
-
-    statement.visit(_Exits())
-    return bool(found)
+    finder = _ExitFinder()
+    statement.visit(finder)
+    return finder.found
 
 
 def _same_source(expression: Optional[cst.BaseExpression], other: cst.BaseExpression) -> bool:

@@ -87,14 +87,13 @@ class CallGraph:
             self._looping |= {m.function for m in facts.mutations if m.forever and m.function} | facts.serving
             if facts.script_runs_on:
                 self._scripts_running_on.add(facts.path)
+            for name, calls in facts.untyped_arguments.items():
+                self._untyped_arguments[name].extend(calls)
             for call in facts.calls:
                 if call.in_while and call.caller:
                     self._looping.add(call.caller)
                 if call.script:
                     self._script_calls[facts.path].append(call)
-            for name, calls in facts.untyped_arguments.items():
-                self._untyped_arguments[name].extend(calls)
-            for call in facts.calls:
                 callees = self.resolve(call.caller, call.target)
                 for callee in callees:
                     self._add(call, callee)
