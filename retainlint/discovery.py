@@ -123,13 +123,24 @@ def discover(paths: Iterable[str], root: Path, excludes: Sequence[str],
         if stat.S_ISDIR(mode):
             _walk(path, root, globs, _parent_ignores(path), files, errors, _scope_of_folder(path))
         elif stat.S_ISREG(mode):
-            named.append(SourceFile(path, display_path(path), display_path(path)))
+            named.append(SourceFile(path, display_path(path), _scope_of_file(path, root if with_root else None)))
         else:
             errors.append(FileError(raw, 1, 1, NOT_REGULAR))
     unique = {}
     for source in named + files:  # a file named and also found in a folder: as named, where it is told apart
         unique.setdefault(os.path.abspath(source.path), source)
     return sorted(unique.values(), key=lambda s: s.display), errors
+
+
+def _scope_of_file(path: Path, root: Optional[Path]) -> str:
+    """A named file's place: inside its project's root when it is linked with the whole project
+    (where the current folder is says nothing), else its path as given."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            pass  # outside the project's folder
+    return display_path(path)
 
 
 def _scope_of_folder(folder: Path) -> str:

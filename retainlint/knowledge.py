@@ -76,6 +76,7 @@ class Knowledge:
     model_bases: FrozenSet[str]  # classes whose annotated class-level defaults are copied per instance
     child_process_bases: FrozenSet[str]  # what their run() stores exists only in the child process
     serving_calls: FrozenSet[str]  # calls (by their last name) that hand a script to a loop that runs until it stops
+    script_serving_calls: FrozenSet[str]  # … names that mean it only as a method called in a ``__main__`` block
     process_lifetime_factories: FrozenSet[str]
     process_lifetime_modules: FrozenSet[str]
     runs_once_patterns: Tuple[str, ...]
@@ -217,6 +218,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         model_bases=frozenset(lifetime.get("model-bases", [])),
         child_process_bases=frozenset(lifetime.get("child-process-bases", [])),
         serving_calls=frozenset(lifetime.get("serving-calls", [])),
+        script_serving_calls=frozenset(lifetime.get("script-serving-calls", [])),
         process_lifetime_factories=frozenset(lifetime.get("process-lifetime-factories", [])),
         process_lifetime_modules=frozenset(lifetime.get("process-lifetime-modules", [])),
         runs_once_patterns=tuple(list(runs_once.get("functions", [])) + list(ext.get("runs-once", []))),

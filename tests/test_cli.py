@@ -176,11 +176,13 @@ def test_a_checked_tests_folder_is_still_test_code(tmp_path, invoke, monkeypatch
     assert json.loads(invoke("check", "tests/helpers.py", "--output-format", "json").output) == []
 
 
-def test_a_named_file_is_told_apart_by_its_path_as_given(tmp_path, invoke, monkeypatch):
-    """Pre-commit passes files; they are linked with the whole work tree, which here sits above
-    a ``test/`` folder: the named file keeps its own path, not the work tree's (found in review)."""
-    (tmp_path / ".git").mkdir()
-    write_files(tmp_path / "test" / "proj" / "app", LEAKY)
-    monkeypatch.chdir(tmp_path / "test" / "proj")
-    named = sorted(str(p.relative_to(tmp_path / "test" / "proj")) for p in (tmp_path / "test" / "proj" / "app").rglob("*.py"))
+def test_a_named_file_is_told_apart_by_where_it_sits_in_its_project(tmp_path, invoke, monkeypatch):
+    """Pre-commit passes files, linked with their whole work tree: a repository kept in a folder
+    named ``tests`` and checked from above is not test code, whatever the current folder (found in
+    review: the file's path as given made it one)."""
+    project = tmp_path / "tests" / "proj"
+    (project / ".git").mkdir(parents=True)
+    write_files(project / "app", LEAKY)
+    monkeypatch.chdir(tmp_path)
+    named = sorted(str(p.relative_to(tmp_path)) for p in (project / "app").rglob("*.py"))
     assert len(json.loads(invoke("check", *named, "--output-format", "json").output)) == 2

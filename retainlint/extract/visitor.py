@@ -1179,14 +1179,23 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def _note_serving(self, func: cst.BaseExpression) -> None:
         """A call that hands control to a loop running until the process stops, by its last name
-        (``HTTPServer(...).serve_forever()`` included): what the caller holds lives as long."""
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-        if name not in self.kb.serving_calls:
-            return
+        as written or through an import alias (``HTTPServer(...).serve_forever()``, ``run_uvicorn(app)``):
+        what the caller holds lives as long.  Common names (``run``, ``start``, ``join``) count
+        only as calls the ``__main__`` block makes itself, on an object or a module — not on a
+        literal (``", ".join``) nor through ``os.path`` or ``subprocess``."""
+        written = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        qualified = self.qualify(func) or ""
+        names = {written, qualified.rsplit(".", 1)[-1]}
         function = self.current_function()
-        if function is not None:
-            self.facts.serving.add(function)
-        elif self._in_main_block():
+        if names & self.kb.serving_calls:
+            if function is not None:
+                self.facts.serving.add(function)
+            elif self._in_main_block():
+                self.facts.script_runs_on = True
+        elif function is None and self._in_main_block() and names & self.kb.script_serving_calls and \
+                "." in qualified and not qualified.startswith(("os.", "subprocess.", "shutil.")) and \
+                not (isinstance(func, cst.Attribute) and isinstance(func.value, (cst.SimpleString, cst.FormattedString,
+                                                                                   cst.ConcatenatedString))):
             self.facts.script_runs_on = True
 
     def leave_While(self, original_node: cst.While) -> None:
@@ -2048,11 +2057,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if store is None:
             return
         function = self.current_function()
-        for index, line in enumerate(statements):
-            if index < store and any(_may_leave(between) for between in statements[index:store]):
-                continue
-            self.guarded_blocks.setdefault(id(line), "memo")
-            self.memo_keys[id(line)] = (container, key, function)
+        leaves = False  # from this statement on, something before the store may leave the block
+        for index in range(len(statements) - 1, -1, -1):
+            line = statements[index]
+            leaves = index < store and (leaves or _may_leave(line))
+            if not leaves:
+                self.guarded_blocks.setdefault(id(line), "memo")
+                self.memo_keys[id(line)] = (container, key, function)
 
     def _stores_into(self, body: cst.BaseSuite, container: Ref, key: Optional[cst.BaseExpression] = None) -> bool:
         """The block assigns an entry of the container (``self._fwd[e] = f``) at its own level —
@@ -2885,15 +2896,24 @@ def _field_factory(value: cst.Call, name: str) -> Optional[cst.BaseExpression]:
 
 
 class _ExitFinder(cst.CSTVisitor):
-    """Finds a ``return``, ``raise``, ``break`` or ``continue``, not in a definition it meets."""
+    """Finds a ``return`` or ``raise``, or a ``break`` or ``continue`` not in a loop of its own,
+    outside the definitions it meets."""
 
     def __init__(self) -> None:
         super().__init__()
         self.found = False
+        self.loops = 0
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        self.found = self.found or isinstance(node, (cst.Return, cst.Raise, cst.Break, cst.Continue))
+        self.found = self.found or isinstance(node, (cst.Return, cst.Raise)) or (
+            not self.loops and isinstance(node, (cst.Break, cst.Continue)))
+        if isinstance(node, (cst.For, cst.While)):
+            self.loops += 1
         return not self.found and not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if isinstance(original_node, (cst.For, cst.While)):
+            self.loops -= 1
 
 
 def _may_leave(statement: cst.CSTNode) -> bool:
