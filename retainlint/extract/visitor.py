@@ -1177,12 +1177,22 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         """At the top level of the module's ``if __name__ == "__main__":`` block."""
         return self.function_frame() is None and self.under_guard("main")
 
+    def _on_module_name(self, func: cst.BaseExpression) -> bool:
+        """``app.run`` or ``uvicorn.run``: a method of a name the function neither binds nor
+        receives — a module-level object or an imported module, not a local (``match.start()``)."""
+        frame = self.function_frame()
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) or frame is None:
+            return False
+        name = func.value.value
+        return name not in frame.locals and name not in frame.params and name not in frame.assigned
+
     def _note_serving(self, func: cst.BaseExpression) -> None:
         """A call that hands control to a loop running until the process stops, by its last name
         as written or through an import alias (``HTTPServer(...).serve_forever()``, ``run_uvicorn(app)``):
         what the caller holds lives as long.  Common names (``run``, ``start``, ``join``) count
-        only as calls the ``__main__`` block makes itself, on an object or a module — not on a
-        literal (``", ".join``) nor through ``os.path`` or ``subprocess``."""
+        only as calls the ``__main__`` block makes itself on an object or a module, or a function
+        makes on a module-level one (``app.run()``) — not on a literal (``", ".join``), a local
+        (``match.start()``), nor through ``os.path`` or ``subprocess``."""
         written = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         qualified = self.qualify(func) or ""
         names = {written, qualified.rsplit(".", 1)[-1]}
@@ -1192,11 +1202,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.facts.serving.add(function)
             elif self._in_main_block():
                 self.facts.script_runs_on = True
-        elif function is None and self._in_main_block() and names & self.kb.script_serving_calls and \
-                "." in qualified and not qualified.startswith(("os.", "subprocess.", "shutil.")) and \
+        elif names & self.kb.script_serving_calls and "." in qualified and \
+                not qualified.startswith(("os.", "subprocess.", "shutil.")) and \
                 not (isinstance(func, cst.Attribute) and isinstance(func.value, (cst.SimpleString, cst.FormattedString,
                                                                                    cst.ConcatenatedString))):
-            self.facts.script_runs_on = True
+            if function is None and self._in_main_block():
+                self.facts.script_runs_on = True
+            elif function is not None and self._on_module_name(func):  # ``app.run()`` in ``main()``
+                self.facts.serving.add(function)
 
     def leave_While(self, original_node: cst.While) -> None:
         self.leave_endless_loop(original_node)
