@@ -43,6 +43,14 @@ class SourceFile:
     scope: str
 
 
+def is_test_module(path: str) -> bool:
+    """Test suites and test support (``tests/``, ``test_x.py``, ``conftest.py``, ``testing/``)."""
+    path = "/" + path.replace("\\", "/")
+    name = path.rsplit("/", 1)[-1]
+    return (any(f"/{folder}/" in path for folder in ("tests", "test", "testing")) or name.startswith("test_")
+            or name.endswith("_test.py") or name == "conftest.py")
+
+
 def display_path(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -176,11 +184,12 @@ def _walk(folder: Path, root: Path, globs: Sequence[str], ignores: List[GitIgnor
         is_dir = stat.S_ISDIR(mode)
         if _excluded(path, root, globs) or is_ignored(ignores, path, is_dir):
             continue
+        inside = f"{scope}/{entry.name}" if scope else entry.name
         if is_dir:
             if not is_link and not _exists(path / "pyvenv.cfg"):
-                _walk(path, root, globs, ignores, files, errors, f"{scope}/{entry.name}" if scope else entry.name)
+                _walk(path, root, globs, ignores, files, errors, inside)
         elif is_source:
             if stat.S_ISREG(mode):
-                files.append(SourceFile(path, display_path(path), f"{scope}/{entry.name}" if scope else entry.name))
+                files.append(SourceFile(path, display_path(path), inside))
             else:
                 errors.append(FileError(display_path(path), 1, 1, NOT_REGULAR))

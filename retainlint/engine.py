@@ -21,14 +21,13 @@ from retainlint.cache import FactsCache
 from retainlint.checks.context import Context
 from retainlint.collector import collector_paused
 from retainlint.config import Settings, per_file_ignored
-from retainlint.discovery import SourceFile, discover
+from retainlint.discovery import SourceFile, discover, is_test_module
 from retainlint.extract import FileError, extract_file, has_init, module_name, package_base, read_source
 from retainlint.extract.suppressions import FILE_LINE, SuppressionTracker
 from retainlint.facts import ModuleFacts, Span
 from retainlint.findings import Finding, at_least
 from retainlint.fingerprint import with_fingerprints
 from retainlint.knowledge import Knowledge, load_knowledge
-from retainlint.link.callgraph import is_test_module
 from retainlint.project import Project
 from retainlint.namespaces import qualified_module_names
 from retainlint.registry import all_rules, matching_codes

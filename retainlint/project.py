@@ -14,8 +14,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from retainlint.facts import Call, ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
-from retainlint.link.callgraph import (  # noqa: F401
-    CONSTRUCTORS, MODULE, ONCE, PER_CALL, PER_OBJECT, CallGraph, Frequency, is_test_module)
+from retainlint.discovery import is_test_module
+from retainlint.link.callgraph import CONSTRUCTORS, MODULE, ONCE, PER_CALL, PER_OBJECT, CallGraph, Frequency  # noqa: F401
 from retainlint.link.handed import constructor_calls, handed_in_containers, handed_in_mutations, handed_in_objects
 from retainlint.link.release import ReleaseAnalysis
 

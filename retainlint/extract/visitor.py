@@ -1193,16 +1193,24 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         only as calls the ``__main__`` block makes itself on an object or a module, or a function
         makes on a module-level one (``app.run()``) — not on a literal (``", ".join``), a local
         (``match.start()``), nor through ``os.path`` or ``subprocess``."""
-        written = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-        qualified = self.qualify(func) or ""
-        names = {written, qualified.rsplit(".", 1)[-1]}
+        if isinstance(func, cst.Name):  # through an import alias, the name it was imported by
+            qualified: Optional[str] = self.qualify(func) or ""
+            names = {func.value, qualified.rsplit(".", 1)[-1]}
+        elif isinstance(func, cst.Attribute):  # qualifying keeps the attribute: asked only for a common name
+            qualified, names = None, {func.attr.value}
+        else:
+            return
+        serving, common = names & self.kb.serving_calls, names & self.kb.script_serving_calls
+        if not (serving or common):
+            return  # nearly every call: nothing more to work out
+        qualified = qualified if qualified is not None else self.qualify(func) or ""
         function = self.current_function()
-        if names & self.kb.serving_calls:
+        if serving:
             if function is not None:
                 self.facts.serving.add(function)
             elif self._in_main_block():
                 self.facts.script_runs_on = True
-        elif names & self.kb.script_serving_calls and "." in qualified and \
+        elif common and "." in qualified and \
                 not qualified.startswith(("os.", "subprocess.", "shutil.")) and \
                 not (isinstance(func, cst.Attribute) and isinstance(func.value, (cst.SimpleString, cst.FormattedString,
                                                                                    cst.ConcatenatedString))):

@@ -55,14 +55,6 @@ _SCRIPT = Frequency(ONCE, "it runs when its module is run as a script", entry=Tr
 _PUBLIC = Frequency(PER_CALL, "it is a public API: its callers are outside the project", assumed=True)
 
 
-def is_test_module(path: str) -> bool:
-    """Test suites and test support (``tests/``, ``test_x.py``, ``conftest.py``, ``testing/``)."""
-    path = "/" + path.replace("\\", "/")
-    name = path.rsplit("/", 1)[-1]
-    return (any(f"/{folder}/" in path for folder in ("tests", "test", "testing")) or name.startswith("test_")
-            or name.endswith("_test.py") or name == "conftest.py")
-
-
 class CallGraph:
     def __init__(self, project) -> None:
         self.project = project
@@ -80,6 +72,7 @@ class CallGraph:
         # functions with a ``while`` loop, or a serving call: they run for as long as that does
         self._looping: Set[str] = set()
         self._scripts_running_on: Set[str] = set()  # paths of modules whose ``__main__`` block loops or serves
+        self._keeps_running: Dict[str, bool] = {}  # script_keeps_running's answers, path by path
         for function in project.functions:
             self.graph.add_node(function)
         for facts in project.modules:
@@ -414,11 +407,12 @@ class CallGraph:
         (``serve_forever()``, ``uvicorn.run(app)``), or calls project code that does either.
         Otherwise the script runs its statements once and exits, and what its globals hold lives
         no longer than that run (rich's demo tables)."""
-        if path in self._scripts_running_on:
-            return True
-        return any(self._looping & self.calls_transitively(callee)
-                   for call in self._script_calls.get(path, ()) for callee in self.resolve(None, call.target)
-                   if callee in self.project.functions)
+        if path not in self._keeps_running:  # asked once per class the block holds: the answer is the block's
+            self._keeps_running[path] = path in self._scripts_running_on or any(
+                self._looping & self.calls_transitively(callee)
+                for call in self._script_calls.get(path, ()) for callee in self.resolve(None, call.target)
+                if callee in self.project.functions)
+        return self._keeps_running[path]
 
     def filled_while_built(self, function: Optional[str], depth: int = 3) -> Optional[str]:
         """The function that makes the objects a method is ever called on, when every call of it is
