@@ -284,6 +284,15 @@ class ReferenceGraph:
                 return edge["label"], edge["replaced"]
         return None
 
+    def held_by_another_root(self, qualname: str) -> bool:
+        """A root other than the class itself reaches its instances (a module list of threads,
+        where the class is a root of its own as a thread): the shortest chain names only the
+        class, yet something keeps the instances after they are done."""
+        node = class_node(qualname)
+        if node not in self.graph:
+            return False
+        return any(self.graph.nodes[holder].get("root") for holder in nx.ancestors(self.graph, node))
+
     def script_only(self, qualname: str) -> bool:
         """Only a module's ``__main__`` block holds the class's instances: they live as long as
         the process when that module runs as a script, and not at all when it is imported (the

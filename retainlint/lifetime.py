@@ -110,7 +110,8 @@ def after_run(project: Project, graph: ReferenceGraph, class_qualname: str) -> O
     the only root that holds it: ``threading`` drops it then, so only what the places that make it
     show counts.  None when something else holds the class."""
     chain = graph.retention_chain(class_qualname)
-    if not (chain and len(chain) == 1 and graph.long_lived_base(class_qualname)):
+    if not (chain and len(chain) == 1 and graph.long_lived_base(class_qualname)) or \
+            graph.held_by_another_root(class_qualname):
         return None
     return _from_instantiations(project, class_qualname, short(class_qualname))
 

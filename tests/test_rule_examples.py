@@ -38,3 +38,13 @@ def test_every_rule_has_bad_and_good_examples():
     for rule in all_rules().values():
         assert rule.bad and rule.good, rule.code
         assert rule.what and rule.why and rule.example and rule.instead and rule.fix, rule.code
+
+
+def test_one_registration_call_is_one_finding(tmp_path):
+    """One cause, one finding: a call that registers several callbacks at once is one report,
+    naming each of them."""
+    example = next(e for e in all_rules()["RL201"].bad if "three hooks is one finding" in e.note)
+    findings = check_files(tmp_path, {"example.py": textwrap.dedent(example.source).lstrip("\n")})
+    [finding] = findings
+    assert "self._before_fork, self._in_child and self._in_parent are registered" in finding.message
+    assert "keeps the callbacks and, through them, this object alive" in finding.message

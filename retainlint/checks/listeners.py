@@ -8,12 +8,12 @@ registration's life ends (an exception, an early return, an end method) skips it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple
+from dataclasses import dataclass, replace
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from retainlint.checks.context import Context
-from retainlint.facts import Listener
-from retainlint.findings import Finding
+from retainlint.facts import Listener, Span
+from retainlint.findings import CONFIDENCE_ORDER, Finding
 from retainlint.graph import Link, ReferenceGraph, render_chain
 from retainlint.link.callgraph import positional_slot
 from retainlint.link.release import Leak, below_high
@@ -198,39 +198,50 @@ def _in_constructor(listener: Listener) -> bool:
 
 
 def _all_findings(ctx: Context) -> List[Finding]:
-    """Every registration classified once; RL201 and RL202 each take their share."""
+    """Every registration classified once; RL201 and RL202 each take their share.  One call that
+    registers several callbacks (``os.register_at_fork(before=…, after_in_child=…)``) is one
+    finding, naming them all, at the confidence of the surest."""
     project = ctx.project
-    findings = []
+    by_call: Dict[Tuple[str, Span, str], List[Tuple[Listener, Verdict]]] = {}
     for facts in project.modules:
         for listener in facts.listeners:
             verdict = classify(project, ctx.graph, listener)
             if verdict is not None:
-                findings.append(Finding(verdict.code, _message(project, listener, verdict), facts.path,
-                                        listener.span, verdict.confidence))
+                by_call.setdefault((facts.path, listener.span, verdict.code), []).append((listener, verdict))
+    findings = []
+    for (path, span, code), registered in by_call.items():
+        listener, verdict = max(registered, key=lambda pair: CONFIDENCE_ORDER[pair[1].confidence])
+        callbacks = list(dict.fromkeys(other.callback for other, _ in registered))
+        findings.append(Finding(code, _message(project, listener, verdict, callbacks), path, span, verdict.confidence))
     return findings
 
 
-def _message(project: Project, listener: Listener, verdict: Verdict) -> str:
+def _message(project: Project, listener: Listener, verdict: Verdict, callbacks: List[str]) -> str:
+    """``callbacks``: every callback the call registers (the listener's own among them)."""
+    several = len(callbacks) > 1
+    callback = ", ".join(callbacks[:-1]) + f" and {callbacks[-1]}" if several else callbacks[0]
+    listener = replace(listener, callback=callback)
     where = project.function_label(listener.function)
     target = listener.target
     lives = _OUTLIVES.get(listener.target_kind, "may outlive the registering code")
     if verdict.chain:
         lives = f"is retained by {render_chain(verdict.chain)}"
     event = f" for {listener.event}" if listener.event else ""
-    pinned = " and, through it, this object" if listener.callback_self else ""
+    pinned = (" and, through them," if several else " and, through it,") + " this object" if listener.callback_self else ""
+    is_, the_callback = ("are", "the callbacks") if several else ("is", "the callback")
     if listener.api == "hook" and verdict.code != "RL203":
         return (f"{where} installs {listener.callback} as {target} and keeps the hook it replaces, to chain to "
                 f"it: each object that does so is kept alive by the next one's hook, and the last by {target}, for "
                 f"the life of the process; restore the previous hook when done")
     if verdict.code == "RL203":
-        return (f"{listener.callback} is registered on {target}{event} with {listener.method}() in {where} and removed "
-                f"on some paths only: {'; '.join(leak.text for leak in verdict.leaks)}; {target} {lives} and keeps "
-                f"the callback{pinned} alive")
+        return (f"{listener.callback} {is_} registered on {target}{event} with {listener.method}() in {where} and "
+                f"removed on some paths only: {'; '.join(leak.text for leak in verdict.leaks)}; {target} {lives} and "
+                f"keeps {the_callback}{pinned} alive")
     if verdict.code == "RL202":
         return (f"{where} adds {listener.callback} to {target}{event} with {listener.method}() on every call and "
                 f"nothing removes it: {target} {lives}, so registrations pile up")
-    return (f"{listener.callback} is registered on {target}{event} with {listener.method}() in {where} and never "
-            f"removed: {target} {lives} and keeps the callback{pinned} alive")
+    return (f"{listener.callback} {is_} registered on {target}{event} with {listener.method}() in {where} and never "
+            f"removed: {target} {lives} and keeps {the_callback}{pinned} alive")
 
 
 @check("RL201")

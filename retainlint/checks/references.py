@@ -234,17 +234,24 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
 
 def _ending_thread(project, graph, stored):
     """``except Exception as exc: self._error = exc`` in a thread's ``run()`` — or in a method only
-    ``run()`` calls (esphome's ``asyncio.run(self._runner())``) — outside any loop: the thread keeps
+    ``run()`` calls (esphome's ``asyncio.run(self._runner())``), its own or its subclasses' — outside any loop: the thread keeps
     it as it ends, and threading lets go of the thread then, so only what holds the thread
     afterwards counts (py-cord's AudioPlayer)."""
     function = stored.function or ""
-    if stored.via != "attribute" or stored.in_loop or project.owner_class(function) != stored.ref.owner:
+    owner = stored.ref.owner
+    if stored.via != "attribute" or stored.in_loop or project.owner_class(function) != owner:
         return None
-    run = f"{stored.ref.owner}.run"
+    # the run() of the class or of a subclass (beets' pipeline stages share ``abort_all``)
+    runs = {f"{cls}.run" for cls in {owner} | project.subclasses(owner)}
     callers = project.callgraph.callers(function)
-    if function != run and not (callers and all(caller == run for caller in callers)):
+    if function not in runs and not (callers and all(caller in runs for caller in callers)):
         return None
-    return after_run(project, graph, stored.ref.owner)
+    # every class whose threads run it: the one that lives longest decides, and one held by
+    # something else than its running thread (a module list of stages) leaves it to the holder
+    lifetimes = [after_run(project, graph, cls) for cls in [owner, *sorted(project.subclasses(owner))]]
+    if any(lifetime is None for lifetime in lifetimes):
+        return None
+    return max(lifetimes, key=lambda lifetime: CONFIDENCE_ORDER[lifetime.confidence])
 
 
 def _cleared_after(project, ref, setter: str) -> bool:

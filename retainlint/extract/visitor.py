@@ -131,6 +131,7 @@ class Frame:
     while_depth: int = 0  # inside ``while`` loops: a main loop repeats without a fixed bound
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
+    filled_locals: Set[str] = field(default_factory=set)  # locals something adds to (``extra[k] = v``)
     attribute_values: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # ``self.x = …`` here (while visited)
     # ``self.x = …`` here: the blocks open at the assignment (a prefix of the blocks open at a later
     # statement means every path to that statement passed the assignment)
@@ -970,6 +971,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             for statement in statements[guard + 1:] if guard is not None else ():
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
         for index, statement in enumerate(node.body):
+            present = _skip_if_absent(statement, node.body[:index])
+            if present is not None:  # ``m = c.get(k); if m is None: continue`` … ``c[k] = …`` replaces it
+                for later in node.body[index + 1:]:
+                    self.guarded_blocks.setdefault(id(later), f"member:{present}")
             skipped = _skip_if_present(statement)  # ``if name in self._seen: continue`` … ``self._seen.append(name)``
             if skipped is not None:
                 later_statements = node.body[index + 1:]
@@ -1392,11 +1397,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                                       function, span, annotated=annotated,
                                                       weak_entries=kind.weak_entries, entry_class=kind.entry_class))
             self.defined_containers.add(ref)
-        self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function, in_loop=self.in_loop(),
-                                             text_value=False, key=NO_KEY, value="other", span=span,
-                                             guarded=self.guarded()))
-        if function is not None and self.lambda_depth == 0:
-            self.flow.event("clear", ref, target="rebind", line=span.line)
+        removed = _filtered_out(value, target) if function is not None else None
+        if removed is not None:  # ``self._runs = [r for r in self._runs if r != run]``: removes run
+            self.emit_mutation(target, "shrink", "filter", node, key=removed)
+        else:
+            self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function,
+                                                 in_loop=self.in_loop(), text_value=False, key=NO_KEY, value="other",
+                                                 span=span, guarded=self.guarded()))
+            if function is not None and self.lambda_depth == 0:
+                self.flow.event("clear", ref, target="rebind", line=span.line)
         self._keep(value)
         if ref.kind in ("self", "attr") or (ref.kind == "global" and function is not None):
             value_class = self.class_of_value(value) or _factory_made(value)
@@ -1502,6 +1511,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         constant_key = (not is_slice and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index)
                         and isinstance(target.slice[0].slice.value, (cst.Integer, cst.SimpleString)))
         op = "shrink" if is_slice else "slot" if constant_key else "grow"
+        self._note_local_fill(target.value)
         self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node,
                            key=None if is_slice else key, value=value)
         if not is_slice:
@@ -1942,17 +1952,39 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return
         is_element = isinstance(receiver, cst.Subscript)
         container = receiver.value if is_element else receiver
+        if op == "grow":
+            self._note_local_fill(container)
         if op == "grow" and node.args:  # kept as one of many (``self._threads.add(t)``), not in a slot of its own
             self._mark_use(node.args[-1].value, "element")
             self._escapes(node.args[-1].value, "element")
         key = _KEY_ARGUMENT.get(method)
         key_arg = (node.args[-1] if key == -1 else argument(node.args, key)) if key is not None and node.args else None
-        key_node = key_arg.value if key_arg is not None else _updated_keys(node) if method == "update" else None
+        key_node = key_arg.value if key_arg is not None else \
+            _updated_keys(node, self._literal_dict) if method == "update" else None
         self.emit_mutation(container, op, method, node, value=node.args[-1].value if node.args else None,
                            key=key_node, element=is_element,
                            spread=node.args[0].value if method in _SPREADING and len(node.args) == 1 else None)
         if op == "grow" and node.args:
             self._element_holds(container, node.args[-1].value, node)
+
+    def _note_local_fill(self, container: cst.BaseExpression) -> None:
+        frame = self.function_frame()
+        if frame is not None and isinstance(container, cst.Name):
+            frame.filled_locals.add(container.value)
+
+    def _literal_dict(self, name: str) -> Optional[cst.BaseExpression]:
+        """The dict a local holds when its keys are spelled out where it is bound (``kw = dict(total=n,
+        backoff=b)``, ``kw = {"a": 1}``) and nothing in the function has added to it so far."""
+        frame = self.function_frame()
+        local = frame.locals.get(name) if frame is not None else None
+        if local is None or name in frame.filled_locals or name in frame.params:
+            return None
+        value = local.value
+        if _keyword_dict(value):
+            return value
+        if isinstance(value, cst.Dict) and value.elements and all(isinstance(e, cst.DictElement) for e in value.elements):
+            return value
+        return None
 
     def _listener_call(self, receiver_node: Optional[cst.BaseExpression], receiver: str, method: str,
                        node: cst.Call) -> None:
@@ -2530,6 +2562,37 @@ def _with_bodies_inline(statements: Sequence[cst.CSTNode]) -> List[cst.CSTNode]:
     return found
 
 
+def _skip_if_absent(statement: cst.CSTNode, before: Sequence[cst.CSTNode]) -> Optional[str]:
+    """``if k not in c: continue`` — or ``m = c.get(k)`` then ``if m is None: continue`` (or
+    ``return``, ``raise``): "k|c", an entry the statements after it find there, so a store under
+    k replaces it rather than adding one (cantools' relation names rewritten after a load)."""
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return None
+    body = statement.body
+    last = body.body[-1] if isinstance(body, cst.IndentedBlock) and body.body else None
+    if not (_always_exits(body) or isinstance(body, cst.SimpleStatementSuite) and isinstance(body.body[-1], cst.Continue)
+            or isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Continue)):
+        return None
+    test = statement.test
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+            isinstance(test.comparisons[0].operator, cst.NotIn):
+        return f"{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
+    subject, unset = _guard_subject(test)
+    if subject is None or not unset or "." in subject:
+        return None
+    for earlier in reversed(before):  # the binding of the tested local nearest above, in this block
+        if not (_simple(earlier, cst.Assign) and subject in _assigned_names([earlier])):
+            continue
+        assign = earlier.body[0]
+        value = assign.value
+        if len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) and \
+                isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                value.func.attr.value == "get" and len(value.args) == 1 and not value.args[0].keyword:
+            return f"{source_of(value.args[0].value)}|{source_of(value.func.value)}"
+        return None
+    return None
+
+
 def _skip_if_present(statement: cst.CSTNode) -> Optional[str]:
     """``if k in c: continue`` (or ``return``, after a log line): "k|c", what the statements after
     it add only when absent — a dedup guard written the other way round."""
@@ -2656,6 +2719,26 @@ def _function_name(name: str) -> bool:
     return name.lstrip("_")[:1].islower()
 
 
+def _filtered_out(value: cst.BaseExpression, target: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """``[r for r in self._runs if r != run]`` (or ``is not``) rebinding ``self._runs``: the
+    container rebuilt from itself without one value — what a ``remove(run)`` does.  That value."""
+    if not isinstance(value, (cst.ListComp, cst.SetComp)) or len(value.for_in.ifs) != 1 or \
+            value.for_in.inner_for_in is not None or not isinstance(value.for_in.target, cst.Name) or \
+            source_of(value.for_in.iter) != source_of(target):
+        return None
+    test = value.for_in.ifs[0].test
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and
+            isinstance(test.comparisons[0].operator, (cst.NotEqual, cst.IsNot))):
+        return None
+    item = value.for_in.target.value
+    sides = [test.left, test.comparisons[0].comparator]
+    if isinstance(value.elt, cst.Name) and value.elt.value == item:
+        for this, other in (sides, sides[::-1]):
+            if isinstance(this, cst.Name) and this.value == item and not matchers.findall(other, matchers.Name(item)):
+                return other
+    return None
+
+
 def _filters_entry(value: cst.BaseExpression, target: cst.Subscript) -> bool:
     """``c[k] = [r for r in c.get(k, []) if not r.ready()]``: the entry rebuilt from itself, keeping
     only what passes a test — what it held before is let go, as a ``remove`` would."""
@@ -2678,22 +2761,36 @@ def _whole_slice(element: cst.BaseSlice) -> bool:
     return isinstance(element, cst.Slice) and element.lower is None and element.upper is None and element.step is None
 
 
-def _updated_keys(node: cst.Call) -> Optional[cst.BaseExpression]:
+def _updated_keys(node: cst.Call, literal_dict: Callable[[str], Optional[cst.BaseExpression]]) \
+        -> Optional[cst.BaseExpression]:
     """The keys ``d.update({K: v})`` or ``d.update(name=v)`` writes, as one key expression (a
-    tuple of them when there are several) — like ``d[K] = v``; None when they are not spelled out."""
+    tuple of them when there are several) — like ``d[K] = v``; also through a local whose keys are
+    spelled out where it is bound (``d.update(**kw)`` after ``kw = dict(total=n)``: ``literal_dict``);
+    None when they are not spelled out."""
     keys: List[cst.BaseExpression] = []
     for arg in node.args:
-        if arg.star:
+        value = arg.value
+        if isinstance(value, cst.Name) and arg.star in ("", "**") and arg.keyword is None:
+            value = literal_dict(value.value) or value
+        if _keyword_dict(value):  # ``dict(total=n, backoff=b)``
+            keys.extend(cst.SimpleString(repr(a.keyword.value)) for a in value.args)
+        elif arg.star == "*" or (arg.star == "**" and not isinstance(value, cst.Dict)):
             return None
-        if arg.keyword is not None:
+        elif arg.keyword is not None:
             keys.append(cst.SimpleString(repr(arg.keyword.value)))
-        elif isinstance(arg.value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in arg.value.elements):
-            keys.extend(e.key for e in arg.value.elements)
+        elif isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in value.elements):
+            keys.extend(e.key for e in value.elements)
         else:
             return None
     if not keys:
         return None
     return keys[0] if len(keys) == 1 else cst.Tuple([cst.Element(k) for k in keys])
+
+
+def _keyword_dict(value: cst.BaseExpression) -> bool:
+    """``dict(total=n, backoff=b)``: a dict whose keys are the keywords."""
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict" and \
+        bool(value.args) and all(a.keyword is not None and not a.star for a in value.args)
 
 
 def _container_arity(method: str, args: Sequence[cst.Arg]) -> bool:
