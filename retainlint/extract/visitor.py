@@ -2700,13 +2700,26 @@ def _return_guard_flags(statement: cst.CSTNode, fixed_key=lambda key: False) -> 
 
 def _membership_subject(test: cst.BaseExpression, fixed_key) -> Optional[Tuple[Optional[str], bool]]:
     """``K in C`` with a literal key, or a name ``fixed_key`` accepts: (C, False) — the test says
-    C holds the entry, set once it is filled.  None for any other test."""
+    C holds the entry, set once it is filled.  Also a class among the classes of C's items
+    (``handler.__class__ in map(type, logger.handlers)``, raven's setup_logging): once per class, a
+    domain the program text bounds.  None for any other test."""
     membership = _membership(test)
     if membership is None:
         return None
     key, container = membership
-    fixed = isinstance(key, cst.SimpleString) or isinstance(key, cst.Name) and fixed_key(key.value)
+    classes = isinstance(container, cst.Call) and dotted(container.func) == "map" and len(container.args) == 2 \
+        and dotted(container.args[0].value) == "type" and _a_class(key)
+    if classes:
+        container = container.args[1].value
+    fixed = isinstance(key, cst.SimpleString) or isinstance(key, cst.Name) and fixed_key(key.value) or classes
     return (dotted(container), False) if fixed else (None, False)
+
+
+def _a_class(expression: cst.BaseExpression) -> bool:
+    """``x.__class__`` or ``type(x)``."""
+    if isinstance(expression, cst.Attribute):
+        return expression.attr.value == "__class__"
+    return isinstance(expression, cst.Call) and dotted(expression.func) == "type" and len(expression.args) == 1
 
 
 def _cleared_names(statements) -> Set[str]:
