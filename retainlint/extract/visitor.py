@@ -121,6 +121,7 @@ class Frame:
     param_types: Dict[str, str] = field(default_factory=dict)  # annotated parameter → dotted class
     text_params: Set[str] = field(default_factory=set)  # parameters annotated ``str``: a text, not an object
     mutable_defaults: Set[str] = field(default_factory=set)
+    off_by_default: Set[str] = field(default_factory=set)  # parameters whose default is False, None or 0
     locals: Dict[str, Local] = field(default_factory=dict)
     assigned: Set[str] = field(default_factory=set)
     declared_global: Set[str] = field(default_factory=set)
@@ -803,6 +804,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 if isinstance(param.annotation.annotation, cst.Name) and param.annotation.annotation.value == "str":
                     frame.text_params.add(param.name.value)
             if param.default is not None:
+                if _false_constant(param.default):
+                    frame.off_by_default.add(param.name.value)
                 kind = self.container_kind(param.default)
                 if kind is not None and not (kind.text or kind.bounded or kind.weak):
                     frame.mutable_defaults.add(param.name.value)
@@ -1049,7 +1052,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if self.frame.kind == "module" and _main_block_test(node.test):
             self.guarded_blocks[id(node.body)] = "main"
         if self.function_frame() is not None:
-            if _once_guard(node, self._local_subject, self._raised_flags) or self._forked_child(node.test):
+            if _once_guard(node, self._local_subject, self._raised_flags, self.function_frame().off_by_default) or \
+                    self._forked_child(node.test):
                 self.guarded_blocks[id(node.body)] = "once"
             elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
@@ -2466,14 +2470,16 @@ _FILLS = {"append", "extend", "add", "insert", "update", "setdefault", "appendle
 _ONE_ENTRY_STORES = {"[]=", "setdefault", "add"}
 
 
-def _once_guard(node: cst.If, local_subject, raised_flags: Callable[[], Set[str]]) -> bool:
+def _once_guard(node: cst.If, local_subject, raised_flags: Callable[[], Set[str]], overrides: Set[str]) -> bool:
     """``if X is None:`` that sets X, ``if not L:`` that fills L, ``if not logger.handlers:`` —
     as any one conjunct of the test (feast's ``if len(new) > 0 and len(self.intervals) == 0:``,
     clearml's ``if parallel and not cls._atexit_registered:``) whose subject is no local, which
     every call starts afresh (``local_subject``); and ``if _TO_BE_LOADED: … _TO_BE_LOADED = False``
     (ddtrace's ``load_appsec()``), the flag written the other way round, when nothing in the
-    module sets it true again (``raised_flags``)."""
-    tested = [(subject, unset) for subject, unset in map(_guard_subject, _conjuncts(node.test))
+    module sets it true again (``raised_flags``).  A parameter off by default that may force the
+    body (``not L or force``, ``overrides``) is read at its default."""
+    conjuncts = [_unless_overridden(conjunct, overrides) for conjunct in _conjuncts(node.test)]
+    tested = [(subject, unset) for subject, unset in map(_guard_subject, conjuncts)
               if subject is not None and not local_subject(subject)]
     subjects = [subject for subject, unset in tested if unset]
     if any(subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS for subject in subjects):
@@ -2850,6 +2856,16 @@ def _raises(statement: cst.CSTNode) -> bool:
     if isinstance(statement, cst.If) and statement.orelse is None:
         return bool(statement.body.body) and all(_raises(s) for s in statement.body.body)
     return False
+
+
+def _unless_overridden(test: cst.BaseExpression, overrides: Set[str]) -> cst.BaseExpression:
+    """``not _handlers or force`` with ``force=False`` by default: ``not _handlers`` — the test as
+    it runs unless a caller asks to redo the work (qq-botpy's ``configure_logging``)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        for kept, other in ((test.left, test.right), (test.right, test.left)):
+            if isinstance(other, cst.Name) and other.value in overrides:
+                return _unless_overridden(kept, overrides)
+    return test
 
 
 def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
