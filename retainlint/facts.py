@@ -180,6 +180,7 @@ class Mutation:
     spread_param: str = ""  # adds the contents of this parameter (``self._hooks += extra_hooks``): callers decide
     forever: bool = False  # inside a ``while True:`` of its function: it repeats for as long as the function runs
     memo: Optional[Memo] = None  # grown inside another container's get-or-create (see Memo)
+    forced_by: Tuple[str, ...] = ()  # its once-guard holds only while callers leave these switches off
 
 
 @dataclass(frozen=True)

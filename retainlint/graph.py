@@ -284,14 +284,37 @@ class ReferenceGraph:
                 return edge["label"], edge["replaced"]
         return None
 
-    def held_by_another_root(self, qualname: str) -> bool:
-        """A root other than the class itself reaches its instances (a module list of threads,
-        where the class is a root of its own as a thread): the shortest chain names only the
-        class, yet something keeps the instances after they are done."""
+    def collecting_root_chain(self, qualname: str) -> Optional[List[Link]]:
+        """The shortest chain to a class's instances from a root other than the class itself that
+        keeps every one of them, through a container on the way (a module list of threads, where
+        the class is a root of its own as a thread): what keeps the instances after they are done.
+        A chain of single slots keeps one at a time (``_LAST = Worker()``).  Like
+        :meth:`retention_chain`, it leaves out slots bound anew per call and roots that exist only
+        when a module runs as a script.  None when no such root reaches them."""
         node = class_node(qualname)
-        if node not in self.graph:
-            return False
-        return any(self.graph.nodes[holder].get("root") for holder in nx.ancestors(self.graph, node))
+        steady = self._steady
+        if node not in steady:
+            return None
+        came_from: Dict[str, str] = {node: node}
+        frontier = [node]
+        while frontier:  # breadth first, from the class back towards the roots
+            following = []
+            for held in frontier:
+                for holder in steady.predecessors(held):
+                    if holder in came_from:
+                        continue
+                    came_from[holder] = held
+                    if steady.nodes[holder].get("root") not in (None, SCRIPT_ROOT):
+                        nodes = [holder]
+                        while nodes[-1] != node:
+                            nodes.append(came_from[nodes[-1]])
+                        if any(steady.edges[a, b].get("via") == "element" for a, b in zip(nodes, nodes[1:])):
+                            links = self.links(nodes)
+                            links.append(Link(short(qualname), links[-1].path, links[-1].span))
+                            return links
+                    following.append(holder)
+            frontier = following
+        return None
 
     def script_only(self, qualname: str) -> bool:
         """Only a module's ``__main__`` block holds the class's instances: they live as long as

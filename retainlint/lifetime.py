@@ -106,13 +106,16 @@ def object_lifetime(project: Project, graph: ReferenceGraph, class_qualname: str
 
 
 def after_run(project: Project, graph: ReferenceGraph, class_qualname: str) -> Optional[Lifetime]:
-    """How long a thread object lives once its ``run()`` has returned, when the running thread is
-    the only root that holds it: ``threading`` drops it then, so only what the places that make it
-    show counts.  None when something else holds the class."""
+    """How long a thread object lives once its ``run()`` has returned: ``threading`` drops it
+    then, so what counts is another root that holds its instances (a module list of them), or
+    else what the places that make it show.  None when the class is no root as a thread."""
     chain = graph.retention_chain(class_qualname)
-    if not (chain and len(chain) == 1 and graph.long_lived_base(class_qualname)) or \
-            graph.held_by_another_root(class_qualname):
+    if not (chain and len(chain) == 1 and graph.long_lived_base(class_qualname)):
         return None
+    other = graph.collecting_root_chain(class_qualname)
+    if other is not None:  # ``_STAGES.append(stage)``: kept after its run() returns
+        related = tuple(Related(link.path, link.span, link.label) for link in other[:-1] if link.path)
+        return Lifetime(PROCESS, f"{short(class_qualname)} instances are retained by {render_chain(other)}", related)
     return _from_instantiations(project, class_qualname, short(class_qualname))
 
 

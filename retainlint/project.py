@@ -480,6 +480,12 @@ class Project:
     def grows(self, ref: Ref) -> List[Mutation]:
         return [m for m in self.mutations.get(ref, ()) if m.op == "grow"]
 
+    def runs_once(self, mutation: Mutation) -> bool:
+        """Under a once-guard that holds for every call the project makes: one that a switch can
+        force (``not L or force``) holds unless a call here passes that switch."""
+        return mutation.guarded and not (mutation.forced_by and mutation.function is not None and
+                                         self.callgraph.passes_any(mutation.function, mutation.forced_by))
+
     @cached_property
     def attribute_assignments(self) -> List:
         """Every ``self.x = …`` and ``obj.x = …`` of the project (AttrAssign records)."""

@@ -169,7 +169,7 @@ def _growing(project, ref: Ref, defs, kind: str) -> List[Mutation]:
     weak_entries = any(d.weak_entries for d in defs)  # ``d[k].add(q)`` into a WeakSet holds q weakly
     entry_classes = {project.resolve_class(d.entry_class) for d in defs}
     entry_class = entry_classes.pop() if len(entry_classes) == 1 else None
-    mutations = [m for m in project.grows(ref) if not m.deferred and not m.guarded
+    mutations = [m for m in project.grows(ref) if not m.deferred and not project.runs_once(m)
                  and not (m.element and weak_entries)
                  # ``queues[k].add(x)`` on a project class's object calls its method: its own growth is its own
                  and not (m.element and project.method_defined(entry_class, m.method))]
@@ -196,7 +196,7 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
         mutation = replace(mutation, key=memo.key, param_key=memo.param_key, param_identity=memo.param_identity,
                            dedup=True)
     frequency = project.frequency(mutation.function)
-    if mutation.forever and not mutation.guarded and not frequency.at_least(PER_OBJECT):
+    if mutation.forever and not project.runs_once(mutation) and not frequency.at_least(PER_OBJECT):
         # a program's (or a forked child's) main loop: however rarely the function starts, this repeats
         frequency = Frequency(PER_CALL, "its while True loop repeats for as long as it runs")
     wanted = (PER_CALL,) if kind in (INSTANCE, TEXT) else (PER_CALL, PER_OBJECT)

@@ -48,3 +48,22 @@ def test_one_registration_call_is_one_finding(tmp_path):
     [finding] = findings
     assert "self._before_fork, self._in_child and self._in_parent are registered" in finding.message
     assert "keeps the callbacks and, through them, this object alive" in finding.message
+
+
+def test_one_registration_call_keeps_the_object_if_any_callback_does(tmp_path):
+    """The merged finding says the object is kept when any of the callbacks is one of its bound
+    methods, whichever callback comes first."""
+    source = textwrap.dedent('''
+        import os
+
+
+        class Run:
+            def __init__(self, other):
+                os.register_at_fork(before=other.flush, after_in_child=self._in_child)
+
+            def _in_child(self):
+                pass
+    ''').lstrip("\n")
+    [finding] = check_files(tmp_path, {"example.py": source})
+    assert "other.flush and self._in_child are registered" in finding.message
+    assert "through them, this object alive" in finding.message

@@ -129,7 +129,7 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
         if ref.kind != "default":
             continue
         mutations = project.mutations.get(ref, [])
-        growth = [m for m in mutations if m.op == "grow" and not m.guarded  # not under a cap: ``if len(d) < 64``
+        growth = [m for m in mutations if m.op == "grow" and not project.runs_once(m)  # nor a cap: ``len(d) < 64``
                   and (m.method != "[]+=" or project.creates_on_read(ref))]  # ``count[0] += 1`` updates an entry
         if not growth or any(m.op == "reset" for m in mutations):
             continue

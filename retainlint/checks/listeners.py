@@ -212,15 +212,17 @@ def _all_findings(ctx: Context) -> List[Finding]:
     for (path, span, code), registered in by_call.items():
         listener, verdict = max(registered, key=lambda pair: CONFIDENCE_ORDER[pair[1].confidence])
         callbacks = list(dict.fromkeys(other.callback for other, _ in registered))
-        findings.append(Finding(code, _message(project, listener, verdict, callbacks), path, span, verdict.confidence))
+        several = len(callbacks) > 1
+        listener = replace(listener, callback=", ".join(callbacks[:-1]) + f" and {callbacks[-1]}" if several
+                           else callbacks[0], callback_self=any(other.callback_self for other, _ in registered))
+        verdict = replace(verdict, leaks=tuple(dict.fromkeys(leak for _, other in registered for leak in other.leaks)))
+        findings.append(Finding(code, _message(project, listener, verdict, several), path, span, verdict.confidence))
     return findings
 
 
-def _message(project: Project, listener: Listener, verdict: Verdict, callbacks: List[str]) -> str:
-    """``callbacks``: every callback the call registers (the listener's own among them)."""
-    several = len(callbacks) > 1
-    callback = ", ".join(callbacks[:-1]) + f" and {callbacks[-1]}" if several else callbacks[0]
-    listener = replace(listener, callback=callback)
+def _message(project: Project, listener: Listener, verdict: Verdict, several: bool) -> str:
+    """``several``: the listener stands for the callbacks one call registers (``listener.callback``
+    names them all)."""
     where = project.function_label(listener.function)
     target = listener.target
     lives = _OUTLIVES.get(listener.target_kind, "may outlive the registering code")

@@ -234,18 +234,22 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
 
 def _ending_thread(project, graph, stored):
     """``except Exception as exc: self._error = exc`` in a thread's ``run()`` — or in a method only
-    ``run()`` calls (esphome's ``asyncio.run(self._runner())``), its own or its subclasses' — outside any loop: the thread keeps
+    ``run()`` calls (esphome's ``asyncio.run(self._runner())``), its own or its subclasses', from
+    outside any loop — itself outside any loop: the thread keeps
     it as it ends, and threading lets go of the thread then, so only what holds the thread
     afterwards counts (py-cord's AudioPlayer)."""
     function = stored.function or ""
     owner = stored.ref.owner
     if stored.via != "attribute" or stored.in_loop or project.owner_class(function) != owner:
         return None
-    # the run() of the class or of a subclass (beets' pipeline stages share ``abort_all``)
+    # the run() of the class or of a subclass (beets' pipeline stages share ``abort_all``), each
+    # calling it outside any loop: a worker's ``while True: … except: self.fail(exc)`` keeps one
+    # exception after another while its thread lives on
     runs = {f"{cls}.run" for cls in {owner} | project.subclasses(owner)}
-    callers = project.callgraph.callers(function)
-    if function not in runs and not (callers and all(caller in runs for caller in callers)):
-        return None
+    if function not in runs:
+        sites = project.callgraph.call_sites(function)
+        if not sites or any(site.caller not in runs or site.in_loop for site in sites):
+            return None
     # every class whose threads run it: the one that lives longest decides, and one held by
     # something else than its running thread (a module list of stages) leaves it to the holder
     lifetimes = [after_run(project, graph, cls) for cls in [owner, *sorted(project.subclasses(owner))]]

@@ -81,6 +81,9 @@ _CONTAINER_ARITY = {"append": (1,), "appendleft": (1,), "add": (1,), "insert": (
                     "extendleft": (1,), "setdefault": (1, 2)}
 # Shrinks that take out one entry even without naming it: a queue consumed from its end.
 _ONE_ENTRY_METHODS = {"popleft", "popitem", "pop", "heappop", "heapreplace", "heappushpop"}
+# A once-guard that holds while some switch parameters stay at their default False: the marker,
+# then the switches (``once-unless:force``).
+_ONCE_UNLESS = "once-unless:"
 
 
 # Methods that add the contents of their argument, not the argument itself.
@@ -121,7 +124,9 @@ class Frame:
     param_types: Dict[str, str] = field(default_factory=dict)  # annotated parameter → dotted class
     text_params: Set[str] = field(default_factory=set)  # parameters annotated ``str``: a text, not an object
     mutable_defaults: Set[str] = field(default_factory=set)
-    off_by_default: Set[str] = field(default_factory=set)  # parameters whose default is False, None or 0
+    off_by_default: Set[str] = field(default_factory=set)  # parameters whose default is False
+    # the switches each open once-guard holds only while off (``not L or force``), innermost last
+    forcing: List[Tuple[str, ...]] = field(default_factory=list)
     locals: Dict[str, Local] = field(default_factory=dict)
     assigned: Set[str] = field(default_factory=set)
     declared_global: Set[str] = field(default_factory=set)
@@ -132,7 +137,8 @@ class Frame:
     while_depth: int = 0  # inside ``while`` loops: a main loop repeats without a fixed bound
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
-    filled_locals: Set[str] = field(default_factory=set)  # locals something adds to (``extra[k] = v``)
+    # locals only ever bound to dicts with spelled-out keys and only read as ``update`` arguments
+    spelled_dicts: Dict[str, Tuple[cst.BaseExpression, ...]] = field(default_factory=dict)
     attribute_values: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # ``self.x = …`` here (while visited)
     # ``self.x = …`` here: the blocks open at the assignment (a prefix of the blocks open at a later
     # statement means every path to that statement passed the assignment)
@@ -248,16 +254,20 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         guard = self.guarded_blocks.get(id(node))
         if guard is not None:
             self.active_guards.append((id(node), guard))
-            if guard == "once":
+            if guard == "once" or guard.startswith(_ONCE_UNLESS):
                 self.frame.once_depth += 1
+            if guard.startswith(_ONCE_UNLESS):
+                self.frame.forcing.append(tuple(guard[len(_ONCE_UNLESS):].split(",")))
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         super().on_leave(original_node)
         if self.active_guards and self.active_guards[-1][0] == id(original_node):
             _, guard = self.active_guards.pop()
-            if guard == "once":
+            if guard == "once" or guard.startswith(_ONCE_UNLESS):
                 self.frame.once_depth -= 1
+            if guard.startswith(_ONCE_UNLESS):
+                self.frame.forcing.pop()
         if type(original_node) in STATEMENT_TYPES:
             self.flow.leave_statement(original_node)
         self.locator.leave(original_node)
@@ -428,6 +438,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded() or (op == "grow" and self.under_guard(f"capped:{source_of(target)}")),
+                            forced_by=self.forced_by() if op == "grow" else (),
                             element=element, deferred=deferred or self.lambda_depth > 0, dedup=dedup,
                             holds_key=op == "grow" and not element and refers_to_key(value, key),
                             trickle=op == "grow" and self._number(value) and self.under_guard("sampled"),
@@ -468,6 +479,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def guarded(self) -> bool:
         """Inside a once-guard of the current function."""
         return self.frame.once_depth > 0
+
+    def forced_by(self) -> Tuple[str, ...]:
+        """The parameters a caller may pass to run the once-guarded code again (``not L or force``),
+        when no once-guard around it holds whatever the callers pass."""
+        frame = self.frame
+        if frame.once_depth > len(frame.forcing):
+            return ()
+        return tuple(dict.fromkeys(name for names in frame.forcing for name in names))
 
     def _attribute_key(self, attribute: str) -> Optional[Key]:
         """The key domain of what this function assigned to ``self.<attribute>`` before reading it."""
@@ -787,7 +806,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             flag_params=flags, none_params=nones, callable_params=callables, builds=_builds(node),
             class_defaults=class_defaults, star_params=_star_params(params)))
 
-        frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1)
+        frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1,
+                      spelled_dicts=_spelled_out_dicts(node.body))
         if in_class and not is_static:
             frame.self_name, frame.class_qualname = first, parent.qualname
             frame.is_classmethod = is_classmethod or name in ("__init_subclass__", "__new__", "__class_getitem__")
@@ -804,7 +824,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 if isinstance(param.annotation.annotation, cst.Name) and param.annotation.annotation.value == "str":
                     frame.text_params.add(param.name.value)
             if param.default is not None:
-                if _false_constant(param.default):
+                if isinstance(param.default, cst.Name) and param.default.value == "False":
                     frame.off_by_default.add(param.name.value)
                 kind = self.container_kind(param.default)
                 if kind is not None and not (kind.text or kind.bounded or kind.weak):
@@ -976,8 +996,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for index, statement in enumerate(node.body):
             present = _skip_if_absent(statement, node.body[:index])
             if present is not None:  # ``m = c.get(k); if m is None: continue`` … ``c[k] = …`` replaces it
+                key, container = present
+                names = {n.value for n in matchers.findall(key, matchers.Name())} | \
+                    {n.value for n in matchers.findall(container, matchers.Name())}
                 for later in node.body[index + 1:]:
-                    self.guarded_blocks.setdefault(id(later), f"member:{present}")
+                    if _binds(later) & names:
+                        break  # ``key = (event.name, event.id)``: past here it is another key
+                    self.guarded_blocks.setdefault(id(later), f"member:{source_of(key)}|{source_of(container)}")
             skipped = _skip_if_present(statement)  # ``if name in self._seen: continue`` … ``self._seen.append(name)``
             if skipped is not None:
                 later_statements = node.body[index + 1:]
@@ -1052,9 +1077,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if self.frame.kind == "module" and _main_block_test(node.test):
             self.guarded_blocks[id(node.body)] = "main"
         if self.function_frame() is not None:
-            if _once_guard(node, self._local_subject, self._raised_flags, self.function_frame().off_by_default) or \
-                    self._forked_child(node.test):
+            frame = self.function_frame()
+            switches = frame.off_by_default - frame.assigned  # ``force = force or …`` first: no switch
+            if _once_guard(node, self._local_subject, self._raised_flags, set()) or self._forked_child(node.test):
                 self.guarded_blocks[id(node.body)] = "once"
+            elif _once_guard(node, self._local_subject, self._raised_flags, switches):
+                used = sorted(_switches_in(node.test, switches))  # read at their default: callers may say more
+                self.guarded_blocks[id(node.body)] = _ONCE_UNLESS + ",".join(used)
             elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
             elif _makes_what_it_looked_for(node):
@@ -1401,7 +1430,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                                       function, span, annotated=annotated,
                                                       weak_entries=kind.weak_entries, entry_class=kind.entry_class))
             self.defined_containers.add(ref)
-        removed = _filtered_out(value, target) if function is not None else None
+        removed = _filtered_out(value, target, frame.params) if function is not None else None
         if removed is not None:  # ``self._runs = [r for r in self._runs if r != run]``: removes run
             self.emit_mutation(target, "shrink", "filter", node, key=removed)
         else:
@@ -1515,7 +1544,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         constant_key = (not is_slice and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index)
                         and isinstance(target.slice[0].slice.value, (cst.Integer, cst.SimpleString)))
         op = "shrink" if is_slice else "slot" if constant_key else "grow"
-        self._note_local_fill(target.value)
         self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node,
                            key=None if is_slice else key, value=value)
         if not is_slice:
@@ -1956,39 +1984,19 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return
         is_element = isinstance(receiver, cst.Subscript)
         container = receiver.value if is_element else receiver
-        if op == "grow":
-            self._note_local_fill(container)
         if op == "grow" and node.args:  # kept as one of many (``self._threads.add(t)``), not in a slot of its own
             self._mark_use(node.args[-1].value, "element")
             self._escapes(node.args[-1].value, "element")
         key = _KEY_ARGUMENT.get(method)
         key_arg = (node.args[-1] if key == -1 else argument(node.args, key)) if key is not None and node.args else None
         key_node = key_arg.value if key_arg is not None else \
-            _updated_keys(node, self._literal_dict) if method == "update" else None
+            _updated_keys(node, self.function_frame().spelled_dicts if self.function_frame() else {}) \
+            if method == "update" else None
         self.emit_mutation(container, op, method, node, value=node.args[-1].value if node.args else None,
                            key=key_node, element=is_element,
                            spread=node.args[0].value if method in _SPREADING and len(node.args) == 1 else None)
         if op == "grow" and node.args:
             self._element_holds(container, node.args[-1].value, node)
-
-    def _note_local_fill(self, container: cst.BaseExpression) -> None:
-        frame = self.function_frame()
-        if frame is not None and isinstance(container, cst.Name):
-            frame.filled_locals.add(container.value)
-
-    def _literal_dict(self, name: str) -> Optional[cst.BaseExpression]:
-        """The dict a local holds when its keys are spelled out where it is bound (``kw = dict(total=n,
-        backoff=b)``, ``kw = {"a": 1}``) and nothing in the function has added to it so far."""
-        frame = self.function_frame()
-        local = frame.locals.get(name) if frame is not None else None
-        if local is None or name in frame.filled_locals or name in frame.params:
-            return None
-        value = local.value
-        if _keyword_dict(value):
-            return value
-        if isinstance(value, cst.Dict) and value.elements and all(isinstance(e, cst.DictElement) for e in value.elements):
-            return value
-        return None
 
     def _listener_call(self, receiver_node: Optional[cst.BaseExpression], receiver: str, method: str,
                        node: cst.Call) -> None:
@@ -2568,10 +2576,12 @@ def _with_bodies_inline(statements: Sequence[cst.CSTNode]) -> List[cst.CSTNode]:
     return found
 
 
-def _skip_if_absent(statement: cst.CSTNode, before: Sequence[cst.CSTNode]) -> Optional[str]:
+def _skip_if_absent(statement: cst.CSTNode, before: Sequence[cst.CSTNode]) \
+        -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
     """``if k not in c: continue`` — or ``m = c.get(k)`` then ``if m is None: continue`` (or
-    ``return``, ``raise``): "k|c", an entry the statements after it find there, so a store under
-    k replaces it rather than adding one (cantools' relation names rewritten after a load)."""
+    ``return``, ``raise``): (k, c), an entry the statements after it find there until k or c is
+    bound anew, so a store under k replaces it rather than adding one (cantools' relation names
+    rewritten after a load)."""
     if not isinstance(statement, cst.If) or statement.orelse is not None:
         return None
     body = statement.body
@@ -2582,21 +2592,67 @@ def _skip_if_absent(statement: cst.CSTNode, before: Sequence[cst.CSTNode]) -> Op
     test = statement.test
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
             isinstance(test.comparisons[0].operator, cst.NotIn):
-        return f"{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
+        return test.left, test.comparisons[0].comparator
     subject, unset = _guard_subject(test)
     if subject is None or not unset or "." in subject:
         return None
-    for earlier in reversed(before):  # the binding of the tested local nearest above, in this block
-        if not (_simple(earlier, cst.Assign) and subject in _assigned_names([earlier])):
+    for index in range(len(before) - 1, -1, -1):  # the binding of the tested local nearest above
+        earlier = before[index]
+        if subject not in _binds(earlier):
             continue
-        assign = earlier.body[0]
-        value = assign.value
-        if len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) and \
+        assign = earlier.body[0] if _simple(earlier, cst.Assign) else None
+        value = assign.value if assign is not None else None
+        if assign is not None and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) and \
                 isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
                 value.func.attr.value == "get" and len(value.args) == 1 and not value.args[0].keyword:
-            return f"{source_of(value.args[0].value)}|{source_of(value.func.value)}"
+            key, container = value.args[0].value, value.func.value
+            names = {n.value for n in matchers.findall(key, matchers.Name())} | \
+                {n.value for n in matchers.findall(container, matchers.Name())}
+            between = before[index + 1:]
+            return None if any(_binds(s) & names for s in between) else (key, container)
         return None
     return None
+
+
+def _binds(statement: cst.CSTNode) -> Set[str]:
+    """The names a statement binds anywhere in it (not in functions it defines): assignment and
+    augmented-assignment targets, ``for`` and ``with … as`` targets, ``:=``."""
+    found: Set[str] = set()
+
+    def targets(target: cst.BaseExpression) -> None:
+        found.update(n.value for n in matchers.findall(target, matchers.Name())
+                     if isinstance(target, (cst.Name, cst.Tuple, cst.List, cst.StarredElement)))
+
+    class _Targets(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            targets(node.target)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            targets(node.target)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            targets(node.target)
+
+        def visit_For(self, node: cst.For) -> None:
+            targets(node.target)
+
+        def visit_CompFor(self, node: cst.CompFor) -> bool:
+            return False  # a comprehension's own scope
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            targets(node.name)
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            targets(node.target)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    statement.visit(_Targets())
+    return found
 
 
 def _skip_if_present(statement: cst.CSTNode) -> Optional[str]:
@@ -2684,7 +2740,8 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
         if index in guards and any(subject in assigned - cleared or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS
                                    for subject in guards[index]):
             first = index
-        assigned |= _assigned_names([statements[index]]) | _filled_names([statements[index]])
+        assigned |= _assigned_names([statements[index]]) | _filled_names([statements[index]]) | \
+            _added_handlers(statements[index])
         cleared |= _cleared_names([statements[index]])
     return first
 
@@ -2706,26 +2763,38 @@ def _return_guard_flags(statement: cst.CSTNode, fixed_key=lambda key: False) -> 
 
 def _membership_subject(test: cst.BaseExpression, fixed_key) -> Optional[Tuple[Optional[str], bool]]:
     """``K in C`` with a literal key, or a name ``fixed_key`` accepts: (C, False) — the test says
-    C holds the entry, set once it is filled.  Also a class among the classes of C's items
-    (``handler.__class__ in map(type, logger.handlers)``, raven's setup_logging): once per class, a
-    domain the program text bounds.  None for any other test."""
+    C holds the entry, set once it is filled.  Also a handler's class among the classes of a
+    logger's handlers (``handler.__class__ in map(type, logger.handlers)``, raven's setup_logging):
+    set once the code adds that handler to that logger — once per class, a domain the program text
+    bounds.  None for any other test."""
     membership = _membership(test)
     if membership is None:
         return None
     key, container = membership
-    classes = isinstance(container, cst.Call) and dotted(container.func) == "map" and len(container.args) == 2 \
-        and dotted(container.args[0].value) == "type" and _a_class(key)
-    if classes:
-        container = container.args[1].value
-    fixed = isinstance(key, cst.SimpleString) or isinstance(key, cst.Name) and fixed_key(key.value) or classes
+    instance = _class_of(key)
+    handlers = dotted(container.args[1].value) if isinstance(container, cst.Call) and len(container.args) == 2 and \
+        dotted(container.func) == "map" and dotted(container.args[0].value) == "type" else None
+    if instance and handlers and handlers.endswith(".handlers"):
+        # set once the statements after add that very handler to that logger (see _added_handlers)
+        return f"added:{instance}|{handlers[:-len('.handlers')]}", False
+    fixed = isinstance(key, cst.SimpleString) or isinstance(key, cst.Name) and fixed_key(key.value)
     return (dotted(container), False) if fixed else (None, False)
 
 
-def _a_class(expression: cst.BaseExpression) -> bool:
-    """``x.__class__`` or ``type(x)``."""
-    if isinstance(expression, cst.Attribute):
-        return expression.attr.value == "__class__"
-    return isinstance(expression, cst.Call) and dotted(expression.func) == "type" and len(expression.args) == 1
+def _class_of(expression: cst.BaseExpression) -> Optional[str]:
+    """``x`` of ``x.__class__`` or ``type(x)``."""
+    if isinstance(expression, cst.Attribute) and expression.attr.value == "__class__":
+        return dotted(expression.value)
+    if isinstance(expression, cst.Call) and dotted(expression.func) == "type" and len(expression.args) == 1:
+        return dotted(expression.args[0].value)
+    return None
+
+
+def _added_handlers(statement: cst.CSTNode) -> Set[str]:
+    """``added:h|logger`` for each ``logger.addHandler(h)`` in a statement."""
+    return {f"added:{dotted(call.args[0].value)}|{dotted(call.func.value)}"
+            for call in matchers.findall(statement, matchers.Call(func=matchers.Attribute(attr=matchers.Name("addHandler"))))
+            if len(call.args) == 1 and dotted(call.args[0].value) and dotted(call.func.value)}
 
 
 def _cleared_names(statements) -> Set[str]:
@@ -2738,9 +2807,11 @@ def _function_name(name: str) -> bool:
     return name.lstrip("_")[:1].islower()
 
 
-def _filtered_out(value: cst.BaseExpression, target: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-    """``[r for r in self._runs if r != run]`` (or ``is not``) rebinding ``self._runs``: the
-    container rebuilt from itself without one value — what a ``remove(run)`` does.  That value."""
+def _filtered_out(value: cst.BaseExpression, target: cst.BaseExpression, params: Set[str]) -> Optional[cst.BaseExpression]:
+    """``[r for r in self._runs if r != run]`` (or ``is not``) rebinding ``self._runs``, where
+    ``run`` is a parameter: the container rebuilt from itself without the entry the caller names —
+    what a ``remove(run)`` does.  That parameter.  (Without a constant — ``if r is not None`` —
+    or the object's own current one, it drops no entry the caller has ended.)"""
     if not isinstance(value, (cst.ListComp, cst.SetComp)) or len(value.for_in.ifs) != 1 or \
             value.for_in.inner_for_in is not None or not isinstance(value.for_in.target, cst.Name) or \
             source_of(value.for_in.iter) != source_of(target):
@@ -2753,7 +2824,8 @@ def _filtered_out(value: cst.BaseExpression, target: cst.BaseExpression) -> Opti
     sides = [test.left, test.comparisons[0].comparator]
     if isinstance(value.elt, cst.Name) and value.elt.value == item:
         for this, other in (sides, sides[::-1]):
-            if isinstance(this, cst.Name) and this.value == item and not matchers.findall(other, matchers.Name(item)):
+            if isinstance(this, cst.Name) and this.value == item and isinstance(other, cst.Name) and \
+                    other.value in params and other.value != item:
                 return other
     return None
 
@@ -2780,30 +2852,58 @@ def _whole_slice(element: cst.BaseSlice) -> bool:
     return isinstance(element, cst.Slice) and element.lower is None and element.upper is None and element.step is None
 
 
-def _updated_keys(node: cst.Call, literal_dict: Callable[[str], Optional[cst.BaseExpression]]) \
+def _updated_keys(node: cst.Call, spelled_dicts: Dict[str, Tuple[cst.BaseExpression, ...]]) \
         -> Optional[cst.BaseExpression]:
     """The keys ``d.update({K: v})`` or ``d.update(name=v)`` writes, as one key expression (a
-    tuple of them when there are several) — like ``d[K] = v``; also through a local whose keys are
-    spelled out where it is bound (``d.update(**kw)`` after ``kw = dict(total=n)``: ``literal_dict``);
+    tuple of them when there are several) — like ``d[K] = v``; also through a local that is only
+    ever bound to such dicts (``d.update(**kw)`` after ``kw = dict(total=n)``: ``spelled_dicts``);
     None when they are not spelled out."""
     keys: List[cst.BaseExpression] = []
     for arg in node.args:
-        value = arg.value
-        if isinstance(value, cst.Name) and arg.star in ("", "**") and arg.keyword is None:
-            value = literal_dict(value.value) or value
-        if _keyword_dict(value):  # ``dict(total=n, backoff=b)``
-            keys.extend(cst.SimpleString(repr(a.keyword.value)) for a in value.args)
-        elif arg.star == "*" or (arg.star == "**" and not isinstance(value, cst.Dict)):
-            return None
-        elif arg.keyword is not None:
-            keys.append(cst.SimpleString(repr(arg.keyword.value)))
-        elif isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in value.elements):
-            keys.extend(e.key for e in value.elements)
-        else:
-            return None
+        values = (arg.value,)
+        if isinstance(arg.value, cst.Name) and arg.star in ("", "**") and arg.keyword is None:
+            values = spelled_dicts.get(arg.value.value, values)
+        for value in values:
+            if _keyword_dict(value):  # ``dict(total=n, backoff=b)``
+                keys.extend(cst.SimpleString(repr(a.keyword.value)) for a in value.args)
+            elif arg.star == "*" or (arg.star == "**" and not isinstance(value, cst.Dict)):
+                return None
+            elif arg.keyword is not None:
+                keys.append(cst.SimpleString(repr(arg.keyword.value)))
+            elif isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in value.elements):
+                keys.extend(e.key for e in value.elements)
+            else:
+                return None
     if not keys:
         return None
     return keys[0] if len(keys) == 1 else cst.Tuple([cst.Element(k) for k in keys])
+
+
+def _spelled_out_dicts(body: cst.BaseSuite) -> Dict[str, Tuple[cst.BaseExpression, ...]]:
+    """Locals of a function body whose every binding is a dict with spelled-out keys (``kw =
+    dict(total=n)``, ``kw = {"a": 1}``) and whose every other mention is an argument of an
+    ``update`` call (``d.update(**kw)``): their keys are those, whatever the order the code runs
+    in — a local also filled, aliased or handed anywhere else is not one of them."""
+    bound: Dict[str, List[cst.BaseExpression]] = {}
+    for assign in matchers.findall(body, matchers.Assign()):
+        if len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name):
+            bound.setdefault(assign.targets[0].target.value, []).append(assign.value)
+    spelled = {name: values for name, values in bound.items()
+               if all(_keyword_dict(v) or isinstance(v, cst.Dict) and v.elements
+                      and all(isinstance(e, cst.DictElement) for e in v.elements) for v in values)}
+    if not spelled:
+        return {}
+    read_by_update: Dict[str, int] = {}
+    for call in matchers.findall(body, matchers.Call(func=matchers.Attribute(attr=matchers.Name("update")))):
+        for arg in call.args:
+            if isinstance(arg.value, cst.Name) and arg.star in ("", "**") and arg.keyword is None:
+                read_by_update[arg.value.value] = read_by_update.get(arg.value.value, 0) + 1
+    mentions: Dict[str, int] = {}
+    for name in matchers.findall(body, matchers.Name()):
+        if name.value in spelled:
+            mentions[name.value] = mentions.get(name.value, 0) + 1
+    return {name: tuple(values) for name, values in spelled.items()
+            if mentions.get(name, 0) == len(values) + read_by_update.get(name, 0)}
 
 
 def _keyword_dict(value: cst.BaseExpression) -> bool:
@@ -2856,6 +2956,11 @@ def _raises(statement: cst.CSTNode) -> bool:
     if isinstance(statement, cst.If) and statement.orelse is None:
         return bool(statement.body.body) and all(_raises(s) for s in statement.body.body)
     return False
+
+
+def _switches_in(test: cst.BaseExpression, switches: Set[str]) -> Set[str]:
+    """The switches a test reads (``force`` in ``… and (not L or force)``)."""
+    return {name.value for name in matchers.findall(test, matchers.Name()) if name.value in switches}
 
 
 def _unless_overridden(test: cst.BaseExpression, overrides: Set[str]) -> cst.BaseExpression:

@@ -280,6 +280,16 @@ class CallGraph:
             return None
         return self._call_sites.get(function, [])
 
+    def passes_any(self, function: str, params: Tuple[str, ...]) -> bool:
+        """Some call in the project passes one of the parameters (by keyword or position, or
+        through ``*args``/``**kwargs``)."""
+        fact = self.project.functions.get(function)
+        if fact is None:
+            return False
+        slots = set(params) | {positional_slot(fact, p) for p in params if p in fact.params}
+        return any(slot == "*" or slot in slots
+                   for call in self._call_sites.get(function, []) for slot, _ in call.arguments)
+
     def passed_domain(self, function: Optional[str], params: Tuple[str, ...],
                       seen: FrozenSet[str] = frozenset(), identity: bool = False,
                       by_name: bool = True) -> Optional[str]:
