@@ -161,7 +161,7 @@ class KeyMixin:
             inner = self.classify_key(expression.value)
             return Key(inner.domain, inner.what, text, inner.roots, inner.made)
         if isinstance(expression, cst.Subscript):  # ``data["span_id"]``: named by its literal key
-            return self._named_entry(_literal_key(expression), text, _roots(expression))
+            return self._named_entry(_literal_key(expression), text, _roots(expression), expression.value)
         return _key(UNKNOWN, text, text, _roots(expression))
 
     def _name(self, name: str, text: str) -> Key:
@@ -175,7 +175,8 @@ class KeyMixin:
         if local is not None and not self._params_by_name and local.domain == EVENT and self._is_param(local.what):
             return _key(PARAM, f"parameter '{local.what}'", text, (name,) + local.roots)  # named for a parameter
         if local is not None:
-            if self._per_event_identity(name) and local.domain in (UNKNOWN, PARAM, SLOT, EVENT):
+            # ``run_id = …`` names what it identifies; a bare ``id`` does not: its value decides
+            if identity_stem(name) and self._per_event_identity(name) and local.domain in (UNKNOWN, PARAM, SLOT, EVENT):
                 return _key(EVENT, name, text, (name,) + local.roots)
             return Key(local.domain, local.what or name, text, (name,) + tuple(local.roots), local.made)
         if name in _CLASS_NAMES or self._is_class_name(name):
@@ -224,11 +225,7 @@ class KeyMixin:
             what = f"{owner}.{attribute}" if owner and owner != self._self_context()[0] else attribute
             if owner and not identity_stem(attribute) and owner != self._self_context()[0]:
                 # ``guild.id``, ``request.id``: the identity of what it is an attribute of
-                inner = self.classify_key(expression.value)
-                if inner.domain in (EVENT, CREATED):  # ``workflow = Workflow(…)``: a new one's id
-                    return Key(inner.domain, what, text, roots, inner.made)
-                per_event = _PER_EVENT_OBJECTS.match(owner) or self._per_event_identity(f"{owner}_id")
-                return _key(EVENT if per_event else UNKNOWN, what, text, roots)
+                return self._identity_of_owner(expression.value, owner, what, text, roots)
             return self._identity(attribute, what, text, roots)
         if attribute in ("hex", "int", "urn", "bytes") and isinstance(expression.value, cst.Call):
             return self._call(expression.value, text)  # ``uuid4().hex``
@@ -239,10 +236,25 @@ class KeyMixin:
             return _key(PARAM, f"{inner.what}.{attribute}", text, roots)
         return _key(UNKNOWN, text, text, roots)
 
-    def _named_entry(self, name: Optional[str], text: str, roots: Tuple[str, ...]) -> Key:
-        if name and identity_name(name):
-            return self._identity(name, name, text, roots)
-        return _key(UNKNOWN, text, text, roots)
+    def _identity_of_owner(self, holder: cst.BaseExpression, owner: str, what: str, text: str,
+                           roots: Tuple[str, ...]) -> Key:
+        """A bare ``id`` read off an object or a record: as many as there are of what holds it."""
+        inner = self.classify_key(holder)
+        if inner.domain in (EVENT, CREATED):  # ``workflow = Workflow(…)``: a new one's id
+            return Key(inner.domain, what, text, roots, inner.made)
+        per_event = _PER_EVENT_OBJECTS.match(owner) or self._per_event_identity(f"{owner}_id")
+        return _key(EVENT if per_event else UNKNOWN, what, text, roots)
+
+    def _named_entry(self, name: Optional[str], text: str, roots: Tuple[str, ...],
+                     holder: Optional[cst.BaseExpression] = None) -> Key:
+        """A key read from a record by its literal name: ``data["span_id"]``, ``msg.get("id")`` —
+        a bare ``id`` is judged by the record that holds it, as ``command.id`` is."""
+        if not (name and identity_name(name)):
+            return _key(UNKNOWN, text, text, roots)
+        owner = (dotted(holder) or "").rsplit(".", 1)[-1] if holder is not None else ""
+        if owner and not identity_stem(name) and owner != self._self_context()[0]:
+            return self._identity_of_owner(holder, owner, f"{owner}[{name!r}]", text, roots)
+        return self._identity(name, name, text, roots)
 
     def _per_event_identity(self, name: str) -> bool:
         """An identity of something made per event (``run_id``, ``request.id``, a bare ``uuid``),
@@ -263,7 +275,9 @@ class KeyMixin:
         if last in ("get", "pop", "getattr") and call.args:  # ``kwargs.get("litellm_call_id")``
             literal = call.args[1 if last == "getattr" else 0].value if len(call.args) > (last == "getattr") else None
             if isinstance(literal, cst.SimpleString) and isinstance(literal.evaluated_value, str):
-                return self._named_entry(literal.evaluated_value, text, roots)
+                holder = call.args[0].value if last == "getattr" else \
+                    call.func.value if isinstance(call.func, cst.Attribute) else None
+                return self._named_entry(literal.evaluated_value, text, roots, holder)
         if name in _RUNNING_IDENTS:
             return _key(BOUNDED, _RUNNING_IDENTS[name], text, roots)
         if name == "type" or last in ("type", "get_type"):
