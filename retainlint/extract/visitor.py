@@ -1078,11 +1078,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.guarded_blocks[id(node.body)] = "main"
         if self.function_frame() is not None:
             frame = self.function_frame()
-            switches = frame.off_by_default - frame.assigned  # ``force = force or …`` first: no switch
+            # switches the test reads (``force = force or …`` first: no switch), at their default:
+            # callers may say more — most tests read none, and are judged once
+            used = sorted(_switches_in(node.test, frame.off_by_default - frame.assigned)) \
+                if frame.off_by_default else []
             if _once_guard(node, self._local_subject, self._raised_flags, set()) or self._forked_child(node.test):
                 self.guarded_blocks[id(node.body)] = "once"
-            elif _once_guard(node, self._local_subject, self._raised_flags, switches):
-                used = sorted(_switches_in(node.test, switches))  # read at their default: callers may say more
+            elif used and _once_guard(node, self._local_subject, self._raised_flags, set(used)):
                 self.guarded_blocks[id(node.body)] = _ONCE_UNLESS + ",".join(used)
             elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
