@@ -137,8 +137,10 @@ class Frame:
     while_depth: int = 0  # inside ``while`` loops: a main loop repeats without a fixed bound
     once_depth: int = 0  # inside once-guards (``if X is None: … X = …``)
     constructed: Dict[str, int] = field(default_factory=dict)  # local → index of the Call that made it
-    # locals only ever bound to dicts with spelled-out keys and only read as ``update`` arguments
-    spelled_dicts: Dict[str, Tuple[cst.BaseExpression, ...]] = field(default_factory=dict)
+    body: Optional[cst.BaseSuite] = None  # function frame: its body (while visited)
+    # locals only ever bound to dicts with spelled-out keys and only read as ``update`` arguments,
+    # worked out at the first ``update`` that passes a name (see _spelled_out_dicts)
+    spelled_dicts: Optional[Dict[str, Tuple[cst.BaseExpression, ...]]] = None
     attribute_values: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # ``self.x = …`` here (while visited)
     # ``self.x = …`` here: the blocks open at the assignment (a prefix of the blocks open at a later
     # statement means every path to that statement passed the assignment)
@@ -254,9 +256,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         guard = self.guarded_blocks.get(id(node))
         if guard is not None:
             self.active_guards.append((id(node), guard))
-            if guard == "once" or guard.startswith(_ONCE_UNLESS):
+            if guard == "once":
                 self.frame.once_depth += 1
-            if guard.startswith(_ONCE_UNLESS):
+            elif guard.startswith(_ONCE_UNLESS):
+                self.frame.once_depth += 1
                 self.frame.forcing.append(tuple(guard[len(_ONCE_UNLESS):].split(",")))
         return super().on_visit(node)
 
@@ -264,9 +267,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         super().on_leave(original_node)
         if self.active_guards and self.active_guards[-1][0] == id(original_node):
             _, guard = self.active_guards.pop()
-            if guard == "once" or guard.startswith(_ONCE_UNLESS):
+            if guard == "once":
                 self.frame.once_depth -= 1
-            if guard.startswith(_ONCE_UNLESS):
+            elif guard.startswith(_ONCE_UNLESS):
+                self.frame.once_depth -= 1
                 self.frame.forcing.pop()
         if type(original_node) in STATEMENT_TYPES:
             self.flow.leave_statement(original_node)
@@ -806,8 +810,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             flag_params=flags, none_params=nones, callable_params=callables, builds=_builds(node),
             class_defaults=class_defaults, star_params=_star_params(params)))
 
-        frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1,
-                      spelled_dicts=_spelled_out_dicts(node.body))
+        frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1, body=node.body)
         if in_class and not is_static:
             frame.self_name, frame.class_qualname = first, parent.qualname
             frame.is_classmethod = is_classmethod or name in ("__init_subclass__", "__new__", "__class_getitem__")
@@ -993,14 +996,20 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             guard = _early_return_once(statements, frame.params | frame.assigned)
             for statement in statements[guard + 1:] if guard is not None else ():
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
+        bound: Dict[int, Set[str]] = {}  # what each statement of the block binds, read once
+
+        def binds(statement: cst.CSTNode) -> Set[str]:
+            if id(statement) not in bound:
+                bound[id(statement)] = _binds(statement)
+            return bound[id(statement)]
+
         for index, statement in enumerate(node.body):
-            present = _skip_if_absent(statement, node.body[:index])
+            present = _skip_if_absent(statement, node.body[:index], binds)
             if present is not None:  # ``m = c.get(k); if m is None: continue`` … ``c[k] = …`` replaces it
                 key, container = present
-                names = {n.value for n in matchers.findall(key, matchers.Name())} | \
-                    {n.value for n in matchers.findall(container, matchers.Name())}
+                names = _names_read(key, container)
                 for later in node.body[index + 1:]:
-                    if _binds(later) & names:
+                    if binds(later) & names:
                         break  # ``key = (event.name, event.id)``: past here it is another key
                     self.guarded_blocks.setdefault(id(later), f"member:{source_of(key)}|{source_of(container)}")
             skipped = _skip_if_present(statement)  # ``if name in self._seen: continue`` … ``self._seen.append(name)``
@@ -1992,13 +2001,22 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         key = _KEY_ARGUMENT.get(method)
         key_arg = (node.args[-1] if key == -1 else argument(node.args, key)) if key is not None and node.args else None
         key_node = key_arg.value if key_arg is not None else \
-            _updated_keys(node, self.function_frame().spelled_dicts if self.function_frame() else {}) \
-            if method == "update" else None
+            _updated_keys(node, self._spelled_dicts(node)) if method == "update" else None
         self.emit_mutation(container, op, method, node, value=node.args[-1].value if node.args else None,
                            key=key_node, element=is_element,
                            spread=node.args[0].value if method in _SPREADING and len(node.args) == 1 else None)
         if op == "grow" and node.args:
             self._element_holds(container, node.args[-1].value, node)
+
+    def _spelled_dicts(self, update: cst.Call) -> Dict[str, Tuple[cst.BaseExpression, ...]]:
+        """The function's locals with spelled-out keys, read once per function and only for an
+        ``update`` that passes a name (most functions have none)."""
+        frame = self.function_frame()
+        if frame is None or frame.body is None or not any(isinstance(a.value, cst.Name) for a in update.args):
+            return {}
+        if frame.spelled_dicts is None:
+            frame.spelled_dicts = _spelled_out_dicts(frame.body)
+        return frame.spelled_dicts
 
     def _listener_call(self, receiver_node: Optional[cst.BaseExpression], receiver: str, method: str,
                        node: cst.Call) -> None:
@@ -2578,12 +2596,12 @@ def _with_bodies_inline(statements: Sequence[cst.CSTNode]) -> List[cst.CSTNode]:
     return found
 
 
-def _skip_if_absent(statement: cst.CSTNode, before: Sequence[cst.CSTNode]) \
+def _skip_if_absent(statement: cst.CSTNode, before: Sequence[cst.CSTNode], binds: Callable[[cst.CSTNode], Set[str]]) \
         -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
     """``if k not in c: continue`` — or ``m = c.get(k)`` then ``if m is None: continue`` (or
     ``return``, ``raise``): (k, c), an entry the statements after it find there until k or c is
     bound anew, so a store under k replaces it rather than adding one (cantools' relation names
-    rewritten after a load)."""
+    rewritten after a load).  ``binds``: what a statement binds (see _binds)."""
     if not isinstance(statement, cst.If) or statement.orelse is not None:
         return None
     body = statement.body
@@ -2600,7 +2618,7 @@ def _skip_if_absent(statement: cst.CSTNode, before: Sequence[cst.CSTNode]) \
         return None
     for index in range(len(before) - 1, -1, -1):  # the binding of the tested local nearest above
         earlier = before[index]
-        if subject not in _binds(earlier):
+        if subject not in binds(earlier):
             continue
         assign = earlier.body[0] if _simple(earlier, cst.Assign) else None
         value = assign.value if assign is not None else None
@@ -2608,12 +2626,14 @@ def _skip_if_absent(statement: cst.CSTNode, before: Sequence[cst.CSTNode]) \
                 isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
                 value.func.attr.value == "get" and len(value.args) == 1 and not value.args[0].keyword:
             key, container = value.args[0].value, value.func.value
-            names = {n.value for n in matchers.findall(key, matchers.Name())} | \
-                {n.value for n in matchers.findall(container, matchers.Name())}
-            between = before[index + 1:]
-            return None if any(_binds(s) & names for s in between) else (key, container)
+            names = _names_read(key, container)
+            return None if any(binds(s) & names for s in before[index + 1:]) else (key, container)
         return None
     return None
+
+
+def _names_read(*expressions: cst.BaseExpression) -> Set[str]:
+    return {name.value for expression in expressions for name in matchers.findall(expression, matchers.Name())}
 
 
 def _binds(statement: cst.CSTNode) -> Set[str]:
