@@ -176,7 +176,22 @@ class Project:
                 expanded.add(resolved)
                 seen[resolved] = None
                 todo.extend(self.classes[resolved].bases)
+            elif resolved is None:
+                todo.append(self._library_origin(base))
         return list(seen)
+
+    def _library_origin(self, dotted: str) -> str:
+        """``evidently._pydantic_compat.BaseModel``, a project module's import of a library class
+        (``from pydantic import BaseModel``): the library's name for it, ``pydantic.BaseModel``."""
+        seen = set()
+        while dotted not in seen:
+            seen.add(dotted)
+            module, _, name = dotted.rpartition(".")
+            target = self._reexports.get(module, {}).get(name)
+            if target is None:
+                break
+            dotted = target
+        return dotted
 
     @cached_property
     def _subclasses(self) -> Dict[str, Set[str]]:
@@ -288,9 +303,14 @@ class Project:
         (a leading underscore: code outside the class reaching in, not a common attribute name).
         With ``release``, a public name defined by exactly one class counts too
         (``server.handler_threads.discard(t)``): taking a release for another class's container
-        can only silence a finding, while taking growth for it could invent one."""
+        can only silence a finding, while taking growth for it could invent one.  A slot of
+        ``self`` (``self._bridge.messages``) names the container of the class the slot holds."""
         if ref.owner in self.module_paths:  # ``_callback.GLOBAL_INLINE_SCRIPTS`` after ``from . import _callback``
             return Ref("global", ref.owner, ref.name)
+        cls, _, slot = ref.owner.partition("|")
+        held = self.slot_type(cls, slot) if slot else None
+        if held:  # ``self._bridge.messages`` where ``self._bridge = BridgeServer()``: that class's container
+            return self.canonical_ref(Ref("self", held, ref.name))
         if ref.name.startswith("__") or not (release or ref.name.startswith("_")):
             return None
         return self._unique_containers.get(ref.name)

@@ -163,3 +163,40 @@ def test_a_folder_named_like_a_package_it_holds_is_no_namespace(tmp_path):
         (tmp_path / name).write_text(text)
     names = ["mypkg", "mypkg.tasks", "mypkg.api", "tasks"]
     assert qualified_module_names([tmp_path / name for name in write], names) == names
+
+
+COMPAT = """\
+try:
+    from pydantic.v1 import BaseModel
+except ImportError:
+    from pydantic import BaseModel
+"""
+
+DASHBOARD = """\
+from typing import List
+
+from pkg._compat import BaseModel
+
+
+class DashboardConfig(BaseModel):
+    name: str
+    tabs: List[str] = []
+
+    def add_tab(self, title):
+        self.tabs.append(title)
+"""
+
+
+def test_a_model_base_imported_through_a_compat_module_copies_its_defaults(tmp_path):
+    """evidently's ``DashboardConfig(BaseModel)`` with ``BaseModel`` from its own
+    ``_pydantic_compat``: pydantic still copies ``tabs = []`` into each instance, so the list is
+    per instance, not a class attribute that every dashboard shares (RL302 FALSE)."""
+    files = {"pkg/__init__.py": "", "pkg/_compat.py": COMPAT, "pkg/dashboard.py": DASHBOARD}
+    assert "RL302" not in [f.code for f in check_files(tmp_path, files, min_confidence="low")]
+
+
+def test_a_class_attribute_of_a_plain_base_imported_through_a_module_is_shared(tmp_path):
+    """The same shape on a base that is no model keeps its class attribute shared."""
+    files = {"pkg/__init__.py": "", "pkg/_compat.py": "from collections import UserDict as BaseModel\n",
+             "pkg/dashboard.py": DASHBOARD}
+    assert [f.code for f in check_files(tmp_path, files, min_confidence="low")] == ["RL302"]

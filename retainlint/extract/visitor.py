@@ -333,6 +333,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 if base.value in self.imports.names and not self._is_local(base.value):
                     # ``from . import _callback``: a module or an object; the link stage knows which
                     return Ref("attr", self.imports.qualify(base.value), attr)
+            elif isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name):
+                self_name, cls = self._self_context()
+                if self_name and base.value.value == self_name and cls:
+                    # ``self._bridge.messages``: the link stage knows which class the slot holds
+                    return Ref("attr", f"{cls}|{base.attr.value}", attr)
             return Ref("attr", "", attr)
         return None
 
@@ -1110,6 +1115,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             if self.function_frame() is not None and (self._makes_tested_logger(absent.left, node.body)
                                                        or self._one_instance_per_class(absent.left)):
                 self.guarded_blocks[id(node.body)] = "once"
+        present = next((t for t in _conjuncts(test) if isinstance(t, cst.Comparison) and len(t.comparisons) == 1
+                        and isinstance(t.comparisons[0].operator, cst.In)), None)  # ``… and k in c``
         capped = _capped_container(test)
         if capped and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"capped:{capped}"
@@ -1122,9 +1129,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 if key is not None:
                     statements = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
                     self._note_memo(statements, looked_up, key, lambda line: self._stores_into(line, looked_up, key))
-        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
-                isinstance(test.comparisons[0].operator, cst.In) and id(node.body) not in self.guarded_blocks:
-            self.guarded_blocks[id(node.body)] = f"member:{source_of(test.left)}|{source_of(test.comparisons[0].comparator)}"
+        elif present is not None and id(node.body) not in self.guarded_blocks:
+            self.guarded_blocks[id(node.body)] = f"member:{source_of(present.left)}|{source_of(present.comparisons[0].comparator)}"
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.In) and isinstance(node.orelse, cst.Else):
             # ``if k in c: c.remove(k) else: c.append(k)``: the else adds only what is not there yet
@@ -1673,6 +1679,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._record_call(target, node)
         elif isinstance(func, cst.Attribute):
             self.facts.untyped_calls.add(func.attr.value)  # ``builder.link_to(…)``: it may reach any link_to
+            self._record_references(f"untyped:{func.attr.value}", node)  # ``loop.add_reader(fd, self._on_read)``
             self.facts.untyped_arguments.setdefault(func.attr.value, []).append(
                 (self.current_function(), self._argument_domains(node, classify=False)))
         self._handed_over_releases(node, target)
@@ -1829,15 +1836,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.call_uses.setdefault(id(arg.value), "argument")
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
             self.call_uses.setdefault(id(node.func.value), "receiver")  # ``Executor(…).run()``: a temporary
-        for position, arg in enumerate(node.args):
-            reference = self._function_reference(arg.value)
-            if reference:
-                partial = position == 0 and self._is_partial(node)
-                self.facts.calls.append(Call(caller=function, target=reference, line=line, in_loop=self.in_loop(),
-                                             guarded=self.guarded(), argument_of=target,
-                                             containers=_bound_by_partial(containers) if partial else (),
-                                             arguments=_bound_by_partial(self._argument_domains(node))
-                                             if partial else ()))
+        self._record_references(target, node, containers)
         hands_container = frame is not None and any(ref in self.defined_containers for _, ref in containers)
         if hands_container:
             self.flow.mark_relevant()  # hands its container to a callee that may empty it (link/handed.py)
@@ -1884,6 +1883,20 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             value = value.expression
         if isinstance(value, cst.Call):
             self.call_uses[id(value)] = use
+
+    def _record_references(self, target: str, node: cst.Call, containers=()) -> None:
+        """A Call fact, marked ``argument_of`` the receiving call, for each function handed over as
+        an argument (``loop.add_reader(sock, self._on_read)``): whoever receives it may call it."""
+        for position, arg in enumerate(node.args):
+            reference = self._function_reference(arg.value)
+            if reference:
+                partial = position == 0 and self._is_partial(node)
+                self.facts.calls.append(Call(caller=self.current_function(), target=reference,
+                                             line=self.locator.line(node), in_loop=self.in_loop(),
+                                             guarded=self.guarded(), argument_of=target,
+                                             containers=_bound_by_partial(containers) if partial else (),
+                                             arguments=_bound_by_partial(self._argument_domains(node))
+                                             if partial else ()))
 
     def _function_reference(self, value: cst.BaseExpression) -> str:
         """``self.handle`` or ``handle`` passed as an argument: a callable registered somewhere."""
