@@ -221,6 +221,7 @@ class AttrAssign:
     span: Span
     param: str = ""  # which parameter (``self._cleanup = cleanup``: a callable handed in is kept)
     value_call: str = ""  # the Call target when the value is what another call returns (``self.create_connection()``)
+    value_ref: Optional[Ref] = None  # the slot the value reads (``self.processes = executor._processes``)
 
 
 @dataclass(frozen=True)

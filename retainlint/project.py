@@ -62,6 +62,9 @@ class Project:
                 owner = self.attribute_owner(ref)
                 if owner is not None:
                     index[owner].extend(index[ref])
+        for ref, container in self.container_aliases.items():  # binding the alias is no reset of the container
+            self.mutations[container].extend(m for m in self.mutations.get(ref, ()) if m.op != "reset")
+            self.lookups[container].extend(self.lookups.get(ref, ()))
 
     def is_test_path(self, path: str) -> bool:
         """Test suites and their support code (see ``is_test_module``)."""
@@ -276,6 +279,24 @@ class Project:
                         found.setdefault((holds.owner, holds.via == "element"), resolved)
         return found
 
+    def _only_slot_class(self, cls: str, attribute: str) -> Optional[str]:
+        """The one project class the attribute is ever bound to (None when it holds several:
+        ``self._backend = NullBackend()`` then ``MemoryBackend()``)."""
+        held = {found for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]
+                for found in self._slot_classes.get(Ref("self", member, attribute), ())}
+        return next(iter(held)) if len(held) == 1 else None
+
+    @cached_property
+    def _slot_classes(self) -> Dict[Ref, Set[str]]:
+        found: Dict[Ref, Set[str]] = defaultdict(set)
+        for facts in self.modules:
+            for holds in facts.holds:
+                if holds.via in ("attribute", "annotation") and holds.owner.kind == "self":
+                    resolved = self.resolve_class(holds.held, facts.module)
+                    if resolved:
+                        found[holds.owner].add(resolved)
+        return found
+
     def slot_type(self, cls: str, attribute: str, element: bool = False) -> Optional[str]:
         """The project class an attribute holds (``Run.output`` → ``pkg.output.Output``), or with
         ``element`` the class of its container's entries."""
@@ -287,7 +308,35 @@ class Project:
 
     def canonical_ref(self, ref: Ref) -> Ref:
         """``self.x`` of a subclass or a base, as the slot of the class that defines the container;
-        ``scope._counts`` as the one class's ``_counts`` (see :meth:`attribute_owner`)."""
+        ``scope._counts`` as the one class's ``_counts`` (see :meth:`attribute_owner`); a slot
+        bound to another object's container, as that container (see :meth:`container_aliases`)."""
+        plain = self._plain_canonical_ref(ref)
+        return self.container_aliases.get(plain, plain)
+
+    @cached_property
+    def container_aliases(self) -> Dict[Ref, Ref]:
+        """``self.processes = executor._processes`` (loky's manager thread): a slot that is no
+        container of its own and is only ever bound to one container of another object names that
+        container — what the thread pops from it, it pops from the executor's."""
+        bound: Dict[Ref, Set[Optional[Ref]]] = defaultdict(set)
+        for assign in self.attribute_assignments:
+            if assign.ref.kind != "self":
+                continue
+            value = assign.value_ref
+            if value is not None and value.kind == "attr":
+                value = self.attribute_owner(value)
+            elif value is not None:
+                value = self._plain_canonical_ref(value)
+            bound[self._plain_canonical_ref(assign.ref)].add(value)
+        return {ref: next(iter(values)) for ref, values in bound.items()
+                if len(values) == 1 and ref not in self.containers and next(iter(values)) in self.containers
+                and next(iter(values)) != ref}
+
+    def is_alias(self, ref: Ref) -> bool:
+        """The slot names another object's container (see :meth:`container_aliases`)."""
+        return self._plain_canonical_ref(ref) in self.container_aliases
+
+    def _plain_canonical_ref(self, ref: Ref) -> Ref:
         if ref.kind == "attr":
             return self.attribute_owner(ref) or ref
         if ref.kind == "self" and ref.owner not in self.classes:
@@ -308,9 +357,10 @@ class Project:
         if ref.owner in self.module_paths:  # ``_callback.GLOBAL_INLINE_SCRIPTS`` after ``from . import _callback``
             return Ref("global", ref.owner, ref.name)
         cls, _, slot = ref.owner.partition("|")
-        held = self.slot_type(cls, slot) if slot else None
-        if held:  # ``self._bridge.messages`` where ``self._bridge = BridgeServer()``: that class's container
-            return self.canonical_ref(Ref("self", held, ref.name))
+        held = self._only_slot_class(cls, slot) if slot else None
+        container = self._plain_canonical_ref(Ref("self", held, ref.name)) if held else None
+        if container in self.containers:  # ``self._bridge.messages``, ``self._bridge = BridgeServer()``
+            return container
         if ref.name.startswith("__") or not (release or ref.name.startswith("_")):
             return None
         return self._unique_containers.get(ref.name)

@@ -179,6 +179,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # return Tracer``): calling what they return makes one of these
         self.class_factories: Dict[str, Tuple[str, ...]] = {}
         self.statement_calls: Set[int] = set()
+        self.bound_calls: Set[int] = set()  # calls whose result an assignment binds (``log = log.append(m)``)
         self.flow = FlowRecorder()
         # id of an if-body → "once" (it runs once), "dedup:<element>|<container>" (``if x not in c:``)
         # "member:<key>|<container>" (``if k in c:``), "miss:<container>" (``if c.get(k) is None``)
@@ -191,6 +192,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # get-or-create blocks that store what they make into the container they missed: they run
         # once per key (``f = self._fwd.get(e); if f is None: … self._fwd[e] = f``)
         self.memo_blocks: Set[int] = set()
+        # ids of ``if k not in c:`` bodies that add k to c: what else they add under k, once per k
+        self.filling_blocks: Set[int] = set()
         # id of a statement of a get-or-create that runs once per key → (the container it looks in,
         # the key it looks up, its function): whatever else it adds, it adds once per key of that memo
         self.memo_keys: Dict[int, Tuple[Ref, cst.BaseExpression, Optional[str]]] = {}
@@ -222,9 +225,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         statements is dropped (large files: extract/budget.py): its nodes' ids may then be reused
         by the next group's nodes.  State keyed by ``id()`` must be cleared here."""
         self.statement_calls.clear()
+        self.bound_calls.clear()
         self.guarded_blocks.clear()
         self.exiting_branches.clear()
         self.memo_blocks.clear()
+        self.filling_blocks.clear()
         self.memo_keys.clear()
         self.store_targets.clear()
         self.call_uses.clear()
@@ -236,6 +241,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def in_while(self) -> bool:
         """Inside a ``while`` loop: what runs there repeats without a bound the code fixes."""
         return self.frame.while_depth > 0
+
+    def _deduped_with_another(self, key: str) -> bool:
+        """Under ``if k not in seen:`` whose body adds k to ``seen``: anything added under k there
+        is added once per distinct k, as ``seen`` is."""
+        return bool(key) and any(block in self.filling_blocks and guard.startswith(f"dedup:{key}|")
+                                 for block, guard in self.active_guards)
 
     def under_guard(self, marker: str) -> bool:
         """Inside a block guarded as ``marker`` (see ``guarded_blocks``)."""
@@ -443,7 +454,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return  # ``if k in d: d[k] = v`` replaces an entry that is there: nothing is added
         param_key, param_identity = self.named_params(key, key_info) if op == "grow" and key is not None else ((), False)
         dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
-                                  or self.under_guard(_miss_guard(ref)) or self._filtered_against(spread, target))
+                                  or self.under_guard(_miss_guard(ref)) or self._filtered_against(spread, target)
+                                  or self._deduped_with_another(key_info.text))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded() or (op == "grow" and self.under_guard(f"capped:{source_of(target)}")),
@@ -1112,6 +1124,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if absent is not None:
             container = absent.comparisons[0].comparator
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(absent.left)}|{source_of(container)}"
+            if _fills(node.body, container, absent.left):  # ``if w not in seen: seen[w] = 1; words.append(w)``
+                self.filling_blocks.add(id(node.body))
             if self.function_frame() is not None and (self._makes_tested_logger(absent.left, node.body)
                                                        or self._one_instance_per_class(absent.left)):
                 self.guarded_blocks[id(node.body)] = "once"
@@ -1129,7 +1143,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 if key is not None:
                     statements = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
                     self._note_memo(statements, looked_up, key, lambda line: self._stores_into(line, looked_up, key))
-        elif present is not None and id(node.body) not in self.guarded_blocks:
+        elif present is not None and id(node.body) not in self.guarded_blocks and not (
+                _names_read(present.left, present.comparisons[0].comparator) & _binds(node.body)):
+            # (a body that binds the key anew, ``key = chunk.new_id``, stores under another key)
             self.guarded_blocks[id(node.body)] = f"member:{source_of(present.left)}|{source_of(present.comparisons[0].comparator)}"
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, cst.In) and isinstance(node.orelse, cst.Else):
@@ -1350,6 +1366,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         local = isinstance(only, cst.Name) and self.function_frame() is not None \
             and only.value not in self.frame.declared_global
         self._mark_use(node.value, f"local:{only.value}" if local else "store")
+        self._note_bound(node.value)
         if not local:
             self._escapes(node.value, "store")
         for target in node.targets:
@@ -1379,6 +1396,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if declared:  # a declared field (``verbose: bool = Field(False)``), bound before its value is read
             self.frame.assigned.add(node.target.value)
         if node.value is not None:
+            self._note_bound(node.value)
             self._assign(node.target, node.value, node)
         if declared:
             self._annotation_holds(Ref("self", self.frame.qualname, node.target.value), node.annotation, node)
@@ -1461,8 +1479,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             value_class = self.class_of_value(value) or _factory_made(value)
             from_param = isinstance(value, cst.Name) and value.value in frame.params
             value_call = self._call_target(value.func) if isinstance(value, cst.Call) else ""
+            value_ref = self.ref_of(value) if isinstance(value, cst.Attribute) else None
             self.facts.attr_assigns.append(AttrAssign(ref, function, value_class, from_param, span,
-                                                      param=value.value if from_param else "", value_call=value_call))
+                                                      param=value.value if from_param else "", value_call=value_call,
+                                                      value_ref=value_ref))
         self._stored_exception(ref, value, "attribute", span)
         self.note_back_reference(ref, value, span)
         value_class = self.class_of_value(value)
@@ -1878,6 +1898,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._mark_use(node.value, "return")
             self._escapes(node.value, "return")
 
+    def _note_bound(self, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Call):
+            self.bound_calls.add(id(value))
+
     def _mark_use(self, value: Optional[cst.BaseExpression], use: str) -> None:
         if isinstance(value, cst.Await):
             value = value.expression
@@ -1993,6 +2019,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._lookup(receiver, node.args[0].value, node.args[0].value)
             return
         if method in self.kb.grow_methods and _container_arity(method, node.args):
+            if id(node) in self.bound_calls and method in _RETURNS_NONE:
+                return  # ``self.log = self.log.append(msg)``: a list's append returns None; this one a new log
             op = "grow"
         elif method in self.kb.shrink_methods:
             op = "shrink"
@@ -3006,6 +3034,29 @@ def _unless_overridden(test: cst.BaseExpression, overrides: Set[str]) -> cst.Bas
             if isinstance(other, cst.Name) and other.value in overrides:
                 return _unless_overridden(kept, overrides)
     return test
+
+
+def _fills(body: cst.BaseSuite, container: cst.BaseExpression, key: cst.BaseExpression) -> bool:
+    """The block adds the key to the container at its own level: ``c[k] = …`` or ``c.add(k)``."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    for line in statements:
+        for statement in (line.body if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+                          else ()):
+            if isinstance(statement, cst.Assign) and any(
+                    isinstance(t.target, cst.Subscript) and _same_source(t.target.value, container)
+                    and _same_source(_subscript_key(t.target), key) for t in statement.targets):
+                return True
+            call = statement.value if isinstance(statement, cst.Expr) else None
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
+                    and call.func.attr.value in ("add", "append") and len(call.args) == 1 \
+                    and _same_source(call.func.value, container) and _same_source(call.args[0].value, key):
+                return True
+    return False
+
+
+# Growing methods of the built-in containers that return None: code that binds their result
+# calls some other class's method of that name (an immutable log's ``append`` returning a new log).
+_RETURNS_NONE = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "extendleft"})
 
 
 def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:

@@ -223,8 +223,9 @@ class CallGraph:
         if call.argument_of:
             self._references[callee].append((call.argument_of, call))
             receiver = call.argument_of.split(":", 1)[-1].replace("|", ".").rsplit(".", 1)[-1]
-            if receiver not in self.project.kb.once_per_handover:
-                return  # ``Thread(target=f)``, ``pool.submit(f)``: f runs once per handover, like a call
+            if receiver not in self.project.kb.once_per_handover or call.argument_of.startswith("untyped:"):
+                return  # ``Thread(target=f)``, ``pool.submit(f)``: f runs once per handover, like a call —
+                # known only when the receiver is (a UI's ``box.submit(f)`` registers f for every event)
         else:
             self._call_sites[callee].append(call)
         if call.caller is None:

@@ -598,6 +598,8 @@ class ReleaseAnalysis:
         if holds_self and self._reached_from_del(function):
             return "__del__"
         if event.kind == "clear":
+            if event.target == "rebind" and event.ref is not None and project.is_alias(event.ref):
+                return "definition"  # ``self.processes = executor._processes`` binds an alias, empties nothing
             # ``rv._items = self._items.copy()`` builds another object's slot; ``state.telemetry = []``
             # after ``from khoj.utils import state`` empties a module's global
             if event.target == "rebind" and event.ref is not None and event.ref.kind == "attr" \
@@ -608,7 +610,7 @@ class ReleaseAnalysis:
             after_yield = self._after_yield(site)
             if after_yield and self._bound_before_yield(ref, site.flow):
                 return None  # the context manager binds it for its with block and empties it after: per use
-            if after_yield or self._is_teardown(function):
+            if after_yield or self._is_teardown(function) or self._run_at_exit_only(function):
                 return "teardown"
             public = not name.startswith("_") and name not in project.kb.per_object_functions \
                 or name in _PER_USE  # ``__aenter__`` empties what the previous ``async with`` left
@@ -646,6 +648,15 @@ class ReleaseAnalysis:
         frequency = self.callgraph.frequency(function)
         in_use = frequency.kind == PER_CALL and not frequency.only_public
         return not (in_use and any(not self._is_teardown(c, seen) for c in callers))
+
+    def _run_at_exit_only(self, function: str) -> bool:
+        """Nothing calls it; it is only handed to exit hooks (``atexit.register(self._drop_all)``,
+        ``loop.add_signal_handler(SIGTERM, self._drop_all)``), which run it at the end."""
+        handed = self.callgraph.handed_to(function)
+        hooks = self.project.kb.exit_hooks
+        return bool(handed) and not self.callgraph.callers(function) and all(
+            dotted in hooks or dotted.rsplit(".", 1)[-1] in hooks
+            for dotted in (receiver.split(":", 1)[-1].replace("|", ".") for receiver, _ in handed))
 
     def _reached_from_del(self, function: str) -> bool:
         owner = self.project.owner_class(function)
