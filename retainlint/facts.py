@@ -376,6 +376,7 @@ class Call:
     # the object a method is called on: ``new`` (a local this function bound to an object it made and
     # has not stored or handed on, ``meta = Metadata(); meta.add(…)``), ``self``, or "" (anything else)
     receiver: str = ""
+    at_exit: bool = False  # handed to an exit hook: ``atexit.register(f)``, ``signal.signal(SIGTERM, f)``
 
 
 @dataclass(frozen=True)

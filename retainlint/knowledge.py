@@ -88,7 +88,9 @@ class Knowledge:
     cache_decorators: FrozenSet[str]
     per_class_functions: FrozenSet[str]
     teardown_functions: FrozenSet[str]
-    exit_hooks: FrozenSet[str]  # calls that run what is handed to them only at the end (or on a signal)
+    exit_hooks: FrozenSet[str]  # calls that run what is handed to them only at the end
+    signal_hooks: FrozenSet[str]  # calls that install a signal handler, the signal first
+    exit_signals: FrozenSet[str]  # signals that end the process
     reuse_functions: FrozenSet[str]
     cancel_as_error: FrozenSet[str]  # decorators whose coroutines are cancelled by an ordinary exception
     context_vars: FrozenSet[str]
@@ -232,6 +234,8 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         per_class_functions=frozenset(runs_once.get("per-class", [])),
         teardown_functions=frozenset(list(lifecycles.get("teardown", [])) + list(ext.get("teardown", []))),
         exit_hooks=frozenset(lifecycles.get("exit-hooks", [])),
+        signal_hooks=frozenset(lifecycles.get("signal-hooks", [])),
+        exit_signals=frozenset(lifecycles.get("exit-signals", [])),
         reuse_functions=frozenset(lifecycles.get("reuses", [])),
         cancel_as_error=frozenset(lifecycles.get("cancelled-by-exception", [])),
         context_vars=frozenset(containers.get("context-vars", [])),

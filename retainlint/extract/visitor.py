@@ -192,8 +192,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # get-or-create blocks that store what they make into the container they missed: they run
         # once per key (``f = self._fwd.get(e); if f is None: … self._fwd[e] = f``)
         self.memo_blocks: Set[int] = set()
-        # ids of ``if k not in c:`` bodies that add k to c: what else they add under k, once per k
-        self.filling_blocks: Set[int] = set()
         # id of a statement of a get-or-create that runs once per key → (the container it looks in,
         # the key it looks up, its function): whatever else it adds, it adds once per key of that memo
         self.memo_keys: Dict[int, Tuple[Ref, cst.BaseExpression, Optional[str]]] = {}
@@ -229,7 +227,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.guarded_blocks.clear()
         self.exiting_branches.clear()
         self.memo_blocks.clear()
-        self.filling_blocks.clear()
         self.memo_keys.clear()
         self.store_targets.clear()
         self.call_uses.clear()
@@ -241,12 +238,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def in_while(self) -> bool:
         """Inside a ``while`` loop: what runs there repeats without a bound the code fixes."""
         return self.frame.while_depth > 0
-
-    def _deduped_with_another(self, key: str) -> bool:
-        """Under ``if k not in seen:`` whose body adds k to ``seen``: anything added under k there
-        is added once per distinct k, as ``seen`` is."""
-        return bool(key) and any(block in self.filling_blocks and guard.startswith(f"dedup:{key}|")
-                                 for block, guard in self.active_guards)
 
     def under_guard(self, marker: str) -> bool:
         """Inside a block guarded as ``marker`` (see ``guarded_blocks``)."""
@@ -454,8 +445,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return  # ``if k in d: d[k] = v`` replaces an entry that is there: nothing is added
         param_key, param_identity = self.named_params(key, key_info) if op == "grow" and key is not None else ((), False)
         dedup = op == "grow" and (self.under_guard(f"dedup:{key_info.text}|{source_of(target)}")
-                                  or self.under_guard(_miss_guard(ref)) or self._filtered_against(spread, target)
-                                  or self._deduped_with_another(key_info.text))
+                                  or self.under_guard(_miss_guard(ref)) or self._filtered_against(spread, target))
         mutation = Mutation(ref=ref, op=op, method=method, function=self.current_function(), in_loop=self.in_loop(),
                             text_value=text_value, key=key_info, value=self.value_kind(value), span=self.span(node),
                             guarded=self.guarded() or (op == "grow" and self.under_guard(f"capped:{source_of(target)}")),
@@ -1124,8 +1114,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if absent is not None:
             container = absent.comparisons[0].comparator
             self.guarded_blocks[id(node.body)] = f"dedup:{source_of(absent.left)}|{source_of(container)}"
-            if _fills(node.body, container, absent.left):  # ``if w not in seen: seen[w] = 1; words.append(w)``
-                self.filling_blocks.add(id(node.body))
             if self.function_frame() is not None and (self._makes_tested_logger(absent.left, node.body)
                                                        or self._one_instance_per_class(absent.left)):
                 self.guarded_blocks[id(node.body)] = "once"
@@ -1913,6 +1901,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _record_references(self, target: str, node: cst.Call, containers=()) -> None:
         """A Call fact, marked ``argument_of`` the receiving call, for each function handed over as
         an argument (``loop.add_reader(sock, self._on_read)``): whoever receives it may call it."""
+        at_exit = self._exit_hook(target, node)
         for position, arg in enumerate(node.args):
             reference = self._function_reference(arg.value)
             if reference:
@@ -1922,7 +1911,18 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                              guarded=self.guarded(), argument_of=target,
                                              containers=_bound_by_partial(containers) if partial else (),
                                              arguments=_bound_by_partial(self._argument_domains(node))
-                                             if partial else ()))
+                                             if partial else (), at_exit=at_exit))
+
+    def _exit_hook(self, target: str, node: cst.Call) -> bool:
+        """The call runs what it is handed only at the end: an exit hook (``atexit.register``), or a
+        signal handler for a signal that ends the process (``signal.signal(signal.SIGTERM, f)``)."""
+        name = target.split(":", 1)[-1].replace("|", ".")
+        kb = self.kb
+        if name in kb.exit_hooks or name.rsplit(".", 1)[-1] in kb.exit_hooks:
+            return True
+        if not (name in kb.signal_hooks or name.rsplit(".", 1)[-1] in kb.signal_hooks) or not node.args:
+            return False
+        return (dotted(node.args[0].value) or "").rsplit(".", 1)[-1] in kb.exit_signals
 
     def _function_reference(self, value: cst.BaseExpression) -> str:
         """``self.handle`` or ``handle`` passed as an argument: a callable registered somewhere."""
@@ -2019,7 +2019,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._lookup(receiver, node.args[0].value, node.args[0].value)
             return
         if method in self.kb.grow_methods and _container_arity(method, node.args):
-            if id(node) in self.bound_calls and method in _RETURNS_NONE:
+            if id(node) in self.bound_calls and method in _RETURNS_NONE and \
+                    self.ref_of(receiver) not in self.defined_containers:
                 return  # ``self.log = self.log.append(msg)``: a list's append returns None; this one a new log
             op = "grow"
         elif method in self.kb.shrink_methods:
@@ -3034,24 +3035,6 @@ def _unless_overridden(test: cst.BaseExpression, overrides: Set[str]) -> cst.Bas
             if isinstance(other, cst.Name) and other.value in overrides:
                 return _unless_overridden(kept, overrides)
     return test
-
-
-def _fills(body: cst.BaseSuite, container: cst.BaseExpression, key: cst.BaseExpression) -> bool:
-    """The block adds the key to the container at its own level: ``c[k] = …`` or ``c.add(k)``."""
-    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
-    for line in statements:
-        for statement in (line.body if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
-                          else ()):
-            if isinstance(statement, cst.Assign) and any(
-                    isinstance(t.target, cst.Subscript) and _same_source(t.target.value, container)
-                    and _same_source(_subscript_key(t.target), key) for t in statement.targets):
-                return True
-            call = statement.value if isinstance(statement, cst.Expr) else None
-            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
-                    and call.func.attr.value in ("add", "append") and len(call.args) == 1 \
-                    and _same_source(call.func.value, container) and _same_source(call.args[0].value, key):
-                return True
-    return False
 
 
 # Growing methods of the built-in containers that return None: code that binds their result

@@ -650,13 +650,13 @@ class ReleaseAnalysis:
         return not (in_use and any(not self._is_teardown(c, seen) for c in callers))
 
     def _run_at_exit_only(self, function: str) -> bool:
-        """Nothing calls it; it is only handed to exit hooks (``atexit.register(self._drop_all)``,
-        ``loop.add_signal_handler(SIGTERM, self._drop_all)``), which run it at the end."""
+        """A private function nothing calls, only handed to exit hooks (``atexit.register(self._drop)``,
+        ``loop.add_signal_handler(SIGTERM, self._drop)``), which run it at the end.  A public one
+        (``flush()``, also registered at exit as a safety net) is there for its users to call."""
         handed = self.callgraph.handed_to(function)
-        hooks = self.project.kb.exit_hooks
-        return bool(handed) and not self.callgraph.callers(function) and all(
-            dotted in hooks or dotted.rsplit(".", 1)[-1] in hooks
-            for dotted in (receiver.split(":", 1)[-1].replace("|", ".") for receiver, _ in handed))
+        name = function.rsplit(".", 1)[-1]
+        return bool(handed) and name.startswith("_") and not name.startswith("__") \
+            and not self.callgraph.callers(function) and all(call.at_exit for _, call in handed)
 
     def _reached_from_del(self, function: str) -> bool:
         owner = self.project.owner_class(function)
