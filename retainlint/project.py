@@ -144,15 +144,18 @@ class Project:
         """``pkg.statemachine.State`` where ``statemachine`` imports ``State`` from ``pkg.flows``:
         the class that import names, followed through modules that import it in turn (the short
         name alone is ambiguous when two runtimes both define a ``State``)."""
-        seen = set()
-        while dotted not in self.classes and dotted not in seen:
-            seen.add(dotted)
-            module, _, name = dotted.rpartition(".")
+        return next((name for name in self._reexport_chain(dotted) if name in self.classes), None)
+
+    def _reexport_chain(self, dotted: str) -> List[str]:
+        """The dotted name, then what each project module it names imports it from in turn
+        (``pkg._compat.BaseModel`` → ``pydantic.BaseModel``), stopping at a cycle."""
+        chain = [dotted]
+        while True:
+            module, _, name = chain[-1].rpartition(".")
             target = self._reexports.get(module, {}).get(name)
-            if target is None:
-                return None
-            dotted = target
-        return dotted if dotted in self.classes else None
+            if target is None or target in chain:
+                return chain
+            chain.append(target)
 
     @cached_property
     def _reexports(self) -> Dict[str, Dict[str, str]]:
@@ -186,15 +189,7 @@ class Project:
     def _library_origin(self, dotted: str) -> str:
         """``evidently._pydantic_compat.BaseModel``, a project module's import of a library class
         (``from pydantic import BaseModel``): the library's name for it, ``pydantic.BaseModel``."""
-        seen = set()
-        while dotted not in seen:
-            seen.add(dotted)
-            module, _, name = dotted.rpartition(".")
-            target = self._reexports.get(module, {}).get(name)
-            if target is None:
-                break
-            dotted = target
-        return dotted
+        return self._reexport_chain(dotted)[-1]
 
     @cached_property
     def _subclasses(self) -> Dict[str, Set[str]]:
@@ -269,41 +264,33 @@ class Project:
         return not any(f"{member}.{name}" in self.functions for member in between)
 
     @cached_property
-    def _slot_types(self) -> Dict[Tuple[Ref, bool], str]:
-        found: Dict[Tuple[Ref, bool], str] = {}
+    def _slot_classes(self) -> Dict[Tuple[Ref, bool], List[str]]:
+        """The project classes each slot is bound to (with ``True``: its container's entries), in
+        the order the facts name them."""
+        found: Dict[Tuple[Ref, bool], List[str]] = defaultdict(list)
         for facts in self.modules:
             for holds in facts.holds:
                 if holds.via in ("attribute", "annotation", "element") and holds.owner.kind == "self":
                     resolved = self.resolve_class(holds.held, facts.module)
-                    if resolved:
-                        found.setdefault((holds.owner, holds.via == "element"), resolved)
+                    classes = found[(holds.owner, holds.via == "element")]
+                    if resolved and resolved not in classes:
+                        classes.append(resolved)
         return found
 
     def _only_slot_class(self, cls: str, attribute: str) -> Optional[str]:
         """The one project class the attribute is ever bound to (None when it holds several:
         ``self._backend = NullBackend()`` then ``MemoryBackend()``)."""
         held = {found for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]
-                for found in self._slot_classes.get(Ref("self", member, attribute), ())}
+                for found in self._slot_classes.get((Ref("self", member, attribute), False), ())}
         return next(iter(held)) if len(held) == 1 else None
-
-    @cached_property
-    def _slot_classes(self) -> Dict[Ref, Set[str]]:
-        found: Dict[Ref, Set[str]] = defaultdict(set)
-        for facts in self.modules:
-            for holds in facts.holds:
-                if holds.via in ("attribute", "annotation") and holds.owner.kind == "self":
-                    resolved = self.resolve_class(holds.held, facts.module)
-                    if resolved:
-                        found[holds.owner].add(resolved)
-        return found
 
     def slot_type(self, cls: str, attribute: str, element: bool = False) -> Optional[str]:
         """The project class an attribute holds (``Run.output`` → ``pkg.output.Output``), or with
         ``element`` the class of its container's entries."""
         for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]:
-            found = self._slot_types.get((Ref("self", member, attribute), element))
+            found = self._slot_classes.get((Ref("self", member, attribute), element))
             if found:
-                return found
+                return found[0]
         return None
 
     def canonical_ref(self, ref: Ref) -> Ref:

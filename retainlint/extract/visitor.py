@@ -1917,10 +1917,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         """The call runs what it is handed only at the end: an exit hook (``atexit.register``), or a
         signal handler for a signal that ends the process (``signal.signal(signal.SIGTERM, f)``)."""
         name = target.split(":", 1)[-1].replace("|", ".")
+        method = name.rsplit(".", 1)[-1]
         kb = self.kb
-        if name in kb.exit_hooks or name.rsplit(".", 1)[-1] in kb.exit_hooks:
+        if name in kb.exit_hooks or method in kb.exit_hooks:  # a dotted entry names one call, a bare one a method
             return True
-        if not (name in kb.signal_hooks or name.rsplit(".", 1)[-1] in kb.signal_hooks) or not node.args:
+        if not (name in kb.signal_hooks or method in kb.signal_hooks) or not node.args:
             return False
         return (dotted(node.args[0].value) or "").rsplit(".", 1)[-1] in kb.exit_signals
 
