@@ -346,8 +346,9 @@ class Project:
         cls, _, slot = ref.owner.partition("|")
         held = self._only_slot_class(cls, slot) if slot else None
         container = self._plain_canonical_ref(Ref("self", held, ref.name)) if held else None
-        if container in self.containers:  # ``self._bridge.messages``, ``self._bridge = BridgeServer()``
-            return container
+        if container in self.containers and (container.owner == held or container.owner in self.ancestors(held)):
+            return container  # ``self._bridge.messages``, ``self._bridge = BridgeServer()`` — not the container
+            # of one subclass of the class a slot is declared with (``parent: SchemaEventTarget``, a Table's)
         if ref.name.startswith("__") or not (release or ref.name.startswith("_")):
             return None
         return self._unique_containers.get(ref.name)
