@@ -44,6 +44,7 @@ class Project:
         self.class_aliases: Dict[str, str] = {}  # ``<class>.<attribute>`` → the class it names
         self.module_paths: Dict[str, str] = {}
         self._ancestors: Dict[str, List[str]] = {}
+        self._only_slot_classes: Dict[Tuple[str, str], Optional[str]] = {}  # see _only_slot_class
         self._setup_only: Dict[str, bool] = {}  # made_at_setup_only's answers, class by class
         for facts in self.modules:
             self._index(facts)
@@ -280,9 +281,11 @@ class Project:
     def _only_slot_class(self, cls: str, attribute: str) -> Optional[str]:
         """The one project class the attribute is ever bound to (None when it holds several:
         ``self._backend = NullBackend()`` then ``MemoryBackend()``)."""
-        held = {found for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]
-                for found in self._slot_classes.get((Ref("self", member, attribute), False), ())}
-        return next(iter(held)) if len(held) == 1 else None
+        if (cls, attribute) not in self._only_slot_classes:  # asked for every ``self._slot.x`` canonicalised
+            held = {found for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]
+                    for found in self._slot_classes.get((Ref("self", member, attribute), False), ())}
+            self._only_slot_classes[(cls, attribute)] = next(iter(held)) if len(held) == 1 else None
+        return self._only_slot_classes[(cls, attribute)]
 
     def slot_type(self, cls: str, attribute: str, element: bool = False) -> Optional[str]:
         """The project class an attribute holds (``Run.output`` → ``pkg.output.Output``), or with

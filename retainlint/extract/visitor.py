@@ -1664,11 +1664,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     # ------------------------------------------------------------------ calls
     def visit_Expr(self, node: cst.Expr) -> None:
         self._mark_use(node.value, "statement")
-        value = node.value
-        if isinstance(value, cst.Await):
-            value = value.expression
-        if isinstance(value, cst.Call):
-            self.statement_calls.add(id(value))
+        call = _call_of(node.value)
+        if call is not None:
+            self.statement_calls.add(id(call))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -1887,24 +1885,23 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self._escapes(node.value, "return")
 
     def _note_bound(self, value: cst.BaseExpression) -> None:
-        if isinstance(value, cst.Await):
-            value = value.expression
-        if isinstance(value, cst.Call):
-            self.bound_calls.add(id(value))
+        call = _call_of(value)
+        if call is not None:
+            self.bound_calls.add(id(call))
 
     def _mark_use(self, value: Optional[cst.BaseExpression], use: str) -> None:
-        if isinstance(value, cst.Await):
-            value = value.expression
-        if isinstance(value, cst.Call):
-            self.call_uses[id(value)] = use
+        call = _call_of(value)
+        if call is not None:
+            self.call_uses[id(call)] = use
 
     def _record_references(self, target: str, node: cst.Call, containers=()) -> None:
         """A Call fact, marked ``argument_of`` the receiving call, for each function handed over as
         an argument (``loop.add_reader(sock, self._on_read)``): whoever receives it may call it."""
-        at_exit = self._exit_hook(target, node)
+        at_exit: Optional[bool] = None  # worked out at the first reference: most calls hand over none
         for position, arg in enumerate(node.args):
             reference = self._function_reference(arg.value)
             if reference:
+                at_exit = self._exit_hook(target, node) if at_exit is None else at_exit
                 partial = position == 0 and self._is_partial(node)
                 self.facts.calls.append(Call(caller=self.current_function(), target=reference,
                                              line=self.locator.line(node), in_loop=self.in_loop(),
@@ -3036,6 +3033,13 @@ def _unless_overridden(test: cst.BaseExpression, overrides: Set[str]) -> cst.Bas
             if isinstance(other, cst.Name) and other.value in overrides:
                 return _unless_overridden(kept, overrides)
     return test
+
+
+def _call_of(value: Optional[cst.BaseExpression]) -> Optional[cst.Call]:
+    """The call an expression is, ``await`` or not."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    return value if isinstance(value, cst.Call) else None
 
 
 # Growing methods of the built-in containers that return None: code that binds their result
