@@ -20,12 +20,11 @@ from retainlint import __version__
 from retainlint.cache import CACHE_DIR
 from retainlint.cache import clean as clean_cache
 from retainlint.config import CONFIDENCES, ConfigError, Settings, load_settings
-from retainlint.engine import RunResult, extract_project, run
+from retainlint.engine import RunResult, build_project, extract_project, run
 from retainlint.graph import ReferenceGraph
 from retainlint.graph_export import FORMATS, export_graph
 from retainlint.internal import internal_error_message
 from retainlint.knowledge import load_knowledge
-from retainlint.project import Project
 from retainlint.registry import all_rules, matching_codes
 from retainlint.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
 from retainlint.baseline import prune_baseline as prune_baseline_file
@@ -225,7 +224,7 @@ def graph_command(paths, graph_format, only_hazards, config_path, output_file) -
     for error in errors:
         click.echo(error.render(), err=True)
     try:
-        graph = ReferenceGraph(Project(modules, knowledge, test_paths))
+        graph = ReferenceGraph(build_project(modules, knowledge, test_paths))
         text = FORMATS[graph_format](export_graph(graph, only_hazards))
     except Exception as exc:  # a bug in retainlint
         _internal_error("while building the graph", exc)

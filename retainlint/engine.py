@@ -21,6 +21,7 @@ from retainlint.cache import FactsCache
 from retainlint.checks.context import Context
 from retainlint.collector import collector_paused
 from retainlint.config import Settings, per_file_ignored
+from retainlint.entrypoints import declared_entry_points
 from retainlint.discovery import SourceFile, discover, is_test_module
 from retainlint.extract import FileError, extract_file, has_init, module_name, package_base, read_source
 from retainlint.extract.suppressions import FILE_LINE, SuppressionTracker
@@ -173,11 +174,18 @@ def unused_suppression(path: str, line: int, codes: Sequence[str]) -> Finding:
     return Finding("RL001", message, path, Span(max(line, 1), 1, max(line, 1), 1), "high", rule.fix)
 
 
+def build_project(modules: Sequence[ModuleFacts], knowledge: Knowledge,
+                  test_paths: Optional[FrozenSet[str]] = None) -> Project:
+    """The linked project: the modules' facts, and the scripts their packaging metadata declares
+    (read, never run, from next to the checked packages: see ``retainlint.entrypoints``)."""
+    return Project(modules, knowledge, test_paths, declared_entry_points((m.path, m.module) for m in modules))
+
+
 def analyse(modules: Sequence[ModuleFacts], knowledge: Knowledge, codes: Sequence[str],
             test_paths: Optional[FrozenSet[str]] = None) -> List[Finding]:
     """Run the chosen checks over extracted facts (``test_paths``: the files that are test code,
     see ``Project``): no filtering, no files touched."""
-    context = Context.build(Project(modules, knowledge, test_paths))
+    context = Context.build(build_project(modules, knowledge, test_paths))
     rules = all_rules()
     findings: List[Finding] = []
     for code in codes:

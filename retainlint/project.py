@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from functools import cached_property
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
 from retainlint.facts import Call, ClassFact, ContainerDef, FunctionFact, Listener, ModuleFacts, Mutation, Ref
 from retainlint.knowledge import Knowledge
@@ -24,12 +24,15 @@ _CLOSERS = {"close", "aclose"}  # ends the life of the object it is called on
 
 class Project:
     def __init__(self, modules: Iterable[ModuleFacts], knowledge: Knowledge,
-                 test_paths: Optional[FrozenSet[str]] = None) -> None:
+                 test_paths: Optional[FrozenSet[str]] = None,
+                 entry_points: Optional[Mapping[str, str]] = None) -> None:
         self.modules: List[ModuleFacts] = list(modules)
         self.kb = knowledge
         # the files that are test code, told by where each sits in what was checked (discovery's
         # SourceFile.scope); None: by the paths of the facts themselves
         self.test_paths = test_paths
+        # the scripts the packaging metadata declares (retainlint.entrypoints): dotted target → how
+        self.entry_points: Mapping[str, str] = entry_points or {}
         self.functions: Dict[str, FunctionFact] = {}
         self.classes: Dict[str, ClassFact] = {}
         self.path_of_function: Dict[str, str] = {}
@@ -118,6 +121,12 @@ class Project:
         for qualname, cls in self.classes.items():
             by_name[cls.name].append(qualname)
         return by_name
+
+    def built_class(self, function: str) -> Optional[str]:
+        """The project class a factory function builds on every return (``xom_from_config`` →
+        ``XOM``): what a local bound to its result holds."""
+        fact = self.functions.get(function)
+        return self.resolve_class(fact.built, self.module_of(function) or "") if fact is not None and fact.built else None
 
     def resolve_class(self, dotted: str, module: str = "") -> Optional[str]:
         """The project class a dotted name refers to: exact, same module, or a unique short name."""

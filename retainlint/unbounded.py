@@ -157,8 +157,16 @@ def _kind(project, ref: Ref, defs) -> Optional[str]:
         return MODULE
     owners = project.family(ref.owner)
     if scopes == {"class"} and not _shadowed(project, ref, owners):
-        return CLASS
+        return INSTANCE if _class_made_per_call(project, ref.owner) else CLASS
     return None
+
+
+def _class_made_per_call(project, cls: str) -> bool:
+    """A class defined in the body of a function that runs more than once is a new class object
+    each time (chameleon's ``Generator``, defined in ``Compiler.__call__`` for each template): its
+    class attributes are one object's, not the process's."""
+    function = cls.rpartition(".")[0]
+    return function in project.functions and project.frequency(function).at_least(PER_OBJECT)
 
 
 _SEQUENCES = {"list", "collections.deque", "deque"}

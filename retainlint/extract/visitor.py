@@ -104,6 +104,7 @@ class Local:
     """What a function-local name is bound to, as far as one pass can tell."""
 
     created: str = ""  # dotted class of ``x = Class(...)``
+    returned_by: str = ""  # the function of ``x = make_thing(...)``, as a ``name:`` call names it; its class is the linker's
     process_lifetime: bool = False  # ``log = logging.getLogger(...)``: lives as long as the process
     alias: Optional[Ref] = None  # ``x = self._chunks`` makes x another name for that container
     element_of: Optional[Ref] = None  # ``x = self._engines[k]``: shrinking x shrinks that container
@@ -802,6 +803,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         is_classmethod = any(d.endswith("classmethod") for d in decorator_names)
         in_class = parent.kind == "class"
         body_statements, returns = _body_shape(node, self.qualify)
+        builds, built = _factory_shape(node, self.qualify)
         named = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
         param_names = tuple(p.name.value for p in named)
         flags = tuple(p.name.value for p in named if p.default is not None and _literal(p.default))
@@ -814,7 +816,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.facts.functions.append(FunctionFact(
             qualname, name, parent.qualname if in_class else None, decorator_names,
             first, param_names, parent.kind == "function", body_statements, returns, self.span(node),
-            flag_params=flags, none_params=nones, callable_params=callables, builds=_builds(node),
+            flag_params=flags, none_params=nones, callable_params=callables, builds=builds, built=built,
             class_defaults=class_defaults, star_params=_star_params(params)))
 
         frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1, body=node.body)
@@ -1525,6 +1527,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # bound before (``meta = self._meta`` … ``meta = Metadata()``): not only a new object
         local = Local(created=self.class_of_value(value) if isinstance(value, cst.Call) else "", value=value,
                       kept=name in frame.locals)
+        if isinstance(value, cst.Call) and not local.created:
+            called = self._call_target(value.func)
+            local.returned_by = called[len("name:"):] if called.startswith("name:") else ""
         classes = self._class_references(value) or self._factory_classes(value)
         if classes:  # every binding counts: ``cls = A`` in one branch, ``cls = B`` in another
             earlier = frame.locals.get(name)
@@ -1766,6 +1771,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             typed = self._local_class(head)
             if typed:
                 return "attr:" + "|".join([typed] + slots)
+            if local is not None and local.returned_by:  # ``xom = xom_from_config(c); xom.main()``: what it builds
+                return "attr:" + "|".join([f"{local.returned_by}()"] + slots)
             if self._is_local(head) or self._enclosing_binds(head):
                 return ""
             if head in self.imports.modules or head in self.imports.names or head in self.module_classes:
@@ -3137,14 +3144,19 @@ class _Returns(cst.CSTVisitor):
         return False
 
 
-def _builds(node: cst.FunctionDef) -> bool:
-    """A factory: every ``return`` gives back an object built there (``return Connection(...)``,
-    a class by the PEP 8 spelling), so each call's result is a new object no one else holds."""
+def _factory_shape(node: cst.FunctionDef, qualify) -> Tuple[bool, str]:
+    """(a factory, the class it builds): every ``return`` gives back an object built there
+    (``return Connection(...)``, a class by the PEP 8 spelling), so each call's result is a new
+    object no one else holds — and when every one builds the same class, a caller's
+    ``xom = xom_from_config(config)`` holds one of that class (qualified through the imports)."""
     if not isinstance(node.body, cst.IndentedBlock):
-        return False
+        return False, ""
     returns = _Returns()
     node.body.visit(returns)
-    return bool(returns.values) and all(builds_object(value) for value in returns.values)
+    if not returns.values or not all(builds_object(value) for value in returns.values):
+        return False, ""
+    classes = {qualify(value.func) for value in returns.values}
+    return True, classes.pop() if len(classes) == 1 else ""
 
 
 def _returned_names(value: cst.BaseExpression, qualify) -> List[str]:

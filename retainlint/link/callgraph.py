@@ -118,13 +118,20 @@ class CallGraph:
             return self._named(name)
         if kind == "attr":  # ``Class.method`` or ``Class.slot.….method`` (``self._pool.release``)
             head, *slots, method = name.split("|")
-            resolved = project.resolve_class(head) or (project.owner_class(caller) if head == "self" else None)
+            resolved = self._receiver_class(caller, head)
             for slot, following in zip(slots, slots[1:] + [""]):
                 if slot == "[]" or resolved is None:
                     continue
                 resolved = project.slot_type(resolved, slot, element=following == "[]")
             return self._methods(resolved, method, include_subclasses=True) if resolved else []
         return []
+
+    def _receiver_class(self, caller: Optional[str], head: str) -> Optional[str]:
+        """The class an ``attr:`` target's receiver starts from: a class, ``self``'s, or what the
+        factory a local was bound from builds (``pkg.main.xom_from_config()``)."""
+        if head.endswith("()"):
+            return self.project.built_class(head[:-2])
+        return self.project.resolve_class(head) or (self.project.owner_class(caller) if head == "self" else None)
 
     def _named(self, dotted: str) -> List[str]:
         project = self.project
@@ -223,7 +230,7 @@ class CallGraph:
         if call.argument_of:
             self._references[callee].append((call.argument_of, call))
             receiver = call.argument_of.split(":", 1)[-1].replace("|", ".").rsplit(".", 1)[-1]
-            if receiver not in self.project.kb.once_per_handover or call.argument_of.startswith("untyped:"):
+            if receiver not in self.project.kb.once_per_handover or self._untyped_receiver(call.argument_of):
                 return  # ``Thread(target=f)``, ``pool.submit(f)``: f runs once per handover, like a call —
                 # known only when the receiver is (a UI's ``box.submit(f)`` registers f for every event)
         else:
@@ -241,6 +248,13 @@ class CallGraph:
             data["in_loop"] = data["in_loop"] or call.in_loop
             data["in_while"] = data["in_while"] or call.in_while
             data["guarded"] = data["guarded"] and call.guarded
+
+    def _untyped_receiver(self, target: str) -> bool:
+        """The call a function is handed to is on an object of unknown class: a method called on
+        an untyped name, or on the result of a function not known to build one class."""
+        kind, _, name = target.partition(":")
+        head = name.split("|", 1)[0]
+        return kind == "untyped" or kind == "attr" and head.endswith("()") and not self.project.built_class(head[:-2])
 
     def _link_wrappers(self) -> None:
         """A decorator's wrapper runs whenever a function it decorates is called: the decorated
@@ -642,6 +656,9 @@ class CallGraph:
             floor = _IMPORT
         elif fact.qualname in self._script_time:
             floor = _SCRIPT
+        script = self._entry_points.get(fact.qualname)
+        if script:  # a console script's function, or a command its click group or Typer app dispatches to
+            floor = _higher(floor, Frequency(ONCE, f"it is {script}: it runs once per process", entry=True))
         for reference, _call in self._references.get(fact.qualname, ()):
             receiver = reference.split(":", 1)[-1]
             method = receiver.replace("|", ".").rsplit(".", 1)[-1]
@@ -666,6 +683,33 @@ class CallGraph:
             # ``start(self)`` runs once per object; ``start(self, run)`` once per run it is given
             floor = _higher(floor, self._construction(fact))
         return floor
+
+    @cached_property
+    def _entry_points(self) -> Dict[str, str]:
+        """The functions a declared script runs (function → what it is): the script's own
+        function, and the commands registered on what the script names by decorator
+        (``@cli.command()`` on its click group, ``@app.command()`` on its Typer app), and theirs
+        in turn (``@db.command()`` on the group ``@cli.group() def db()``).  The program
+        dispatches to one of them per process."""
+        declared = self.project.entry_points
+        script_of = dict(declared)  # what each function or command group belongs to
+        commands: Dict[str, str] = {}  # command → the group it is registered on
+        decorated = [(name, fact) for name, fact in self.project.functions.items()
+                     if any("." in d for d in fact.decorators)]
+        added = True
+        while added:
+            added = False
+            for name, fact in decorated:
+                if name in script_of:
+                    continue
+                module = self.project.module_of(name) or ""
+                owners = (d.rpartition(".")[0] for d in fact.decorators if "." in d)
+                group = next((t for owner in owners for t in (owner, f"{module}.{owner}") if t in script_of), None)
+                if group is not None:
+                    script_of[name], commands[name], added = script_of[group], group, True
+        return {name: (f"a command of {commands[name].rsplit('.', 1)[-1]}, the {script}" if name in commands
+                       else f"the program's entry point, the {script}")
+                for name, script in script_of.items() if name in self.project.functions}
 
     def _fallback(self, fact: FunctionFact) -> Frequency:
         """Where no caller is visible: the name, then whether the function is public."""
