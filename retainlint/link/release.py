@@ -623,13 +623,22 @@ class ReleaseAnalysis:
         return None
 
     def _rebuilt_per_call(self, ref: Ref, site: _Site) -> bool:
-        """The function that rebinds the container is the only one that fills it, and rebinds it
-        first (``_wrapped = []`` then a loop of appends, lmnr's ``_instrument``): it holds what one
-        call added, however often — or seldom — the function runs."""
-        inserts = [s for s in self._events_by_ref.get(ref, []) if s.flow.events[s.event].kind == "insert"]
-        line = site.flow.events[site.event].line
-        return bool(inserts) and all(s.flow.function == site.flow.function and s.flow.events[s.event].line > line
-                                     for s in inserts)
+        """The function that rebinds the container fills it after the rebind, and so does every
+        other function that fills it (``_wrapped = []`` then a loop of appends, lmnr's
+        ``_instrument``; pyload's chat commands, each starting with ``self.more = []``): it holds
+        what one call added, however often — or seldom — those functions run."""
+        events = self._events_by_ref.get(ref, [])
+        inserts = [s for s in events if s.flow.events[s.event].kind == "insert"]
+        first_rebind: Dict[str, int] = {}
+        for other in events:
+            event = other.flow.events[other.event]
+            if event.kind == "clear" and event.target == "rebind":
+                line = first_rebind.get(other.flow.function)
+                first_rebind[other.flow.function] = event.line if line is None else min(line, event.line)
+        function, line = site.flow.function, site.flow.events[site.event].line
+        return any(s.flow.function == function and s.flow.events[s.event].line > line for s in inserts) and all(
+            s.flow.events[s.event].line > first_rebind.get(s.flow.function, s.flow.events[s.event].line)
+            for s in inserts)
 
     def _is_teardown(self, function: str, seen: Optional[Set[str]] = None) -> bool:
         """A teardown method (``close``, ``shutdown`` …), or a helper only teardown calls (and no call
