@@ -44,11 +44,14 @@ class SourceFile:
 
 
 def is_test_module(path: str) -> bool:
-    """Test suites and test support (``tests/``, ``test_x.py``, ``conftest.py``, ``testing/``)."""
+    """Test suites and test support (``tests/``, ``test_x.py``, ``conftest.py``, ``testing/``, and a
+    package's own ``test.py`` or ``testing.py`` module, as a ``testing/`` folder: taskflow's
+    ``taskflow/test.py``, whose capturing log handler each test resets)."""
     path = "/" + path.replace("\\", "/")
     name = path.rsplit("/", 1)[-1]
     return (any(f"/{folder}/" in path for folder in ("tests", "test", "testing")) or name.startswith("test_")
-            or name.endswith("_test.py") or name == "conftest.py")
+            or name.endswith("_test.py") or name == "conftest.py" or name in ("test.py", "testing.py"))
+
 
 
 def display_path(path: Path) -> str:

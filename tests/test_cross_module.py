@@ -200,3 +200,33 @@ def test_a_class_attribute_of_a_plain_base_imported_through_a_module_is_shared(t
     files = {"pkg/__init__.py": "", "pkg/_compat.py": "from collections import UserDict as BaseModel\n",
              "pkg/dashboard.py": DASHBOARD}
     assert [f.code for f in check_files(tmp_path, files, min_confidence="low")] == ["RL302"]
+
+
+CAPTURING_HANDLER = """\
+import logging
+
+
+class CapturingLoggingHandler(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self._records = []
+
+    def emit(self, record):
+        self._records.append(record)
+
+
+def capture(name):
+    handler = CapturingLoggingHandler()
+    logging.getLogger(name).addHandler(handler)
+    return handler
+"""
+
+
+def test_a_packages_own_test_module_is_test_support(tmp_path):
+    """taskflow's ``taskflow/test.py``: the base of its test cases, with a log handler each test
+    attaches and resets — test support, as a ``testing/`` folder is (RL101 FALSE); the same code
+    in the library proper is a finding."""
+    files = {"pkg/__init__.py": "", "pkg/test.py": CAPTURING_HANDLER}
+    assert check_files(tmp_path / "a", files, min_confidence="low") == []
+    files = {"pkg/__init__.py": "", "pkg/handlers.py": CAPTURING_HANDLER}
+    assert "RL101" in [f.code for f in check_files(tmp_path / "b", files, min_confidence="low")]
