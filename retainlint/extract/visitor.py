@@ -1733,6 +1733,18 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return method in self.kb.grow_methods or method in self.kb.shrink_methods or method in ("get", "copy")
         return isinstance(func, cst.Name) and func.value in _SAFE_BUILTINS
 
+    def _classmethod_class(self, name: str) -> str:
+        """The class a classmethod's ``cls`` names, when ``name`` is that parameter and nothing
+        rebinds it; "" otherwise."""
+        for frame in reversed(self.stack):
+            if frame.kind == "class":
+                return ""
+            if frame.kind == "function" and frame.self_name:
+                rebound = name in frame.assigned
+                return frame.class_qualname or "" if frame.is_classmethod and name == frame.self_name and not rebound \
+                    else ""
+        return ""
+
     def _own_class(self, node: cst.BaseExpression) -> bool:
         """``type(self)`` or ``self.__class__``: the class of the object the method runs on."""
         self_name, _ = self._self_context()
@@ -1783,6 +1795,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if isinstance(func, cst.Name):
             name = func.value
             frame = self.function_frame()
+            made = self._classmethod_class(name)
+            if made:  # ``return cls()`` in a classmethod: an instance of the class (or of a subclass)
+                return f"name:{made}"
             if frame is not None and (name in frame.params or name in frame.assigned) or self._enclosing_binds(name):
                 return f"local:{name}"
             qualified = self.qualify(func)
