@@ -20,3 +20,5 @@ def load_toml_text(text: str, source: str) -> Dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TomlError(f"{source}: invalid TOML: {exc}") from None
+    except RecursionError:  # ``kw = [[[[…]]]]`` thousands deep: tomllib recurses per level
+        raise TomlError(f"{source}: invalid TOML: nested too deeply") from None

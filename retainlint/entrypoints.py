@@ -8,8 +8,10 @@ declares it — ``[project.scripts]`` and ``[project.gui-scripts]`` (and Poetry'
 ``setup.cfg``, and an installed or unpacked distribution's ``entry_points.txt`` — next to the
 folder that holds the checked packages, or one folder up (a ``src/`` layout).
 
-The files are read as data, never run (``setup.py`` is not read).  They are hints, not checked
-files: one that cannot be read or parsed declares nothing, and the run goes on without it.
+The files are read as data, never run (``setup.py`` is not read), as regular files of a bounded
+size (a FIFO or ``/dev/zero`` planted under the name is refused, see ``retainlint.readfile``).
+They are hints, not checked files: one that cannot be read or parsed declares nothing, and the
+run goes on without it.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, Tuple
 
 from retainlint._toml import TomlError, load_toml_text
+from retainlint.readfile import read_regular_file
 
 _SCRIPT_GROUPS = ("console_scripts", "gui_scripts")
+_METADATA_LIMIT = 1 << 20  # bytes: packaging metadata is a few kilobytes
+_NO_DEFAULTS = "\0"  # a section name no file can write: no ``[DEFAULT]`` keys leak into every section
 
 
 def declared_entry_points(modules: Iterable[Tuple[str, str]]) -> Dict[str, str]:
@@ -60,24 +65,34 @@ def _declared_in(folder: Path) -> Iterator[Tuple[str, str]]:
         yield from _from_pyproject(pyproject)
     setup_cfg = folder / "setup.cfg"
     if setup_cfg.is_file():
-        parser = _ini(setup_cfg)
+        parser = _ini(setup_cfg, ("=", ":"))  # setuptools reads ``key: value`` too
         if parser is not None and parser.has_section("options.entry_points"):
             for group in _SCRIPT_GROUPS:
                 value = parser.get("options.entry_points", group, fallback="")
                 for name, reference in _ini_lines(value):
                     yield from _target(reference, f"{_script(group)} {name} (setup.cfg)")
     for metadata in sorted(folder.glob("*.dist-info/entry_points.txt")) + sorted(folder.glob("*.egg-info/entry_points.txt")):
-        parser = _ini(metadata)
+        parser = _ini(metadata, ("=",))  # a script's reference holds a colon
         for group in _SCRIPT_GROUPS:
             if parser is not None and parser.has_section(group):
                 for name, reference in parser.items(group):
                     yield from _target(reference, f"{_script(group)} {name} (entry_points.txt)")
 
 
-def _from_pyproject(path: Path) -> Iterator[Tuple[str, str]]:
+def _read(path: Path) -> "str | None":
     try:
-        data = load_toml_text(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, TomlError):
+        return read_regular_file(path, _METADATA_LIMIT).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _from_pyproject(path: Path) -> Iterator[Tuple[str, str]]:
+    text = _read(path)
+    if text is None:
+        return
+    try:
+        data = load_toml_text(text, str(path))
+    except TomlError:
         return
     project = data.get("project")
     poetry = data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None
@@ -94,12 +109,15 @@ def _from_pyproject(path: Path) -> Iterator[Tuple[str, str]]:
                 yield from _target(value, f"{kind} {name} (pyproject.toml)")
 
 
-def _ini(path: Path) -> "configparser.RawConfigParser | None":
-    parser = configparser.RawConfigParser(delimiters=("=",))
+def _ini(path: Path, delimiters: Tuple[str, ...]) -> "configparser.RawConfigParser | None":
+    parser = configparser.RawConfigParser(delimiters=delimiters, default_section=_NO_DEFAULTS)
     parser.optionxform = str  # script names keep their case
+    text = _read(path)
+    if text is None:
+        return None
     try:
-        parser.read_string(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, configparser.Error):
+        parser.read_string(text, str(path))
+    except configparser.Error:
         return None
     return parser
 

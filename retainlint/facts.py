@@ -67,7 +67,7 @@ class FunctionFact:
     none_params: Tuple[str, ...] = ()  # parameters that default to None: a caller that omits one passes None
     callable_params: Tuple[str, ...] = ()  # parameters annotated as callables (``handler: Callable``)
     builds: bool = False  # every ``return`` gives back an object it builds (``return Connection(...)``): a factory
-    built: str = ""  # the class every ``return`` builds, when it is one (``return XOM(config)``), qualified
+    built_class: str = ""  # the class every ``return`` builds, when it is one (``return XOM(config)``), qualified
     # parameters whose default is a class (``normalizer=RunNormalizer``): what a slot set from one
     # makes when called, unless a caller passes another
     class_defaults: Tuple[Tuple[str, str], ...] = ()

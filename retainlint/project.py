@@ -126,7 +126,7 @@ class Project:
         """The project class a factory function builds on every return (``xom_from_config`` →
         ``XOM``): what a local bound to its result holds."""
         fact = self.functions.get(function)
-        return self.resolve_class(fact.built, self.module_of(function) or "") if fact is not None and fact.built else None
+        return self.resolve_class(fact.built_class, self.module_of(function) or "") if fact is not None and fact.built_class else None
 
     def resolve_class(self, dotted: str, module: str = "") -> Optional[str]:
         """The project class a dotted name refers to: exact, same module, or a unique short name."""

@@ -164,9 +164,15 @@ def _kind(project, ref: Ref, defs) -> Optional[str]:
 def _class_made_per_call(project, cls: str) -> bool:
     """A class defined in the body of a function that runs more than once is a new class object
     each time (chameleon's ``Generator``, defined in ``Compiler.__call__`` for each template): its
-    class attributes are one object's, not the process's."""
-    function = cls.rpartition(".")[0]
-    return function in project.functions and project.frequency(function).at_least(PER_OBJECT)
+    class attributes are one object's, not the process's — while the class stays in that call:
+    the function does not return it, and makes every instance of it itself.  One it hands out
+    (``_handlers[name] = Handler; return Handler``) lives as long as whoever keeps it."""
+    function, _, name = cls.rpartition(".")
+    fact = project.functions.get(function)
+    if fact is None or name in fact.returns or not project.frequency(function).at_least(PER_OBJECT):
+        return False
+    sites = project.callgraph.instantiated_at(cls)
+    return bool(sites) and all(site.caller == function for site in sites)
 
 
 _SEQUENCES = {"list", "collections.deque", "deque"}

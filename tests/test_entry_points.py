@@ -7,6 +7,8 @@ command of."""
 
 from __future__ import annotations
 
+import os
+
 from retainlint.config import Settings
 from retainlint.engine import build_project, extract_project
 from retainlint.knowledge import load_knowledge
@@ -141,3 +143,61 @@ def test_the_reason_names_the_script(tmp_path):
         "it is the program's entry point, the console script pkg-serve (pyproject.toml): it runs once per process"
     assert callgraph.frequency("pkg.cli.start").reason == \
         "it is a command of workers, the console script pkg-serve (pyproject.toml): it runs once per process"
+
+
+def test_a_fifo_or_a_deep_file_under_a_metadata_name_declares_nothing(tmp_path):
+    """Read as a regular file of bounded size: a FIFO named entry_points.txt would block a plain
+    open(), and a pyproject nested thousands deep makes tomllib recurse past its limit."""
+    files = {"pkg/__init__.py": "", "pkg/cli.py": SERVE, "pyproject.toml": "kw = " + "[" * 5000 + "]" * 5000 + "\n"}
+    write_files(tmp_path, files)
+    (tmp_path / "pkg-1.0.dist-info").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pkg-1.0.dist-info" / "entry_points.txt")
+    assert _codes(tmp_path, {}) == [("cli.py", "RL301")]
+
+
+def test_a_property_setter_is_no_command_of_a_script_of_its_name(tmp_path):
+    """``@status.setter`` in a class body names the class's property, not the module's
+    ``status()`` that a script declares."""
+    source = SERVE + '''
+
+def status():
+    print("ok")
+
+
+class Session:
+    @property
+    def status(self):
+        return _workers[-1]
+
+    @status.setter
+    def status(self, value):
+        _workers.append(value)
+'''
+    files = {"pkg/__init__.py": "", "pkg/cli.py": source, "pyproject.toml": PYPROJECT.format(target="pkg.cli:status")}
+    assert _codes(tmp_path, files) == [("cli.py", "RL301")]
+    [finding] = check_files(tmp_path, files, min_confidence="low")
+    assert "Session.status()" in finding.message
+
+
+def test_a_group_the_program_also_dispatches_gives_its_commands_no_floor(tmp_path):
+    """A chat bot that runs its click group per message (``cli.main(text.split())``): the
+    commands run per message, not once per process."""
+    source = CLICK_GROUP + '''
+
+def on_chat_message(message):
+    cli.main(message.text.split(), standalone_mode=False)
+'''
+    files = {"pkg/__init__.py": "", "pkg/cli.py": source, "pyproject.toml": PYPROJECT.format(target="pkg.cli:cli")}
+    assert _codes(tmp_path, files) == [("cli.py", "RL301")]
+
+
+def test_setup_cfg_with_colon_delimiters_and_entry_points_txt_defaults(tmp_path):
+    """setuptools reads ``name: value``; a ``[DEFAULT]`` section of entry_points.txt is no script."""
+    setup_cfg = ("[metadata]\nname: pkg\n\n[options.entry_points]\nconsole_scripts =\n"
+                 "    pkg-serve = pkg.cli:serve\n")
+    files = {"pkg/__init__.py": "", "pkg/cli.py": SERVE, "setup.cfg": setup_cfg}
+    assert _codes(tmp_path / "a", files) == []
+    files = {"pkg/__init__.py": "", "pkg/cli.py": SERVE,
+             "pkg-1.0.dist-info/entry_points.txt": "[DEFAULT]\nx = pkg.cli:serve\n[console_scripts]\n"}
+    assert _codes(tmp_path / "b", files) == [("cli.py", "RL301")]

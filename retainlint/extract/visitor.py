@@ -816,7 +816,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.facts.functions.append(FunctionFact(
             qualname, name, parent.qualname if in_class else None, decorator_names,
             first, param_names, parent.kind == "function", body_statements, returns, self.span(node),
-            flag_params=flags, none_params=nones, callable_params=callables, builds=builds, built=built,
+            flag_params=flags, none_params=nones, callable_params=callables, builds=builds, built_class=built,
             class_defaults=class_defaults, star_params=_star_params(params)))
 
         frame = Frame("function", qualname, fact_index=len(self.facts.functions) - 1, body=node.body)

@@ -129,7 +129,7 @@ class CallGraph:
     def _receiver_class(self, caller: Optional[str], head: str) -> Optional[str]:
         """The class an ``attr:`` target's receiver starts from: a class, ``self``'s, or what the
         factory a local was bound from builds (``pkg.main.xom_from_config()``)."""
-        if head.endswith("()"):
+        if _factory_result(head):
             return self.project.built_class(head[:-2])
         return self.project.resolve_class(head) or (self.project.owner_class(caller) if head == "self" else None)
 
@@ -254,7 +254,7 @@ class CallGraph:
         an untyped name, or on the result of a function not known to build one class."""
         kind, _, name = target.partition(":")
         head = name.split("|", 1)[0]
-        return kind == "untyped" or kind == "attr" and head.endswith("()") and not self.project.built_class(head[:-2])
+        return kind == "untyped" or kind == "attr" and _factory_result(head) and self._receiver_class(None, head) is None
 
     def _link_wrappers(self) -> None:
         """A decorator's wrapper runs whenever a function it decorates is called: the decorated
@@ -690,26 +690,54 @@ class CallGraph:
         function, and the commands registered on what the script names by decorator
         (``@cli.command()`` on its click group, ``@app.command()`` on its Typer app), and theirs
         in turn (``@db.command()`` on the group ``@cli.group() def db()``).  The program
-        dispatches to one of them per process."""
-        declared = self.project.entry_points
-        script_of = dict(declared)  # what each function or command group belongs to
+        dispatches to one of them per process — unless a function also dispatches to the group
+        (``cli.main(message.split())`` per chat message): then its commands run as often as that."""
+        project = self.project
+        script_of = dict(project.entry_points)
         commands: Dict[str, str] = {}  # command → the group it is registered on
-        decorated = [(name, fact) for name, fact in self.project.functions.items()
+        dispatched = self._dispatched(set(script_of))
+        decorated = [(name, fact) for name, fact in project.functions.items()
                      if any("." in d for d in fact.decorators)]
         added = True
         while added:
             added = False
             for name, fact in decorated:
-                if name in script_of:
-                    continue
-                module = self.project.module_of(name) or ""
-                owners = (d.rpartition(".")[0] for d in fact.decorators if "." in d)
-                group = next((t for owner in owners for t in (owner, f"{module}.{owner}") if t in script_of), None)
-                if group is not None:
+                group = None if name in script_of else self._registered_on(fact, script_of)
+                if group is not None and group not in dispatched:
                     script_of[name], commands[name], added = script_of[group], group, True
+                    dispatched |= self._dispatched({name})
         return {name: (f"a command of {commands[name].rsplit('.', 1)[-1]}, the {script}" if name in commands
                        else f"the program's entry point, the {script}")
-                for name, script in script_of.items() if name in self.project.functions}
+                for name, script in script_of.items() if name in project.functions}
+
+    def _registered_on(self, fact: FunctionFact, groups) -> Optional[str]:
+        """The group among ``groups`` a decorator registers the function on (``@cli.command()``):
+        a bare name is the module's — unless the class the method is defined in has a member of
+        that name (``@status.setter`` on a property ``status``)."""
+        project = self.project
+        for decorator in fact.decorators:
+            owner = decorator.rpartition(".")[0]
+            if not owner:
+                continue
+            if "." not in owner:
+                if fact.class_qualname and f"{fact.class_qualname}.{owner}" in project.functions:
+                    continue
+                owner = f"{project.module_of(fact.qualname) or ''}.{owner}"
+            if owner in groups:
+                return owner
+        return None
+
+    def _dispatched(self, groups: Set[str]) -> Set[str]:
+        """The groups that a function of the project calls, or calls a method of
+        (``cli.main(args)``): dispatched while the program runs, not only by its script."""
+        return {group for group in groups
+                if any(target == group or target.startswith(f"{group}.") for target in self._called_names)}
+
+    @cached_property
+    def _called_names(self) -> Set[str]:
+        """The dotted names functions call (``name:`` targets), not import-time or script code."""
+        return {call.target[len("name:"):] for facts in self.project.modules for call in facts.calls
+                if call.caller is not None and call.target.startswith("name:")}
 
     def _fallback(self, fact: FunctionFact) -> Frequency:
         """Where no caller is visible: the name, then whether the function is public."""
@@ -798,6 +826,11 @@ def positional_slot(fact: FunctionFact, param: str) -> str:
     """The positional slot a caller passes the parameter in (``#0`` is the first after ``self``)."""
     bound = 1 if fact.class_qualname and not any(d.endswith("staticmethod") for d in fact.decorators) else 0
     return f"#{fact.params.index(param) - bound}"
+
+
+def _factory_result(head: str) -> bool:
+    """The receiver of an ``attr:`` target is what a function returned (``pkg.make_pool()``)."""
+    return head.endswith("()")
 
 
 def _higher(a: Optional[Frequency], b: Optional[Frequency]) -> Optional[Frequency]:

@@ -628,17 +628,18 @@ class ReleaseAnalysis:
         ``_instrument``; pyload's chat commands, each starting with ``self.more = []``): it holds
         what one call added, however often — or seldom — those functions run."""
         events = self._events_by_ref.get(ref, [])
-        inserts = [s for s in events if s.flow.events[s.event].kind == "insert"]
-        first_rebind: Dict[str, int] = {}
+        inserts = [(s.flow.function, s.flow.events[s.event].line) for s in events
+                   if s.flow.events[s.event].kind == "insert"]
+        first_rebind: Dict[str, int] = {}  # function → the line of its first rebind of the container
         for other in events:
             event = other.flow.events[other.event]
             if event.kind == "clear" and event.target == "rebind":
-                line = first_rebind.get(other.flow.function)
-                first_rebind[other.flow.function] = event.line if line is None else min(line, event.line)
+                function = other.flow.function
+                first_rebind[function] = min(event.line, first_rebind.get(function, event.line))
         function, line = site.flow.function, site.flow.events[site.event].line
-        return any(s.flow.function == function and s.flow.events[s.event].line > line for s in inserts) and all(
-            s.flow.events[s.event].line > first_rebind.get(s.flow.function, s.flow.events[s.event].line)
-            for s in inserts)
+        fills_after = any(filler == function and at > line for filler, at in inserts)
+        every_filler_rebinds_first = all(filler in first_rebind and at > first_rebind[filler] for filler, at in inserts)
+        return fills_after and every_filler_rebinds_first
 
     def _is_teardown(self, function: str, seen: Optional[Set[str]] = None) -> bool:
         """A teardown method (``close``, ``shutdown`` …), or a helper only teardown calls (and no call
