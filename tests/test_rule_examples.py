@@ -67,3 +67,15 @@ def test_one_registration_call_keeps_the_object_if_any_callback_does(tmp_path):
     [finding] = check_files(tmp_path, {"example.py": source})
     assert "other.flush and self._in_child are registered" in finding.message
     assert "through them, this object alive" in finding.message
+
+
+def test_a_release_skipped_on_many_lines_names_three_and_relates_all(tmp_path):
+    """RL104 on a long visitor: the message names the first three ways to skip the release and
+    counts the rest; the related locations keep every one."""
+    calls = "".join(f"        self.visit(node.children[{i}])\n" for i in range(6))
+    source = ("class Visitor:\n    def __init__(self):\n        self._stack = []\n\n"
+              "    def visit_element(self, node):\n        self._stack.append(node)\n" + calls +
+              "        self._stack.pop()\n\n    def visit(self, node):\n        return node\n")
+    [finding] = [f for f in check_files(tmp_path, {"example.py": source}, min_confidence="low") if f.code == "RL104"]
+    assert finding.message.count("skips it") == 3 and "; and 3 more (each a related location)" in finding.message
+    assert len([r for r in finding.related if "skips it" in r.message]) == 6
