@@ -730,14 +730,19 @@ class CallGraph:
     def _dispatched(self, groups: Set[str]) -> Set[str]:
         """The groups that a function of the project calls, or calls a method of
         (``cli.main(args)``): dispatched while the program runs, not only by its script."""
-        return {group for group in groups
-                if any(target == group or target.startswith(f"{group}.") for target in self._called_names)}
+        return groups & self._called_prefixes
 
     @cached_property
-    def _called_names(self) -> Set[str]:
-        """The dotted names functions call (``name:`` targets), not import-time or script code."""
-        return {call.target[len("name:"):] for facts in self.project.modules for call in facts.calls
-                if call.caller is not None and call.target.startswith("name:")}
+    def _called_prefixes(self) -> Set[str]:
+        """The dotted names functions call (``name:`` targets, not import-time or script code) and
+        each of their dotted prefixes (``pkg.cli.cli.main`` → ``pkg.cli.cli``, …): one lookup per group."""
+        found: Set[str] = set()
+        for facts in self.project.modules:
+            for call in facts.calls:
+                if call.caller is not None and call.target.startswith("name:"):
+                    parts = call.target[len("name:"):].split(".")
+                    found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return found
 
     def _fallback(self, fact: FunctionFact) -> Frequency:
         """Where no caller is visible: the name, then whether the function is public."""
