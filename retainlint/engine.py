@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from retainlint.cache import FactsCache
+from retainlint.causes import merge_one_cause
 from retainlint.checks.context import Context
 from retainlint.collector import collector_paused
 from retainlint.config import Settings, per_file_ignored
@@ -251,7 +252,7 @@ def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) ->
     result = RunResult(errors=errors, files=len(reported) + len(errors), lines=sum(m.lines for m in reported))
     codes = selected_codes(settings)
     with collector_paused():  # see retainlint.collector: linking a large project is millions of objects
-        findings = _filter(analyse(modules, knowledge, codes, test_paths), modules, settings, codes)
+        findings = merge_one_cause(_filter(analyse(modules, knowledge, codes, test_paths), modules, settings, codes))
         if only is not None:
             findings = [f for f in findings if os.path.abspath(f.path) in only]
         result.findings = with_fingerprints(sorted(findings, key=Finding.sort_key), modules, settings.root)

@@ -79,3 +79,25 @@ def test_a_release_skipped_on_many_lines_names_three_and_relates_all(tmp_path):
     [finding] = [f for f in check_files(tmp_path, {"example.py": source}, min_confidence="low") if f.code == "RL104"]
     assert finding.message.count("skips it") == 3 and "; and 3 more (each a related location)" in finding.message
     assert len([r for r in finding.related if "skips it" in r.message]) == 6
+
+
+def test_kept_exception_in_a_growing_list_is_one_finding(tmp_path):
+    """One cause, one finding across rules: the list that grows with every failure is reported
+    once, by its growth rule, which says what each entry pins and carries RL403's message as a
+    related location."""
+    example = next(e for e in all_rules()["RL101"].bad if "failures kept with their exceptions" in e.note)
+    findings = check_files(tmp_path, {"example.py": textwrap.dedent(example.source).lstrip("\n")})
+    [finding] = findings
+    assert finding.code == "RL101" and finding.confidence == "high"
+    assert finding.message.endswith("each entry also keeps frames and every local they hold alive "
+                                    "(RL403, a related location)")
+    assert any(r.message.startswith("RL403: an exception") and r.span == finding.span for r in finding.related)
+
+
+def test_kept_exception_stays_its_own_finding_when_the_growth_is_less_sure(tmp_path):
+    """A growth finding less sure than RL403 does not absorb it: at the default confidence the
+    user would otherwise see neither."""
+    example = next(e for e in all_rules()["RL403"].bad if "exc_info in a global list" in e.note)
+    findings = check_files(tmp_path, {"example.py": textwrap.dedent(example.source).lstrip("\n")},
+                           min_confidence="low")
+    assert sorted((f.code, f.confidence) for f in findings) == [("RL301", "medium"), ("RL403", "high")]
