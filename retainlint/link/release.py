@@ -35,6 +35,8 @@ RELEASED, SWEPT, NEVER, LEAKS = "released", "swept", "never", "leaks"
 # Protocol methods the language calls on every use of an object (``with``, ``for``, a call):
 # emptying a container there empties it between uses, it does not define it.
 _PER_USE = {"__enter__", "__aenter__", "__iter__", "__aiter__", "__call__"}
+_ENTRY_OF = {"__exit__": "__enter__", "__aexit__": "__aenter__"}
+_EXITS = frozenset(_ENTRY_OF)
 LISTENER = "listener"  # the Ref kind that stands for one registration (api|target|event, callback)
 
 
@@ -610,6 +612,8 @@ class ReleaseAnalysis:
             after_yield = self._after_yield(site)
             if after_yield and self._bound_before_yield(ref, site.flow):
                 return None  # the context manager binds it for its with block and empties it after: per use
+            if name in _EXITS and self._filled_on_entry(ref, function):
+                return None  # ``__enter__`` fills it, ``__exit__`` empties it: each with block's own
             if after_yield or self._is_teardown(function) or self._run_at_exit_only(function):
                 return "teardown"
             public = not name.startswith("_") and name not in project.kb.per_object_functions \
@@ -675,6 +679,22 @@ class ReleaseAnalysis:
         dels = [f"{member}.__del__" for member in self.project.family(owner)
                 if f"{member}.__del__" in self.project.functions]
         return any(function in self.callgraph.calls_transitively(d) for d in dels)
+
+    def _filled_on_entry(self, ref: Ref, exit_: str) -> bool:
+        """Every insertion into the container is made by the ``__enter__`` (``__aenter__``) of the
+        class whose ``__exit__`` empties it, or by a method only that entry calls (promptflow's
+        ``LogContext._add_batch_run_flow_logs_handler``): the entries belong to the with block
+        that is open, and its exit releases them — the class-based twin of a context-manager
+        generator's code after ``yield``."""
+        owner, _, exit_name = exit_.rpartition(".")
+        entry = f"{owner}.{_ENTRY_OF[exit_name]}"
+        inserters = {s.flow.function for s in self._events_by_ref.get(ref, [])
+                     if s.flow.events[s.event].kind == "insert"}
+        return bool(inserters) and all(
+            function == entry or (self.project.owner_class(function) == owner and
+                                  self.callgraph.every_call_seen(function) and
+                                  set(self.callgraph.callers(function)) == {entry})
+            for function in inserters)
 
     def _after_yield(self, site: _Site) -> bool:
         """In a context-manager generator, what follows the ``yield`` is its exit: teardown."""
