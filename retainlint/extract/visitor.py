@@ -529,6 +529,19 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         finally:
             self._classifying.discard(name)
 
+    def _read_local(self, name: str) -> bool:
+        """A local (not a parameter) bound to what the function reads — a name, an attribute, an
+        item, ``kwargs.pop("lookup", TEMPLATE_PATH)`` — not to what a call makes: its identity is
+        that of an object that exists apart from this call (bottle's template lookup path), while
+        ``span = tracer.start_span()`` is a new object, with a new identity, each time."""
+        frame = self.function_frame()
+        local = frame.locals.get(name) if frame is not None and name not in frame.params else None
+        value = local.value if local is not None else None
+        if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+            return True
+        return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+            value.func.attr.value in ("get", "pop") and bool(value.args) and isinstance(value.args[0].value, cst.SimpleString)
+
     def _is_param(self, name: str) -> bool:
         frame = self.function_frame()
         return frame is not None and name in frame.params and name != frame.self_name
