@@ -249,6 +249,7 @@ class StoredException:
     function: Optional[str]
     span: Span
     in_loop: bool = False  # stored inside a loop of its function (a worker's ``while``), not once as it ends
+    guarded: bool = False  # under a once-guard (``if self._error is None:``): only the first failure is kept
 
 
 @dataclass(frozen=True)

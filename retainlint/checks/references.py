@@ -217,7 +217,10 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
                    and m.span != stored.span and project.function_kind(m.function) == PER_CALL]
         if cleared:
             continue
-        if ref.kind == "global":
+        if stored.guarded:  # ``if self._error is None: self._error = exc``: one failure, whatever the holder
+            confidence = "low"
+            holder = "it is stored under a once-guard, so only the first failure is kept, once per holder"
+        elif ref.kind == "global":
             # a list of them grows; a single slot pins the last one (and its frames) until the next
             confidence = "high" if stored.via == "element" else "low"
             holder = f"module global {ref.name} lives as long as the process"

@@ -67,7 +67,8 @@ class HoldingMixin:
         what = self.exception_kind(value) or self._exception_inside(value) or self._frame(value)
         if not (what and (ref.kind in ("self", "global") or via == "set")):
             return
-        stored = StoredException(ref, what, via, self.current_function(), span, in_loop=self.in_loop())
+        stored = StoredException(ref, what, via, self.current_function(), span, in_loop=self.in_loop(),
+                                 guarded=self.guarded())
         if ref.kind == "global" and ref.owner == self.facts.module:  # or a closure's, bound further down
             self._emit_for_name(ref.name, lambda: self.facts.stored_exceptions.append(stored))
         else:
