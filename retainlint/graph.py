@@ -85,7 +85,8 @@ class ReferenceGraph:
                 self._add_hazard(item)
         for qualname in project.classes:
             base = self.long_lived_base(qualname)
-            if base and not (base in project.kb.registered_bases and project.registered_while_owned(qualname)):
+            if base and not (base in project.kb.registered_bases and project.registered_while_owned(qualname)) \
+                    and not self._runs_to_an_end(qualname):
                 self.graph.nodes[class_node(qualname)]["root"] = f"a {base}"
         self._drop_fresh_edges_of_import_instances()
 
@@ -110,6 +111,20 @@ class ReferenceGraph:
         return [(f"global:{name}", target) for name, cls in project.global_instance_classes.items()
                 if project.resolve_class(cls, name.rsplit(".", 1)[0]) == qualname
                 and self.graph.has_edge(f"global:{name}", target)]
+
+    def _runs_to_an_end(self, qualname: str) -> bool:
+        """A thread whose ``run()`` — its class's or the nearest project ancestor's — loops nowhere
+        and serves nothing, directly or through project code (Whoosh's ``AsyncWriter``: wait for
+        the lock, replay the buffered calls, commit): it lives while that work runs, and then
+        ``threading`` lets it go.  What else holds it, or what the places that make it show,
+        decides how long its instances live.  A thread that runs a ``target`` stays a root."""
+        if not set(self.project.ancestors(qualname)) & self.project.kb.thread_bases:
+            return False
+        for cls in (qualname, *self.project.ancestors(qualname)):
+            run = f"{cls}.run"
+            if run in self.project.functions:
+                return not self.project.callgraph.may_run_on(run)
+        return False
 
     def long_lived_base(self, qualname: str) -> Optional[str]:
         """The base (a thread, a server …) that makes the class a root of its own, if any."""

@@ -150,6 +150,7 @@ class Frame:
     hold: HoldState = field(default_factory=HoldState)  # locals that keep this frame or an item alive
     handler_names: Set[str] = field(default_factory=set)  # ``except … as e`` names seen so far
     generator: bool = False  # the body yields
+    loops_on: bool = False  # a loop with no fixed end: a ``while`` that waits for no value, a ``for`` over a stream
     handler_depth: int = 0  # inside ``except`` handlers
     fact_index: int = -1  # where its FunctionFact is in facts.functions
     methods: Set[str] = field(default_factory=set)  # class frame: the names its body defines
@@ -877,8 +878,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.facts.flows.append(flow)
         frame = self.stack.pop()
         self.flush_frame_holds(frame.hold, frame.qualname)
-        if frame.generator and frame.fact_index >= 0:
-            self.facts.functions[frame.fact_index] = replace(self.facts.functions[frame.fact_index], generator=True)
+        if (frame.generator or frame.loops_on) and frame.fact_index >= 0:
+            self.facts.functions[frame.fact_index] = replace(self.facts.functions[frame.fact_index],
+                                                             generator=frame.generator, loops_on=frame.loops_on)
         enclosing = next((f for f in reversed(self.stack) if f.kind == "function"), None)
         for name, record in frame.pending:
             if name in frame.assigned or name in frame.params:
@@ -913,18 +915,26 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     # ------------------------------------------------------------------ loops
     def _enter_loop(self, node: cst.CSTNode) -> None:
+        if _main_loop(node) or isinstance(node, cst.For) and not (self._finite(node.iter) or self._held(node.iter)):
+            self.frame.loops_on = True
         self.frame.loop_depth += 1
-        self.frame.while_depth += isinstance(node, cst.While)
+        self.frame.while_depth += _main_loop(node)
         self.frame.loop_bodies.append(id(node.body))
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth -= 1
-        self.frame.while_depth -= isinstance(node, cst.While)
+        self.frame.while_depth -= _main_loop(node)
         self.frame.loop_bodies.pop()
         if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
             self.frame.loop_containers.pop(node.target.value, None)
             self.frame.loop_items.pop(node.target.value, None)
             self.frame.loop_sources.pop(node.target.value, None)
+
+    def _held(self, iterable: cst.BaseExpression) -> bool:
+        """A container this module binds (``for method, args in self.events:``): a loop over it
+        ends with what it holds, unlike one over a queue, a socket or a consumer."""
+        ref = self.ref_of(iterable)
+        return ref is not None and any(container.ref == ref for container in self.facts.containers)
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_targets(node.target)
@@ -2496,6 +2506,20 @@ def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         # ``not any(getattr(h, FLAG, False) for h in logger.handlers)``: none of them is ours yet
         return dotted(test.args[0].value.for_in.iter), negated
     return dotted(test), negated
+
+
+def _main_loop(node: cst.CSTNode) -> bool:
+    """A ``while`` loop that repeats without a fixed bound — not one that waits for a value
+    (``while writer is None: writer = index.writer()``, Whoosh's ``AsyncWriter.run``): that ends
+    once its body binds the name, a retry, not the loop a worker or a server runs in."""
+    if not isinstance(node, cst.While):
+        return False
+    test = node.test
+    waited = test.left.value if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and \
+        len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is) and \
+        isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None" \
+        else None
+    return waited is None or waited not in _assigned_names(node.body.body)
 
 
 def _assigned_names(statements, listed: Callable[[Optional[cst.BaseExpression]], bool] = lambda value: True) -> Set[str]:

@@ -439,6 +439,14 @@ class CallGraph:
                 if callee in self.project.functions)
         return self._keeps_running[path]
 
+    def may_run_on(self, function: str) -> bool:
+        """The function, or project code it calls, loops with no fixed end (a ``while`` that waits
+        for no value, a ``for`` over a queue or a stream) or hands over to a serving call: it may
+        run until the process stops.  A thread's ``run()`` that does neither ends with its work."""
+        reached = self.calls_transitively(function)
+        return bool(self._looping & reached) or any(
+            self.project.functions[f].loops_on for f in reached if f in self.project.functions)
+
     def filled_while_built(self, function: Optional[str], depth: int = 3) -> Optional[str]:
         """The function that makes the objects a method is ever called on, when every call of it is
         on an object its caller has just made and has not stored, handed on or bound before
