@@ -252,7 +252,9 @@ def run(paths: Sequence[str], settings: Settings, jobs: Optional[int] = None) ->
     result = RunResult(errors=errors, files=len(reported) + len(errors), lines=sum(m.lines for m in reported))
     codes = selected_codes(settings)
     with collector_paused():  # see retainlint.collector: linking a large project is millions of objects
-        findings = merge_one_cause(_filter(analyse(modules, knowledge, codes, test_paths), modules, settings, codes))
+        starts = {m.path: m.statement_starts for m in modules}
+        findings = merge_one_cause(_filter(analyse(modules, knowledge, codes, test_paths), modules, settings, codes),
+                                   lambda path, line: starts.get(path, {}).get(line, line))
         if only is not None:
             findings = [f for f in findings if os.path.abspath(f.path) in only]
         result.findings = with_fingerprints(sorted(findings, key=Finding.sort_key), modules, settings.root)

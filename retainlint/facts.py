@@ -64,6 +64,7 @@ class FunctionFact:
     span: Span
     generator: bool = False  # its body yields
     loops_on: bool = False  # it loops with no fixed end (``while``, ``for`` over a queue or a stream): a worker's or a server's loop
+    iterated: Tuple[Ref, ...] = ()  # what its ``for`` loops walk on self or a global: a container ends, a stream may not
     flag_params: Tuple[str, ...] = ()  # parameters with a literal default (``run=True``): settings, not events
     none_params: Tuple[str, ...] = ()  # parameters that default to None: a caller that omits one passes None
     callable_params: Tuple[str, ...] = ()  # parameters annotated as callables (``handler: Callable``)

@@ -113,11 +113,12 @@ class ReferenceGraph:
                 and self.graph.has_edge(f"global:{name}", target)]
 
     def _runs_to_an_end(self, qualname: str) -> bool:
-        """A thread whose ``run()`` — its class's or the nearest project ancestor's — loops nowhere
-        and serves nothing, directly or through project code (Whoosh's ``AsyncWriter``: wait for
-        the lock, replay the buffered calls, commit): it lives while that work runs, and then
-        ``threading`` lets it go.  What else holds it, or what the places that make it show,
-        decides how long its instances live.  A thread that runs a ``target`` stays a root."""
+        """A thread whose ``run()`` — its class's or the nearest project ancestor's — loops nowhere,
+        serves nothing and waits for nothing, directly or through project code, and makes no call
+        whose end the project does not show (Whoosh's ``AsyncWriter``: wait for the lock, replay
+        the buffered calls, commit): it lives while that work runs, and then ``threading`` lets it
+        go.  What else holds it, or what the places that make it show, decides how long its
+        instances live.  A thread with no ``run()`` of the project's runs a ``target``: a root."""
         if not set(self.project.ancestors(qualname)) & self.project.kb.thread_bases:
             return False
         for cls in (qualname, *self.project.ancestors(qualname)):

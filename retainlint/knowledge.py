@@ -76,6 +76,7 @@ class Knowledge:
     model_bases: FrozenSet[str]  # classes whose annotated class-level defaults are copied per instance
     child_process_bases: FrozenSet[str]  # what their run() stores exists only in the child process
     thread_bases: FrozenSet[str]  # a thread lives while its run() runs: one that loops nowhere ends
+    blocking_waits: FrozenSet[str]  # methods that block until another thread or an event says so
     serving_calls: FrozenSet[str]  # calls (by their last name) that hand a script to a loop that runs until it stops
     script_serving_calls: FrozenSet[str]  # … names that mean it only as a method called in a ``__main__`` block
     process_lifetime_factories: FrozenSet[str]
@@ -222,6 +223,7 @@ def build_knowledge(base: Mapping, extensions: Optional[Mapping] = None) -> Know
         model_bases=frozenset(lifetime.get("model-bases", [])),
         child_process_bases=frozenset(lifetime.get("child-process-bases", [])),
         thread_bases=frozenset(lifetime.get("thread-bases", [])),
+        blocking_waits=frozenset(lifetime.get("blocking-waits", [])),
         serving_calls=frozenset(lifetime.get("serving-calls", [])),
         script_serving_calls=frozenset(lifetime.get("script-serving-calls", [])),
         process_lifetime_factories=frozenset(lifetime.get("process-lifetime-factories", [])),

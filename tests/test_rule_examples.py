@@ -89,8 +89,8 @@ def test_kept_exception_in_a_growing_list_is_one_finding(tmp_path):
     findings = check_files(tmp_path, {"example.py": textwrap.dedent(example.source).lstrip("\n")})
     [finding] = findings
     assert finding.code == "RL101" and finding.confidence == "high"
-    assert finding.message.endswith("each entry also keeps frames and every local they hold alive "
-                                    "(RL403, a related location)")
+    assert finding.message.endswith("; each entry also keeps an exception or a frame, and through it every "
+                                    "frame and local it holds (RL403)")
     assert any(r.message.startswith("RL403: an exception") and r.span == finding.span for r in finding.related)
 
 
@@ -101,3 +101,35 @@ def test_kept_exception_stays_its_own_finding_when_the_growth_is_less_sure(tmp_p
     findings = check_files(tmp_path, {"example.py": textwrap.dedent(example.source).lstrip("\n")},
                            min_confidence="low")
     assert sorted((f.code, f.confidence) for f in findings) == [("RL301", "medium"), ("RL403", "high")]
+
+
+def test_every_kept_exception_of_one_statement_folds_into_its_growth_finding(tmp_path):
+    """Folding is by statement, not by column: both appends of one conditional expression are
+    the same list's growth, so neither RL403 is left beside the RL101."""
+    source = '''
+        import sys
+
+
+        class Config:
+            def __init__(self):
+                self._errors = []
+
+            def value(self, request):
+                try:
+                    return request.render()
+                except Exception as exc:
+                    self._errors.append(exc) if request.keep else self._errors.append(
+                        sys.exc_info())
+                    return None
+
+
+        config = Config()
+
+
+        def serve(connection):
+            while True:
+                connection.send(config.value(connection.receive()))
+        '''
+    findings = check_files(tmp_path, {"example.py": textwrap.dedent(source).lstrip("\n")})
+    assert [f.code for f in findings] == ["RL101"]
+    assert sum(r.message.startswith("RL403: ") for r in findings[0].related) == 2

@@ -217,7 +217,7 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
                    and m.span != stored.span and project.function_kind(m.function) == PER_CALL]
         if cleared:
             continue
-        if stored.guarded:  # ``if self._error is None: self._error = exc``: one failure, whatever the holder
+        if stored.guarded and stored.via == "attribute":  # ``if self._error is None: self._error = exc``: one slot, one failure
             confidence = "low"
             holder = "it is stored under a once-guard, so only the first failure is kept, once per holder"
         elif ref.kind == "global":

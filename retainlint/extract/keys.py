@@ -290,7 +290,7 @@ class KeyMixin:
         if name == "id" and call.args and self.classify_key(call.args[0].value).domain == BOUNDED:
             return _key(BOUNDED, "the identity of a class", text, roots)  # ``id(type(cb))``
         if name == "id" and call.args and isinstance(call.args[0].value, cst.Name) and \
-                self._read_local(call.args[0].value.value):
+                self._bound_to_existing_object(call.args[0].value.value):
             held = self._local_key(call.args[0].value.value)
             if held is not None and held.domain in (BOUNDED, UNKNOWN):  # ``lookup = kwargs.pop("lookup", PATH)``
                 return _key(held.domain, f"the identity of {call.args[0].value.value}", text, roots)

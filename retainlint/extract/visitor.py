@@ -160,6 +160,8 @@ class Frame:
     loop_containers: Dict[str, List[cst.BaseExpression]] = field(default_factory=dict)
     loop_sources: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # loop variable → what it walks
     loop_bodies: List[int] = field(default_factory=list)  # the bodies of the loops open, innermost last
+    main_loops: List[bool] = field(default_factory=list)  # of the loops open, which are main loops (``_main_loop``)
+    iterated: List[Ref] = field(default_factory=list)  # what its ``for`` loops walk that the code does not bound
     # ``for handler in self._handlers:``: loop variable → the container whose elements it takes
     loop_items: Dict[str, Ref] = field(default_factory=dict)
 
@@ -530,18 +532,24 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         finally:
             self._classifying.discard(name)
 
-    def _read_local(self, name: str) -> bool:
-        """A local (not a parameter) bound to what the function reads — a name, an attribute, an
-        item, ``kwargs.pop("lookup", TEMPLATE_PATH)`` — not to what a call makes: its identity is
-        that of an object that exists apart from this call (bottle's template lookup path), while
-        ``span = tracer.start_span()`` is a new object, with a new identity, each time."""
+    def _bound_to_existing_object(self, name: str) -> bool:
+        """A local (not a parameter) bound to an object that exists apart from this call: a module
+        global, an attribute of ``self`` or of a module global, or a caller's option that falls
+        back to a module global (``kwargs.pop("template_lookup", TEMPLATE_PATH)``, bottle's
+        template path) — not what a call makes (``span = tracer.start_span()``), an item of a
+        message (``event["message"]``) or what a parameter carries (``ctx.request``)."""
         frame = self.function_frame()
         local = frame.locals.get(name) if frame is not None and name not in frame.params else None
         value = local.value if local is not None else None
-        if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
-            return True
-        return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
-            value.func.attr.value in ("get", "pop") and bool(value.args) and isinstance(value.args[0].value, cst.SimpleString)
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                value.func.attr.value in ("get", "pop") and len(value.args) == 2 and \
+                isinstance(value.args[0].value, cst.SimpleString):
+            value = value.args[1].value  # the option's default decides what the fallback is
+        while isinstance(value, cst.Attribute):
+            value = value.value
+        if not isinstance(value, cst.Name):
+            return False
+        return value.value == frame.self_name or not self._is_local(value.value)
 
     def _is_param(self, name: str) -> bool:
         frame = self.function_frame()
@@ -878,9 +886,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.facts.flows.append(flow)
         frame = self.stack.pop()
         self.flush_frame_holds(frame.hold, frame.qualname)
-        if (frame.generator or frame.loops_on) and frame.fact_index >= 0:
-            self.facts.functions[frame.fact_index] = replace(self.facts.functions[frame.fact_index],
-                                                             generator=frame.generator, loops_on=frame.loops_on)
+        if (frame.generator or frame.loops_on or frame.iterated) and frame.fact_index >= 0:
+            self.facts.functions[frame.fact_index] = replace(
+                self.facts.functions[frame.fact_index], generator=frame.generator, loops_on=frame.loops_on,
+                iterated=tuple(dict.fromkeys(frame.iterated)))
         enclosing = next((f for f in reversed(self.stack) if f.kind == "function"), None)
         for name, record in frame.pending:
             if name in frame.assigned or name in frame.params:
@@ -915,26 +924,29 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     # ------------------------------------------------------------------ loops
     def _enter_loop(self, node: cst.CSTNode) -> None:
-        if _main_loop(node) or isinstance(node, cst.For) and not (self._finite(node.iter) or self._held(node.iter)):
-            self.frame.loops_on = True
+        main = _main_loop(node)
+        function = self.function_frame()
+        if function is not None and isinstance(node, cst.For) and not self._finite(node.iter):
+            iterated = self.ref_of(node.iter)
+            if iterated is not None and iterated.kind in ("self", "global"):
+                function.iterated.append(iterated)  # a container, or a stream kept there: the linker knows which
+            else:
+                function.loops_on = True  # ``for job in iter(queue.get, None):``, ``async for msg in ws:``
+        elif function is not None and main:
+            function.loops_on = True
         self.frame.loop_depth += 1
-        self.frame.while_depth += _main_loop(node)
+        self.frame.while_depth += main
+        self.frame.main_loops.append(main)
         self.frame.loop_bodies.append(id(node.body))
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
         self.frame.loop_depth -= 1
-        self.frame.while_depth -= _main_loop(node)
+        self.frame.while_depth -= self.frame.main_loops.pop()
         self.frame.loop_bodies.pop()
         if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
             self.frame.loop_containers.pop(node.target.value, None)
             self.frame.loop_items.pop(node.target.value, None)
             self.frame.loop_sources.pop(node.target.value, None)
-
-    def _held(self, iterable: cst.BaseExpression) -> bool:
-        """A container this module binds (``for method, args in self.events:``): a loop over it
-        ends with what it holds, unlike one over a queue, a socket or a consumer."""
-        ref = self.ref_of(iterable)
-        return ref is not None and any(container.ref == ref for container in self.facts.containers)
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_targets(node.target)
@@ -2510,16 +2522,30 @@ def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
 
 def _main_loop(node: cst.CSTNode) -> bool:
     """A ``while`` loop that repeats without a fixed bound — not one that waits for a value
-    (``while writer is None: writer = index.writer()``, Whoosh's ``AsyncWriter.run``): that ends
-    once its body binds the name, a retry, not the loop a worker or a server runs in."""
+    (``while writer is None: writer = index.writer()``, Whoosh's ``AsyncWriter.run``), whose body
+    binds the name on its normal path (not only in a handler or a branch: ``except OSError as exc:
+    error = exc`` ends a connection's read loop, which may run for as long as the connection
+    does).  That ends once the value comes: a retry, not the loop a worker or a server runs in."""
     if not isinstance(node, cst.While):
         return False
     test = node.test
-    waited = test.left.value if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and \
-        len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is) and \
-        isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None" \
-        else None
-    return waited is None or waited not in _assigned_names(node.body.body)
+    if not (isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.Is)
+            and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None"):
+        return True
+    return test.left.value not in _bound_on_normal_path(node.body.body)
+
+
+def _bound_on_normal_path(statements) -> Set[str]:
+    """Names the statements bind when nothing goes wrong: at their top level, or in the body of a
+    ``try`` there — not in a handler, a branch or a nested loop."""
+    found: Set[str] = set()
+    for statement in statements:
+        if isinstance(statement, cst.Try):
+            found |= _bound_on_normal_path(statement.body.body)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            found |= _assigned_names([statement])
+    return found
 
 
 def _assigned_names(statements, listed: Callable[[Optional[cst.BaseExpression]], bool] = lambda value: True) -> Set[str]:

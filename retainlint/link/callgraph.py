@@ -440,12 +440,49 @@ class CallGraph:
         return self._keeps_running[path]
 
     def may_run_on(self, function: str) -> bool:
-        """The function, or project code it calls, loops with no fixed end (a ``while`` that waits
-        for no value, a ``for`` over a queue or a stream) or hands over to a serving call: it may
-        run until the process stops.  A thread's ``run()`` that does neither ends with its work."""
-        reached = self.calls_transitively(function)
-        return bool(self._looping & reached) or any(
-            self.project.functions[f].loops_on for f in reached if f in self.project.functions)
+        """The function, or project code it calls, may run until the process stops: it loops with
+        no fixed end (a ``while`` that waits for no value, a ``for`` over a queue, a stream or
+        anything but a container the project binds), hands over to a serving call or a blocking
+        wait, or makes a call whose end the project does not show (see :meth:`_may_block`).  A
+        thread's ``run()`` for which none holds ends with its work."""
+        project = self.project
+        for reached in self.calls_transitively(function):
+            fact = project.functions.get(reached)
+            if reached in self._looping or fact is not None and (fact.loops_on or any(
+                    not project.containers.get(project.canonical_ref(ref)) for ref in fact.iterated)):
+                return True
+            if any(self._may_block(call) for call in self._calls_by_caller.get(reached, ())):
+                return True
+        return False
+
+    def _may_block(self, call: Call) -> bool:
+        """A call that may not return while the process runs, as far as the project shows: a
+        blocking wait (knowledge: ``blocking-waits``), ``super().run()`` into a library base (a
+        thread's ``target``), a callable kept on ``self`` or handed in, or a method of an object of
+        unknown class when a project method of that name loops (``self.consumer.consume()``)."""
+        kind, _, name = call.target.partition(":")
+        method = name.rsplit("|", 1)[-1].rsplit(".", 1)[-1]
+        if kind in ("attr", "self", "super") and method in self.project.kb.blocking_waits:
+            return True
+        if self.resolve(call.caller, call.target):
+            return False  # a project function: calls_transitively reaches it
+        if kind in ("self", "super", "local"):
+            return True
+        return kind == "attr" and method in self._looping_method_names
+
+    @cached_property
+    def _looping_method_names(self) -> Set[str]:
+        """Names of the project's functions that loop or serve, themselves or through the project
+        code they call (``consume()`` calling ``_poll_forever()``)."""
+        loopers = self._looping | {fact.qualname for fact in self.project.functions.values() if fact.loops_on}
+        reaching = set(loopers)
+        todo = [f for f in loopers if f in self.graph]
+        while todo:  # every caller, transitively: one walk up from all of them at once
+            for caller in self.graph.predecessors(todo.pop()):
+                if caller not in reaching:
+                    reaching.add(caller)
+                    todo.append(caller)
+        return {function.rsplit(".", 1)[-1] for function in reaching}
 
     def filled_while_built(self, function: Optional[str], depth: int = 3) -> Optional[str]:
         """The function that makes the objects a method is ever called on, when every call of it is

@@ -685,9 +685,13 @@ class ReleaseAnalysis:
         class whose ``__exit__`` empties it, or by a method only that entry calls (promptflow's
         ``LogContext._add_batch_run_flow_logs_handler``): the entries belong to the with block
         that is open, and its exit releases them — the class-based twin of a context-manager
-        generator's code after ``yield``."""
+        generator's code after ``yield`` — provided every subclass's own exit reaches this one."""
         owner, _, exit_name = exit_.rpartition(".")
         entry = f"{owner}.{_ENTRY_OF[exit_name]}"
+        overrides = [f"{sub}.{exit_name}" for sub in self.project.subclasses(owner)
+                     if f"{sub}.{exit_name}" in self.project.functions]
+        if any(exit_ not in self.callgraph.calls_transitively(other) for other in overrides):
+            return False  # a subclass's exit that never reaches this one leaves the entries behind
         inserters = {s.flow.function for s in self._events_by_ref.get(ref, [])
                      if s.flow.events[s.event].kind == "insert"}
         return bool(inserters) and all(
