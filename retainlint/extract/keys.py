@@ -106,8 +106,9 @@ class KeyMixin:
     (not an object it keeps, which would tie the two in a cycle): it uses the visitor's ``kb``
     (the library knowledge), ``qualify``, ``_local_key`` and ``_attribute_key`` (the key of what a
     local or ``self.x`` was assigned, None when nothing here assigned it), ``_is_param``,
-    ``_local_class`` (the class a parameter is annotated with),
-    ``_is_local``, ``_is_class_name``, ``imports`` and ``_self_context``."""
+    ``_local_class`` (the class a parameter is annotated with), ``is_class_param`` (one annotated
+    ``type``), ``in_classmethod``, ``_bound_to_existing_object``, ``_is_local``, ``_is_class_name``,
+    ``imports`` and ``_self_context``."""
 
     # False while asking what a key would be if parameters' names said nothing (``named_params``)
     _params_by_name = True
@@ -170,6 +171,8 @@ class KeyMixin:
         if name in MODULE_DUNDERS:
             return _key(BOUNDED, "a module name", text)
         if name == self._self_context()[0]:
+            if self.in_classmethod():  # ``cls.REGISTRY[cls] = …``: one per class it is called on
+                return _key(BOUNDED, "the class it is called on", text, (name,))
             return _key(SELF, "the object itself", text, (name,))  # one per instance: as often as they are made
         local = self._local_key(name)
         if local is not None and not self._params_by_name and local.domain == EVENT and self._is_param(local.what):
@@ -181,6 +184,8 @@ class KeyMixin:
             return Key(local.domain, local.what or name, text, (name,) + tuple(local.roots), local.made)
         if name in _CLASS_NAMES or self._is_class_name(name):
             return _key(BOUNDED, "a class", text, (name,))
+        if self._is_param(name) and self.is_class_param(name):
+            return _key(BOUNDED, "a class", text, (name,))  # ``type_: type``
         if self._is_param(name):
             annotated = self._local_class(name)  # ``event: HookEvent``: an Enum bounds it (see Project.enum_made)
             if self._params_by_name and (self._per_event_identity(name) or (

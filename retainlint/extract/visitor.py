@@ -124,6 +124,7 @@ class Frame:
     params: Set[str] = field(default_factory=set)
     param_types: Dict[str, str] = field(default_factory=dict)  # annotated parameter → dotted class
     text_params: Set[str] = field(default_factory=set)  # parameters annotated ``str``: a text, not an object
+    class_params: Set[str] = field(default_factory=set)  # parameters annotated ``type`` / ``type[X]``: a class
     mutable_defaults: Set[str] = field(default_factory=set)
     off_by_default: Set[str] = field(default_factory=set)  # parameters whose default is False
     # the switches each open once-guard holds only while off (``not L or force``), innermost last
@@ -555,6 +556,28 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         frame = self.function_frame()
         return frame is not None and name in frame.params and name != frame.self_name
 
+    def _class_annotation(self, annotation: cst.BaseExpression) -> bool:
+        """``type``, ``type[Model]``, ``Type[Model]``, ``Optional[type[Model]]``: the value is a class."""
+        if isinstance(annotation, cst.Subscript):
+            outer = self.qualify(annotation.value).rsplit(".", 1)[-1]
+            if outer == "Optional":
+                return any(isinstance(e.slice, cst.Index) and self._class_annotation(e.slice.value)
+                           for e in annotation.slice)
+            annotation = annotation.value
+        return self.qualify(annotation) in ("type", "builtins.type", "typing.Type", "Type")
+
+    def is_class_param(self, name: str) -> bool:
+        """``type_: type``: what callers pass is a class, one of as many as the program defines."""
+        frame = self.function_frame()
+        return frame is not None and name in frame.class_params
+
+    def in_classmethod(self) -> bool:
+        """In a classmethod (or ``__new__``, ``__init_subclass__``): its first parameter is a class."""
+        for frame in reversed(self.stack):
+            if frame.kind == "function" and frame.self_name:
+                return frame.is_classmethod
+        return False
+
     def _is_text_param(self, name: str) -> bool:
         """``message: str``: the text of a message, not the message object — as a key, as many
         values as the texts callers pass, not one per message that arrives."""
@@ -857,6 +880,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                     frame.param_types[param.name.value] = annotated
                 if isinstance(param.annotation.annotation, cst.Name) and param.annotation.annotation.value == "str":
                     frame.text_params.add(param.name.value)
+                if self._class_annotation(param.annotation.annotation):
+                    frame.class_params.add(param.name.value)
             if param.default is not None:
                 if isinstance(param.default, cst.Name) and param.default.value == "False":
                     frame.off_by_default.add(param.name.value)
