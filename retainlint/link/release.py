@@ -35,8 +35,8 @@ RELEASED, SWEPT, NEVER, LEAKS = "released", "swept", "never", "leaks"
 # Protocol methods the language calls on every use of an object (``with``, ``for``, a call):
 # emptying a container there empties it between uses, it does not define it.
 _PER_USE = {"__enter__", "__aenter__", "__iter__", "__aiter__", "__call__"}
+# A class-based context manager's exit and the entry it pairs with.
 _ENTRY_OF = {"__exit__": "__enter__", "__aexit__": "__aenter__"}
-_EXITS = frozenset(_ENTRY_OF)
 LISTENER = "listener"  # the Ref kind that stands for one registration (api|target|event, callback)
 
 
@@ -612,7 +612,7 @@ class ReleaseAnalysis:
             after_yield = self._after_yield(site)
             if after_yield and self._bound_before_yield(ref, site.flow):
                 return None  # the context manager binds it for its with block and empties it after: per use
-            if name in _EXITS and self._filled_on_entry(ref, function):
+            if name in _ENTRY_OF and self._filled_on_entry(ref, function):
                 return None  # ``__enter__`` fills it, ``__exit__`` empties it: each with block's own
             if after_yield or self._is_teardown(function) or self._run_at_exit_only(function):
                 return "teardown"
@@ -688,17 +688,18 @@ class ReleaseAnalysis:
         generator's code after ``yield`` — provided every subclass's own exit reaches this one."""
         owner, _, exit_name = exit_.rpartition(".")
         entry = f"{owner}.{_ENTRY_OF[exit_name]}"
-        overrides = [f"{sub}.{exit_name}" for sub in self.project.subclasses(owner)
-                     if f"{sub}.{exit_name}" in self.project.functions]
-        if any(exit_ not in self.callgraph.calls_transitively(other) for other in overrides):
-            return False  # a subclass's exit that never reaches this one leaves the entries behind
         inserters = {s.flow.function for s in self._events_by_ref.get(ref, [])
                      if s.flow.events[s.event].kind == "insert"}
-        return bool(inserters) and all(
-            function == entry or (self.project.owner_class(function) == owner and
-                                  self.callgraph.every_call_seen(function) and
-                                  set(self.callgraph.callers(function)) == {entry})
-            for function in inserters)
+        if not inserters or not all(
+                function == entry or (self.project.owner_class(function) == owner and
+                                      self.callgraph.every_call_seen(function) and
+                                      set(self.callgraph.callers(function)) == {entry})
+                for function in inserters):
+            return False
+        overrides = [f"{sub}.{exit_name}" for sub in self.project.subclasses(owner)
+                     if f"{sub}.{exit_name}" in self.project.functions]
+        # a subclass's exit that never reaches this one leaves the entries behind
+        return all(exit_ in self.callgraph.calls_transitively(other) for other in overrides)
 
     def _after_yield(self, site: _Site) -> bool:
         """In a context-manager generator, what follows the ``yield`` is its exit: teardown."""
