@@ -145,6 +145,9 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
                   and (m.method != "[]+=" or project.creates_on_read(ref))]  # ``count[0] += 1`` updates an entry
         if not growth or any(m.op == "reset" for m in mutations):
             continue
+        if project.release.verdict(ref).status not in (NEVER, LEAKS):
+            continue  # trimmed to its last entries (``K[:] = K[-127:]``), or each call takes back what it adds
+
         if project.callgraph.always_passed(ref.owner, ref.name):
             continue  # every caller passes its own: the default is never the one grown
         if all(m.method in _KEYED_WRITES + ("update",) and m.key.domain == "bounded" for m in growth):
