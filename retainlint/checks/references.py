@@ -228,11 +228,25 @@ def stored_exception(ctx: Context) -> Iterator[Finding]:
             lifetime = _ending_thread(project, ctx.graph, stored) or \
                 object_lifetime(project, ctx.graph, ref.owner, [stored.function])
             confidence, holder = lifetime.confidence, lifetime.reason
+            if stored.via == "attribute" and confidence != "low":
+                confidence, holder = _one_slot_each(ctx, ref, confidence, holder)
         into = f"appended to {ref.display()}" if stored.via == "element" else f"stored in {ref.display()}"
         instead = ("Keep what you need of it (f_code.co_name, f_lineno) instead" if stored.what == "frame" else
                    "Keep the message (str(e), traceback.format_exc()) instead, or clear it when handled")
         message = f"{_WHAT[stored.what]} is {into} and never cleared; {holder}. {instead}"
         yield Finding("RL403", message, path, stored.span, confidence)
+
+
+def _one_slot_each(ctx: Context, ref: Ref, confidence: str, holder: str) -> Tuple[str, str]:
+    """An attribute is one slot per object: it keeps each object's last failure, replaced by the
+    next, as a module global's single slot does (low).  Failures pile up only as the objects do —
+    when a root keeps every one of them through a container on the way (a registry of sessions)."""
+    for held in [ref.owner] + sorted(ctx.project.subclasses(ref.owner)):  # a subclass's instances have the slot too
+        chain = ctx.graph.collecting_root_chain(held)
+        if chain is not None:
+            return confidence, f"{short(held)} instances are kept, every one, by {render_chain(chain)}"
+    return "low", (f"{holder}; but it is one slot, replaced by the next failure, and nothing here keeps "
+                   f"{short(ref.owner)} instances piling up: one exception per instance held")
 
 
 def _ending_thread(project, graph, stored):
