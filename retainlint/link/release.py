@@ -243,6 +243,24 @@ class ReleaseAnalysis:
                 found[self._released(release.ref)].append(release.callee.split(":", 1)[-1])
         return found
 
+    @cached_property
+    def _handovers_by_function(self) -> Dict[Tuple[Ref, str], List[str]]:
+        """The keys whose release each function hands over (``task.add_done_callback(lambda t:
+        self._tasks.pop(job.id, None))``), by container and function."""
+        found: Dict[Tuple[Ref, str], List[str]] = defaultdict(list)
+        for facts in self.project.modules:
+            for release in facts.callable_releases:
+                if release.function:
+                    found[(self._released(release.ref), release.function)].append(release.key)
+        return found
+
+    def _handed_over_by(self, ref: Ref, function: str, key: str) -> bool:
+        """The function that inserts the entry also hands its release to whoever runs the work (a
+        done-callback fires however the task ends, a cancellation included): the family's end
+        methods need not release it themselves."""
+        keys = self._handovers_by_function.get((self._canonical(ref), function), ())
+        return any(not key or not handed or handed == key for handed in keys)
+
     # ------------------------------------------------------------------ the verdict
     def verdict(self, ref: Ref, holds_self: bool = False, entries: bool = True) -> Verdict:
         """``entries``: what grows are the container's entries (keys), which only a release of
@@ -337,7 +355,8 @@ class ReleaseAnalysis:
                     and self._keys_match(flow.events[site.event], s.flow.events[s.event])]
         if rollback:  # released only when the work fails: every failure must reach the release
             leaks += self._paths(ref, flow, site, exceptions=True, normal=False, work_only=True)
-        leaks += self._family_leaks(ref, flow.function)
+        if not self._handed_over_by(ref, flow.function, flow.events[site.event].key):
+            leaks += self._family_leaks(ref, flow.function)
         if stored:
             leaks += self._object_leaks(ref, stored)
         return leaks
