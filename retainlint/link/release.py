@@ -203,6 +203,20 @@ class ReleaseAnalysis:
             return self._paths(ref, flow, site, exceptions=True)
         return self._family_leaks(ref, function)
 
+    def removed_on_failure(self, function: str, identity: str) -> bool:
+        """The function removes its registration on a way an exception takes too (a ``finally``,
+        or an ``except`` that removes it): the work it registers for is protected, and what can
+        still skip the removal is the glue around it — a statement between the registration and
+        the ``try``, or one in the ``finally`` before the removal."""
+        ref = listener_ref(identity)
+        flow = self.flows.get(function)
+        if flow is None:
+            return False
+        removal = {n for n, node in enumerate(flow.nodes)
+                   if any(flow.events[e].kind == "unlisten" and removes(ref, flow.events[e].target) for e in node.events)}
+        failing = [target for node in flow.nodes for target in node.on_error]
+        return any(_reachable(flow, start) & removal for start in failing)
+
     @cached_property
     def _stored_releases(self) -> Dict[Ref, Set[Tuple[str, str]]]:
         """Releases handed to a project class's constructor and kept on the object:
@@ -401,8 +415,10 @@ class ReleaseAnalysis:
                 queue.append((successor, ending))
             first = origin if origin is not None and origin[0] != "return" else None
             errors = node.on_error if not work_only or node.on_cancel or _calls_own_method(flow, node) else ()
-            if node.handler and node.kind != "raise" and first is not None and first[0] in ("exception", "cancel"):
-                errors = ()  # ``except Exception as e: log.err(e)``: the handler failing too is a second failure
+            if node.kind != "raise" and first is not None and first[0] in ("exception", "cancel"):
+                # ``except Exception as e: log.err(e)``, or a ``finally`` the exception passes through
+                # (``logger.setLevel(old)`` before ``removeHandler``): failing there too is a second failure
+                errors = ()
             for successor in errors:
                 queue.append((successor, first or ("exception", node.line)))
             for successor in node.on_cancel:
