@@ -145,6 +145,10 @@ class CallGraph:
         owner = project.resolve_class(instance, receiver.rpartition(".")[0]) if instance else None
         if owner is None and receiver in project.classes:
             owner = receiver
+        if owner is None:  # ``Scalene.__memory_profiler.process(…)``: a class attribute holding an instance
+            cls, _, slot = receiver.rpartition(".")
+            owner = project.slot_type(cls, slot) if cls in project.classes else None
+            instance = owner
         return self._methods(owner, method, include_subclasses=instance is not None) if owner else []
 
     def _nested_class(self, owner: str, name: str) -> List[str]:
