@@ -184,6 +184,9 @@ class Mutation:
     forever: bool = False  # inside a ``while True:`` of its function: it repeats for as long as the function runs
     memo: Optional[Memo] = None  # grown inside another container's get-or-create (see Memo)
     forced_by: Tuple[str, ...] = ()  # its once-guard holds only while callers leave these switches off
+    # the key is read from an element of this container, walked by a ``for`` (``for child, name in
+    # self._children: … seen.append(child._id)``): with ``dedup``, at most one entry per element of it
+    drawn_from: Optional[Ref] = None
 
 
 @dataclass(frozen=True)
