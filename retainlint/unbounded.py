@@ -224,6 +224,11 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
     if builder:  # ``meta = Metadata(); meta.add(request_id, …)``: it grows while one call builds it
         return Growth(mutation, UNKNOWN, f"only while {project.function_label(builder)} fills an object it has "
                                          f"just made: as many as that call adds", by_name)
+    latch = mutation.latched_by
+    if latch is not None and project.canonical_ref(latch) != project.canonical_ref(mutation.ref) \
+            and project.grows(latch) and project.release.verdict(latch).status == NEVER:
+        return Growth(mutation, UNKNOWN, f"only while {latch.display()} is empty or small, and it never shrinks "
+                                         f"once it grows", by_name)
     source = mutation.drawn_from
     if mutation.dedup and source is not None and project.canonical_ref(source) != project.canonical_ref(mutation.ref) \
             and project.release.verdict(source).status == NEVER:

@@ -404,6 +404,17 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return frame.param_types.get(name, "") if name not in frame.assigned else ""
         return ""
 
+    def _latched_by(self, target: cst.BaseExpression) -> Optional[Ref]:
+        """Another container whose emptiness (or smallness) guards this growth: ``if not
+        self._subscribers: self._initial.append(segment)``."""
+        own = f"capped:{source_of(target)}"
+        for _, guard in reversed(self.active_guards):
+            if guard.startswith("capped:") and guard != own:
+                ref = self.ref_of(cst.parse_expression(guard[len("capped:"):]))
+                if ref is not None and ref.kind in ("self", "global"):
+                    return ref
+        return None
+
     def _drawn_from(self, key: Key) -> Optional[Ref]:
         """The container a key is read from an element of: a name that a ``for`` over it binds,
         inside that loop."""
@@ -484,9 +495,11 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             bound=self.self_attribute(value) if op == "grow" else "",
                             param_key=param_key, param_identity=param_identity,
                             spread_param=self._param_name(spread) if op == "grow" else "",
-                            forever=op == "grow" and self.in_endless_loop(),
+                            forever=op == "grow" and self.in_endless_loop() or
+                            op == "shrink" and self.function_frame() is None and self.in_while(),
                             memo=self._other_memo(ref) if op == "grow" else None,
-                            drawn_from=self._drawn_from(key_info) if op == "grow" and dedup else None)
+                            drawn_from=self._drawn_from(key_info) if op == "grow" and dedup else None,
+                            latched_by=self._latched_by(target) if op == "grow" else None)
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
 

@@ -286,6 +286,8 @@ class ReleaseAnalysis:
                     and not (entries and s.flow.events[s.event].target == "element")]
         if any(self._is_sweep(ref, s) and self._cannot_release(ref, s, holds_self) is None for s in releases):
             return Verdict(SWEPT)
+        if any(m.op == "shrink" and m.function is None and m.forever for m in self.project.mutations.get(ref, ())):
+            return Verdict(SWEPT)  # a script's endless loop at module level drains it (``while failed: failed.pop(0)``)
         counted, teardown, in_del = [], [], []
         for site in releases:
             reason = self._cannot_release(ref, site, holds_self)
