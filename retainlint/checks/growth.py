@@ -158,6 +158,8 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
         # under ``if x not in seen``) grows with that domain, which the code here does not tell;
         # plain appends, and per-event keys, grow per call
         memo = all((m.method in _KEYED_WRITES or m.dedup) and m.key.domain not in ("event", "created")
+                   # ``params.update(query.as_params())``: the keys of a mapping nothing here shows
+                   or m.method == "update" and m.key.domain == "unknown"
                    for m in growth)
         # a memo keyed by plain values (a path, a code object: pydevd's ``cache={}`` and
         # ``NORMCASE_CACHE={}``) holds one entry per distinct value, as a module-level memo of
