@@ -184,9 +184,6 @@ class Mutation:
     forever: bool = False  # inside a ``while True:`` of its function (a release: a ``while`` of a script's module level): it repeats as long as that runs
     memo: Optional[Memo] = None  # grown inside another container's get-or-create (see Memo)
     forced_by: Tuple[str, ...] = ()  # its once-guard holds only while callers leave these switches off
-    # the key is read from an element of this container, walked by a ``for`` (``for child, name in
-    # self._children: … seen.append(child._id)``): with ``dedup``, at most one entry per element of it
-    drawn_from: Optional[Ref] = None
     # grown only while another container is empty or small (``if not self._subscribers:
     # self._initial.append(x)``): once that one fills, and if it never shrinks, this stops growing
     latched_by: Optional[Ref] = None

@@ -229,13 +229,6 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
             and project.grows(latch) and project.release.verdict(latch).status == NEVER:
         return Growth(mutation, UNKNOWN, f"only while {latch.display()} is empty or small, and it never shrinks "
                                          f"once it grows", by_name)
-    source = mutation.drawn_from
-    if mutation.dedup and source is not None and project.canonical_ref(source) != project.canonical_ref(mutation.ref) \
-            and project.release.verdict(source).status == NEVER:
-        # ``for child in self._children: if child._id not in copied: copied.append(child._id)``: one
-        # entry per element of a container that keeps every element — bounded by it, whose own
-        # growth is reported where it grows
-        return None
     key = mutation.key
     keyed = mutation.dedup or mutation.method not in _SEQUENCE_METHODS and (
         mutation.method in ("[]=", "add", "setdefault", "update", "|=", "[]") or

@@ -165,8 +165,6 @@ class Frame:
     iterated: List[Ref] = field(default_factory=list)  # what its ``for`` loops walk that the code does not bound
     # ``for handler in self._handlers:``: loop variable → the container whose elements it takes
     loop_items: Dict[str, Ref] = field(default_factory=dict)
-    # every name a ``for`` target binds (``for child, name in self._children:``) → that container
-    drawn_from: Dict[str, Ref] = field(default_factory=dict)
 
 
 class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
@@ -415,15 +413,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                     return ref
         return None
 
-    def _drawn_from(self, key: Key) -> Optional[Ref]:
-        """The container a key is read from an element of: a name that a ``for`` over it binds,
-        inside that loop."""
-        frame = self.function_frame()
-        if frame is None or not key.roots:
-            return None
-        sources = {frame.drawn_from.get(root) for root in key.roots}
-        return sources.pop() if len(sources) == 1 and None not in sources else None
-
     def _local_class(self, name: str) -> str:
         """The class of a local built as ``Class(...)`` or a parameter annotated with one."""
         frame = self.function_frame()
@@ -498,7 +487,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             forever=op == "grow" and self.in_endless_loop() or
                             op == "shrink" and self.function_frame() is None and self.in_while(),
                             memo=self._other_memo(ref) if op == "grow" else None,
-                            drawn_from=self._drawn_from(key_info) if op == "grow" and dedup else None,
                             latched_by=self._latched_by(target) if op == "grow" else None)
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
         line = mutation.span.line
@@ -1004,9 +992,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.frame.loop_depth -= 1
         self.frame.while_depth -= self.frame.main_loops.pop()
         self.frame.loop_bodies.pop()
-        if isinstance(node, cst.For):
-            for bound in matchers.findall(node.target, matchers.Name()):
-                self.frame.drawn_from.pop(bound.value, None)
         if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
             self.frame.loop_containers.pop(node.target.value, None)
             self.frame.loop_items.pop(node.target.value, None)
@@ -1032,12 +1017,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.flow.event("iterate", iterated)
         if iterated is not None and frame is not None and isinstance(node.target, cst.Name):
             frame.loop_items[node.target.value] = iterated
-        if frame is not None:
-            for bound in matchers.findall(node.target, matchers.Name()):
-                if iterated is not None and iterated.kind in ("self", "global"):
-                    frame.drawn_from[bound.value] = iterated
-                else:
-                    frame.drawn_from.pop(bound.value, None)
         self._enter_loop(node)
 
     def _callable_annotation(self, annotation: cst.BaseExpression) -> bool:
