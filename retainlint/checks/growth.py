@@ -145,8 +145,8 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
                   and (m.method != "[]+=" or project.creates_on_read(ref))]  # ``count[0] += 1`` updates an entry
         if not growth or any(m.op == "reset" for m in mutations):
             continue
-        if project.release.verdict(ref).status not in (NEVER, LEAKS):
-            continue  # trimmed to its last entries (``K[:] = K[-127:]``), or each call takes back what it adds
+        if any(m.op == "shrink" and (m.method == "trim" or m.method == "del" and not m.key.text) for m in mutations):
+            continue  # cut back to a part of itself (``K[:] = K[-127:]``, ``del K[:-127]``): a bounded memo
 
         if project.callgraph.always_passed(ref.owner, ref.name):
             continue  # every caller passes its own: the default is never the one grown

@@ -1675,7 +1675,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         constant_key = (not is_slice and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index)
                         and isinstance(target.slice[0].slice.value, (cst.Integer, cst.SimpleString)))
         op = "shrink" if is_slice else "slot" if constant_key else "grow"
-        self.emit_mutation(target.value, op, "[:]=" if is_slice else "[]=", node,
+        trims = is_slice and _slice_of(value, target.value)  # ``K[:] = K[-127:]``: keeps the last 127
+        self.emit_mutation(target.value, op, "trim" if trims else "[:]=" if is_slice else "[]=", node,
                            key=None if is_slice else key, value=value)
         if not is_slice:
             self._element_holds(target.value, value, node)
@@ -2532,6 +2533,13 @@ def _bound_by_partial(arguments: Tuple[Tuple[str, _Bound], ...]) -> Tuple[Tuple[
     are those every call of the partial passes (google-genai's validators, bound at import)."""
     return tuple((f"#{int(slot[1:]) - 1}" if slot.startswith("#") else slot, value)
                  for slot, value in arguments if slot != "#0")
+
+
+def _slice_of(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
+    """``K[-127:]`` of ``K``: a part of the same container, not what a call makes of it
+    (``sorted(K)``)."""
+    return isinstance(value, cst.Subscript) and source_of(value.value) == source_of(container) and \
+        all(isinstance(element.slice, cst.Slice) for element in value.slice)
 
 
 def _capped_container(test: cst.BaseExpression) -> Optional[str]:
