@@ -181,7 +181,7 @@ class Mutation:
     param_key: Tuple[str, ...] = ()  # parameters that alone decide the key's domain (by name, or not at all): callers may say more
     param_identity: bool = False  # the key is ``id()`` of ``param_key``: bounded only if every caller passes a bounded value
     spread_param: str = ""  # adds the contents of this parameter (``self._hooks += extra_hooks``): callers decide
-    forever: bool = False  # inside a ``while True:`` of its function (a release: a ``while`` of a script's module level): it repeats as long as that runs
+    forever: bool = False  # inside a ``while True:`` of its function (of a script's module level, for a release): it repeats as long as that runs
     memo: Optional[Memo] = None  # grown inside another container's get-or-create (see Memo)
     forced_by: Tuple[str, ...] = ()  # its once-guard holds only while callers leave these switches off
     # grown only while another container is empty or small (``if not self._subscribers:

@@ -165,6 +165,7 @@ class Frame:
     iterated: List[Ref] = field(default_factory=list)  # what its ``for`` loops walk that the code does not bound
     # ``for handler in self._handlers:``: loop variable → the container whose elements it takes
     loop_items: Dict[str, Ref] = field(default_factory=dict)
+    endless_loops: int = 0  # ``while True:`` loops open (at module level: a script's main loop)
 
 
 class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
@@ -485,7 +486,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                             param_key=param_key, param_identity=param_identity,
                             spread_param=self._param_name(spread) if op == "grow" else "",
                             forever=op == "grow" and self.in_endless_loop() or
-                            op == "shrink" and self.function_frame() is None and self.in_while(),
+                            op == "shrink" and self.function_frame() is None and self.frame.endless_loops > 0,
                             memo=self._other_memo(ref) if op == "grow" else None,
                             latched_by=self._latched_by(target) if op == "grow" else None)
         kind = _FLOW_KIND.get((op, key is not None or method in _ONE_ENTRY_METHODS))
@@ -1313,6 +1314,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     leave_For = _leave_loop
 
     def visit_While(self, node: cst.While) -> None:
+        self.frame.endless_loops += _endless(node)
         self._enter_loop(node)
         self.enter_endless_loop(node)
         if self._in_main_block():
@@ -1365,6 +1367,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.facts.serving.add(function)
 
     def leave_While(self, original_node: cst.While) -> None:
+        self.frame.endless_loops -= _endless(original_node)
         self.leave_endless_loop(original_node)
         self._leave_loop(original_node)
 
@@ -2595,6 +2598,10 @@ def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         # ``not any(getattr(h, FLAG, False) for h in logger.handlers)``: none of them is ours yet
         return dotted(test.args[0].value.for_in.iter), negated
     return dotted(test), negated
+
+
+def _endless(node: cst.While) -> bool:
+    return isinstance(node.test, cst.Name) and node.test.value == "True"
 
 
 def _main_loop(node: cst.CSTNode) -> bool:
