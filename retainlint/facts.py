@@ -370,8 +370,7 @@ class Call:
     guarded: bool  # inside a once-guard
     argument_of: str = ""  # the call is an argument handed to this callee (a callback registration)
     use: str = ""  # what becomes of the value: local | joined (a thread the caller joins) | argument | receiver |
-    #                statement | with | return | store (in a slot) | element (added to a container) | other;
-    #                exit: no call in the source, the ``__exit__`` a with statement runs on its object
+    #                statement | with | return | store (in a slot) | element (added to a container) | other
     fresh: Tuple[Tuple[str, str], ...] = ()  # (``#position`` or keyword, constructor) of fresh containers passed
     exceptions: Tuple[str, ...] = ()  # ``#position`` or keyword of arguments that are an exception or traceback
     containers: Tuple[Tuple[str, Ref], ...] = ()  # (``#position`` or keyword, container) of containers passed

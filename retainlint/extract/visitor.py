@@ -392,17 +392,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         local = frame.locals.get(target.value.value)
         return local is not None and bool(local.created)
 
-    def _captured_param_class(self, name: str) -> str:
-        """The class a closure's free variable holds when the nearest enclosing function that binds
-        it takes it as a parameter annotated with a class and never rebinds it."""
-        if self._is_local(name):
-            return ""
-        for frame in reversed(self.stack[:-1]):
-            if frame.kind != "function" or not (name in frame.params or name in frame.assigned):
-                continue
-            return frame.param_types.get(name, "") if name not in frame.assigned else ""
-        return ""
-
     def _latched_by(self, target: cst.BaseExpression) -> Optional[Ref]:
         """Another container whose emptiness (or smallness) guards this growth: ``if not
         self._subscribers: self._initial.append(segment)``."""
@@ -1374,23 +1363,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_targets(node.target)
 
-    def visit_With(self, node: cst.With) -> None:
-        """``with mock:`` runs ``mock.__exit__`` (``__aexit__``) as the block ends: a call of the
-        call graph, as often as the function runs.  On an object that existed before the block (a
-        parameter, a global, an attribute) the exit ends one use of it, not its life; on one the
-        function made for it (``server = Server(); with server:``) it ends the object (``receiver``
-        ``new``)."""
-        exit_name = "__aexit__" if node.asynchronous is not None else "__exit__"
-        for item in node.items:
-            target = self._call_target(cst.Attribute(value=item.item, attr=cst.Name(exit_name)))
-            if target:
-                made_here = isinstance(item.item, cst.Name) and bool(self._local_class(item.item.value)) and \
-                    item.item.value not in (self.function_frame().params if self.function_frame() else ())
-                self.facts.calls.append(Call(caller=self.current_function(), target=target,
-                                             line=self.locator.line(item.item), in_loop=self.in_loop(),
-                                             in_while=self.in_while(), guarded=self.guarded(), use="exit",
-                                             receiver="new" if made_here else ""))
-
     def visit_WithItem(self, node: cst.WithItem) -> None:
         self._mark_use(node.item, "with")
         if node.asname is not None:
@@ -1890,9 +1862,6 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 return "attr:" + "|".join([typed] + slots)
             if local is not None and local.returned_by:  # ``xom = xom_from_config(c); xom.main()``: what it builds
                 return "attr:" + "|".join([f"{local.returned_by}()"] + slots)
-            captured = self._captured_param_class(head)
-            if captured:  # ``def get_wrapped(func, responses: RequestsMock): def wrapper(): responses.start()``
-                return "attr:" + "|".join([captured] + slots)
             if self._is_local(head) or self._enclosing_binds(head):
                 return ""
             if head in self.imports.modules or head in self.imports.names or head in self.module_classes:

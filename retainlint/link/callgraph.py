@@ -90,8 +90,7 @@ class CallGraph:
                 callees = self.resolve(call.caller, call.target)
                 for callee in callees:
                     self._add(call, callee)
-                if not callees and call.target.startswith("attr:") and call.use != "exit":  # a with statement's
-                    # exit on an object of unknown class (``with self._lock:``) reaches no project method
+                if not callees and call.target.startswith("attr:"):
                     method = call.target.rsplit("|", 1)[-1]
                     self._unresolved_methods.add(method)
                     self._untyped_arguments[method].append((call.caller, call.arguments))

@@ -690,8 +690,6 @@ class ReleaseAnalysis:
         seen = (seen or set()) | {function}
         callers = [c for c in self.callgraph.callers(function) if c not in seen]
         name = function.rsplit(".", 1)[-1]
-        if name in _ENTRY_OF and self._exits_per_use(function, seen):
-            return False
         if name not in self.project.kb.teardown_functions:
             if self.callgraph.call_sites(function) is None:  # ``recorder.flush()`` on an untyped object may be one
                 return False
@@ -699,33 +697,8 @@ class ReleaseAnalysis:
         if name not in self.project.kb.reuse_functions:
             return True
         frequency = self.callgraph.frequency(function)
-        in_use = frequency.kind == PER_CALL and (not frequency.only_public or self._below_exit_per_use(function, seen))
+        in_use = frequency.kind == PER_CALL and not frequency.only_public
         return not (in_use and any(not self._is_teardown(c, seen) for c in callers))
-
-    def _exits_per_use(self, exit_: str, seen: Set[str]) -> bool:
-        """A with statement that runs per call enters an object that existed before it (``with
-        responses:`` on the mock a decorated test's wrapper is handed): its exit ends that use of
-        the object, not the object's life."""
-        sites = self.callgraph.call_sites(exit_) or ()
-        return any(call.use == "exit" and call.receiver != "new" and call.caller and call.caller not in seen
-                   and self.callgraph.frequency(call.caller).kind == PER_CALL and not self._is_teardown(call.caller, seen)
-                   for call in sites)
-
-    def _below_exit_per_use(self, function: str, seen: Set[str]) -> bool:
-        """The function runs (directly, or through the functions that call it) from an exit that
-        ends one use of its object (``RequestsMock.__exit__`` → ``reset()``): it runs per use, as
-        often as the with statement, however that is known."""
-        todo, visited = [function], set(seen)
-        while todo:
-            current = todo.pop()
-            for caller in self.callgraph.callers(current):
-                if caller in visited:
-                    continue
-                visited.add(caller)
-                if caller.rsplit(".", 1)[-1] in _ENTRY_OF and self._exits_per_use(caller, seen):
-                    return True
-                todo.append(caller)
-        return False
 
     def _run_at_exit_only(self, function: str) -> bool:
         """A private function nothing calls, only handed to exit hooks (``atexit.register(self._drop)``,
