@@ -258,22 +258,40 @@ class ReleaseAnalysis:
         return found
 
     @cached_property
-    def _handovers_by_function(self) -> Dict[Tuple[Ref, str], List[str]]:
-        """The keys whose release each function hands over (``task.add_done_callback(lambda t:
-        self._tasks.pop(job.id, None))``), by container and function."""
-        found: Dict[Tuple[Ref, str], List[str]] = defaultdict(list)
+    def _completion_handovers(self) -> Dict[Tuple[Ref, str], List[Tuple[str, int]]]:
+        """(key, line) of each release a function hands to a one-shot completion callback of the
+        work (``task.add_done_callback(lambda t: self._tasks.pop(job.id, None))``; knowledge:
+        ``one-shot`` listener APIs), by container and function — not to an exit hook or any other
+        receiver, which may run it at the end or never."""
+        completions = {name for name, apis in self.project.kb.listeners.items() if any(api.one_shot for api in apis)}
+        found: Dict[Tuple[Ref, str], List[Tuple[str, int]]] = defaultdict(list)
         for facts in self.project.modules:
             for release in facts.callable_releases:
-                if release.function:
-                    found[(self._released(release.ref), release.function)].append(release.key)
+                method = re.split(r"[:.|]", release.callee)[-1]  # ``attr:task|add_done_callback``
+                if release.function and method in completions:
+                    found[(self._released(release.ref), release.function)].append((release.key, release.line))
         return found
 
-    def _handed_over_by(self, ref: Ref, function: str, key: str) -> bool:
-        """The function that inserts the entry also hands its release to whoever runs the work (a
-        done-callback fires however the task ends, a cancellation included): the family's end
-        methods need not release it themselves."""
-        keys = self._handovers_by_function.get((self._canonical(ref), function), ())
-        return any(not key or not handed or handed == key for handed in keys)
+    def _handed_over_by(self, ref: Ref, site: _Site) -> bool:
+        """The function that inserts the entry also hands its release, on every path from the
+        insertion, to a callback that fires however the work ends (a future's done-callback runs on
+        a cancellation too): the family's end methods need not release it themselves."""
+        flow, key = site.flow, site.flow.events[site.event].key
+        lines = {line for handed, line in self._completion_handovers.get((self._canonical(ref), flow.function), ())
+                 if not key or not handed or handed == key}
+        if not lines:
+            return False
+        # every normal way on from the insertion passes the handover (``if job.notify: task.add_done_callback(…)`` does not)
+        todo, seen = list(flow.nodes[site.node].next), set()
+        while todo:
+            index = todo.pop()
+            if index in seen or flow.nodes[index].line in lines:
+                continue
+            if index == EXIT:
+                return False
+            seen.add(index)
+            todo.extend(flow.nodes[index].next)
+        return True
 
     # ------------------------------------------------------------------ the verdict
     def verdict(self, ref: Ref, holds_self: bool = False, entries: bool = True) -> Verdict:
@@ -371,7 +389,7 @@ class ReleaseAnalysis:
                     and self._keys_match(flow.events[site.event], s.flow.events[s.event])]
         if rollback:  # released only when the work fails: every failure must reach the release
             leaks += self._paths(ref, flow, site, exceptions=True, normal=False, work_only=True)
-        if not self._handed_over_by(ref, flow.function, flow.events[site.event].key):
+        if not self._handed_over_by(ref, site):
             leaks += self._family_leaks(ref, flow.function)
         if stored:
             leaks += self._object_leaks(ref, stored)
