@@ -198,6 +198,11 @@ class ReferenceGraph:
                 self._back_edges.append((holder[0], target))
         elif existed and not holds.fresh:
             self.graph.edges[holder[0], target]["fresh"] = False  # also stored on instances not just built
+        if existed and holds.via == "element":
+            # ``self.current = s`` then ``self.sessions.append(s)``: one edge between the two classes,
+            # and a container on it keeps every object, whatever slot is bound anew
+            self.graph.edges[holder[0], target].update(element=True, replaced=None, label=holder[1],
+                                                       path=path, span=holds.span)
 
     def _binds_on_instance(self, holds: Holds) -> bool:
         """``self.properties = props`` in a method binds the instance's own attribute, which shadows
@@ -324,7 +329,8 @@ class ReferenceGraph:
                         nodes = [holder]
                         while nodes[-1] != node:
                             nodes.append(came_from[nodes[-1]])
-                        if any(steady.edges[a, b].get("via") == "element" for a, b in zip(nodes, nodes[1:])):
+                        if any(steady.edges[a, b].get("via") == "element" or steady.edges[a, b].get("element")
+                               for a, b in zip(nodes, nodes[1:])):
                             links = self.links(nodes)
                             links.append(Link(short(qualname), links[-1].path, links[-1].span))
                             return links
