@@ -20,8 +20,9 @@ from retainlint.link.handed import constructor_calls, handed_in_containers, hand
 from retainlint.link.release import ReleaseAnalysis
 
 _CLOSERS = {"close", "aclose"}  # ends the life of the object it is called on
-# Bases whose instances compare and hash by value; ``NamedTuple`` builds such a class too.
-_VALUE_BASES = {"NamedTuple", "tuple", "frozenset", "str", "bytes", "int", "float", "complex"}
+# Bases whose instances compare and hash by their contents.  (Not ``str`` or ``int``: a subclass of
+# those usually wraps one identity — ``class RequestId(str)`` made from ``uuid4().hex`` per request.)
+_VALUE_BASES = {"NamedTuple", "tuple", "frozenset"}
 
 
 class Project:
@@ -246,8 +247,8 @@ class Project:
 
     def value_class(self, cls: str) -> bool:
         """Instances compare and hash by value: the class or a project base defines ``__hash__``,
-        derives from ``NamedTuple`` or from a built-in value type (``class CompositeState(tuple)``),
-        or is a frozen dataclass."""
+        derives from ``NamedTuple``, ``tuple`` or ``frozenset`` (``class CompositeState(tuple)``), or is
+        a frozen dataclass."""
         return any(f"{member}.__hash__" in self.functions or member.rsplit(".", 1)[-1] in _VALUE_BASES
                    or (member in self.classes and self.classes[member].frozen)
                    for member in [cls] + self.ancestors(cls))
