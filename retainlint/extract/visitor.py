@@ -3054,8 +3054,8 @@ def _whole_slice(element: cst.BaseSlice) -> bool:
 
 def _updated_keys(node: cst.Call, spelled_dicts: Dict[str, Tuple[cst.BaseExpression, ...]]) \
         -> Optional[cst.BaseExpression]:
-    """The keys ``d.update({K: v})`` or ``d.update(name=v)`` writes, as one key expression (a
-    tuple of them when there are several) — like ``d[K] = v``; also through a local that is only
+    """The keys ``d.update({K: v})``, ``d.update(name=v)`` or ``d.update({K: v for …})`` writes, as
+    one key expression (a tuple of them when there are several) — like ``d[K] = v``; also through a local that is only
     ever bound to such dicts (``d.update(**kw)`` after ``kw = dict(total=n)``: ``spelled_dicts``);
     None when they are not spelled out."""
     keys: List[cst.BaseExpression] = []
@@ -3072,6 +3072,11 @@ def _updated_keys(node: cst.Call, spelled_dicts: Dict[str, Tuple[cst.BaseExpress
                 keys.append(cst.SimpleString(repr(arg.keyword.value)))
             elif isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in value.elements):
                 keys.extend(e.key for e in value.elements)
+            elif isinstance(value, cst.DictComp):  # ``{r.request_id: r for r in requests}``
+                keys.append(value.key)
+            elif isinstance(value, (cst.GeneratorExp, cst.ListComp)) and isinstance(value.elt, cst.Tuple) \
+                    and len(value.elt.elements) == 2:  # ``((uuid4().hex, item) for item in items)``
+                keys.append(value.elt.elements[0].value)
             else:
                 return None
     if not keys:
