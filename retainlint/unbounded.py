@@ -226,7 +226,7 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
                                          f"just made: as many as that call adds", by_name)
     latch = mutation.latched_by
     if latch is not None and project.canonical_ref(latch) != project.canonical_ref(mutation.ref) \
-            and project.grows(latch) and project.release.verdict(latch).status == NEVER:
+            and project.release.fills_on_normal_path(latch) and project.release.verdict(latch).status == NEVER:
         return Growth(mutation, UNKNOWN, f"only while {latch.display()} is empty or small, and it never shrinks "
                                          f"once it grows", by_name)
     key = mutation.key

@@ -293,6 +293,12 @@ class ReleaseAnalysis:
             todo.extend(flow.nodes[index].next)
         return True
 
+    def fills_on_normal_path(self, ref: Ref) -> bool:
+        """Something inserts into the container outside any exception handler: it fills as the
+        program runs normally, not only when something fails."""
+        return any(site.flow.events[site.event].kind == "insert" and not site.flow.nodes[site.node].handler
+                   for site in self._events_by_ref.get(self._canonical(ref), []))
+
     # ------------------------------------------------------------------ the verdict
     def verdict(self, ref: Ref, holds_self: bool = False, entries: bool = True) -> Verdict:
         """``entries``: what grows are the container's entries (keys), which only a release of
