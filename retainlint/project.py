@@ -309,6 +309,15 @@ class Project:
                 return found[0]
         return None
 
+    def slot_classes(self, cls: str, attribute: str) -> List[str]:
+        """Every project class an attribute of the class (or of its nearest ancestor that binds it)
+        is bound to, in its class body or on its instances."""
+        for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]:
+            found = self._slot_classes.get((Ref("self", member, attribute), False))
+            if found:
+                return sorted(set(found))
+        return []
+
     def canonical_ref(self, ref: Ref) -> Ref:
         """``self.x`` of a subclass or a base, as the slot of the class that defines the container;
         ``scope._counts`` as the one class's ``_counts`` (see :meth:`attribute_owner`); a slot

@@ -147,7 +147,8 @@ class CallGraph:
             owner = receiver
         if owner is None:  # ``Scalene.__memory_profiler.process(…)``: a class attribute holding an instance
             cls, _, slot = receiver.rpartition(".")
-            owner = project.slot_type(cls, slot) if cls in project.classes else None
+            held = project.slot_classes(cls, slot) if cls in project.classes else []
+            owner = held[0] if len(held) == 1 else None  # bound to objects of two classes: which one, it does not say
             instance = owner
         return self._methods(owner, method, include_subclasses=instance is not None) if owner else []
 
