@@ -303,19 +303,20 @@ class Project:
     def slot_type(self, cls: str, attribute: str, element: bool = False) -> Optional[str]:
         """The project class an attribute holds (``Run.output`` → ``pkg.output.Output``), or with
         ``element`` the class of its container's entries."""
+        found = self._slot_bindings(cls, attribute, element)
+        return found[0] if found else None
+
+    def slot_classes(self, cls: str, attribute: str) -> List[str]:
+        """Every project class an attribute is bound to, in the class body or on instances."""
+        return sorted(set(self._slot_bindings(cls, attribute, False)))
+
+    def _slot_bindings(self, cls: str, attribute: str, element: bool) -> List[str]:
+        """The classes bound to the attribute by the class or, failing that, its nearest project
+        ancestor that binds it, in the order they are bound."""
         for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]:
             found = self._slot_classes.get((Ref("self", member, attribute), element))
             if found:
-                return found[0]
-        return None
-
-    def slot_classes(self, cls: str, attribute: str) -> List[str]:
-        """Every project class an attribute of the class (or of its nearest ancestor that binds it)
-        is bound to, in its class body or on its instances."""
-        for member in [cls] + [a for a in self.ancestors(cls) if a in self.classes]:
-            found = self._slot_classes.get((Ref("self", member, attribute), False))
-            if found:
-                return sorted(set(found))
+                return found
         return []
 
     def canonical_ref(self, ref: Ref) -> Ref:

@@ -147,7 +147,6 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
             continue
         if any(m.op == "shrink" and (m.method == "trim" or m.method == "del" and not m.key.text) for m in mutations):
             continue  # cut back to a part of itself (``K[:] = K[-127:]``, ``del K[:-127]``): a bounded memo
-
         if project.callgraph.always_passed(ref.owner, ref.name):
             continue  # every caller passes its own: the default is never the one grown
         if all(m.method in _KEYED_WRITES + ("update",) and m.key.domain == "bounded" for m in growth):

@@ -31,6 +31,7 @@ class Verdict:
     confidence: str
     chain: Optional[List[Link]]  # when the target is a slot that a process-lifetime root holds
     leaks: Tuple[Leak, ...] = ()  # RL203: the ways its life ends without the removal
+    protected: bool = False  # RL203: the removal also runs when the work fails; only glue around it skips it
 
 
 def _identity(listener: Listener) -> str:
@@ -45,12 +46,11 @@ def classify(project: Project, graph: ReferenceGraph, listener: Listener) -> Opt
     leaks = project.release.listener_leaks(listener.function or "", _identity(listener))
     if not leaks:
         return None
-    confidence = below_high(verdict.confidence, leaks)
-    if project.release.removed_on_failure(listener.function or "", _identity(listener)):
-        # the removal is in a ``finally`` (or a handler): only the glue around the protected work
-        # skips it — a call between the registration and the ``try`` (held-out rounds: 5 of 5 FALSE)
-        confidence = "low"
-    return Verdict("RL203", confidence, verdict.chain, tuple(leaks))
+    # the removal in a ``finally`` (or a handler): only the glue around the protected work skips
+    # it — a call between the registration and the ``try`` (held-out rounds: 5 of 5 FALSE)
+    protected = project.release.removed_on_failure(listener.function or "", _identity(listener))
+    confidence = "low" if protected else below_high(verdict.confidence, leaks)
+    return Verdict("RL203", confidence, verdict.chain, tuple(leaks), protected)
 
 
 def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listener,
@@ -243,9 +243,11 @@ def _message(project: Project, listener: Listener, verdict: Verdict, several: bo
                 f"it: each object that does so is kept alive by the next one's hook, and the last by {target}, for "
                 f"the life of the process; restore the previous hook when done")
     if verdict.code == "RL203":
+        protected = (" (the removal runs when the work fails too: only the statements around that protected "
+                     "work skip it)") if verdict.protected else ""
         return (f"{listener.callback} {is_} registered on {target}{event} with {listener.method}() in {where} and "
-                f"removed on some paths only: {'; '.join(leak.text for leak in verdict.leaks)}; {target} {lives} and "
-                f"keeps {the_callback}{pinned} alive")
+                f"removed on some paths only{protected}: {'; '.join(leak.text for leak in verdict.leaks)}; {target} "
+                f"{lives} and keeps {the_callback}{pinned} alive")
     if verdict.code == "RL202":
         return (f"{where} adds {listener.callback} to {target}{event} with {listener.method}() on every call and "
                 f"nothing removes it: {target} {lives}, so registrations pile up")

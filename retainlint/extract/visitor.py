@@ -2570,6 +2570,7 @@ def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
 
 
 def _endless(node: cst.While) -> bool:
+    """``while True:``: a loop nothing in its test ends (a script's main loop at module level)."""
     return isinstance(node.test, cst.Name) and node.test.value == "True"
 
 
