@@ -197,8 +197,7 @@ class ReleaseAnalysis:
         event, node = adds[0]
         site = _Site(flow, event, node)
         reachable = _reachable(flow, node)
-        removed_here = [n for n in reachable if any(flow.events[e].kind == "unlisten" and removes(ref, flow.events[e].target)
-                                                    for e in flow.nodes[n].events) and not flow.nodes[n].handler]
+        removed_here = [n for n in reachable & _removal_nodes(flow, ref) if not flow.nodes[n].handler]
         if removed_here:
             return self._paths(ref, flow, site, exceptions=True)
         return self._family_leaks(ref, function)
@@ -212,9 +211,8 @@ class ReleaseAnalysis:
         flow = self.flows.get(function)
         if flow is None:
             return False
-        removal = {n for n, node in enumerate(flow.nodes)
-                   if any(flow.events[e].kind == "unlisten" and removes(ref, flow.events[e].target) for e in node.events)}
-        failing = [target for node in flow.nodes for target in node.on_error]
+        removal = _removal_nodes(flow, ref)
+        failing = {target for node in flow.nodes for target in node.on_error}
         return any(_reachable(flow, start) & removal for start in failing)
 
     @cached_property
@@ -832,6 +830,12 @@ class ReleaseAnalysis:
 
     def _label(self, function: str) -> str:
         return self.project.function_label(function)
+
+
+def _removal_nodes(flow: FunctionFlow, ref: Ref) -> Set[int]:
+    """The nodes of a function's graph that remove a listener registration."""
+    return {n for n, node in enumerate(flow.nodes)
+            if any(flow.events[e].kind == "unlisten" and removes(ref, flow.events[e].target) for e in node.events)}
 
 
 def _reachable(flow: FunctionFlow, start: int) -> Set[int]:
