@@ -383,6 +383,9 @@ class Call:
     # the object a method is called on: ``new`` (a local this function bound to an object it made and
     # has not stored or handed on, ``meta = Metadata(); meta.add(…)``), ``self``, or "" (anything else)
     receiver: str = ""
+    # containers whose emptiness or smallness guards the call (``if len(Loader.PATHS) == 0:
+    # Loader.find_paths()``): a callee that fills them runs only until they fill
+    capped: Tuple[Ref, ...] = ()
     at_exit: bool = False  # handed to an exit hook: ``atexit.register(f)``, ``signal.signal(SIGTERM, f)``
 
 
@@ -495,6 +498,7 @@ class ModuleFacts:
     decorators_used: Set[str] = field(default_factory=set)  # last names of decorators applied at import time
     decorator_factories: Set[str] = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
     cache_clears: Set[str] = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
+    string_names: Set[str] = field(default_factory=set)  # private names written as strings: ``"_on_close"``
     context_clears: Set[Tuple[Ref, str]] = field(default_factory=set)  # (context variable, function) of ``var.set(None)``
     untyped_calls: Set[str] = field(default_factory=set)  # method names called on objects of unknown class
     # method name → (caller, arguments) of each such call, as ``Call.arguments`` but with only the

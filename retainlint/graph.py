@@ -179,7 +179,8 @@ class ReferenceGraph:
             self._slot_types.setdefault(holds.owner, target)
         if self._in_child_process(holds):
             return
-        if holds.owner.kind == "global" and holds.function is not None and \
+        if holds.owner.kind in ("global", "self") and holds.via in ("attribute", "annotation") and \
+                holds.function is not None and \
                 self.project.release.bound_for_with_block(holds.owner, holds.function):
             return  # ``_errors = ConfigErrors()`` for a with block, bound back after it: no root
         holder = self._holder(holds.owner)

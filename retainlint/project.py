@@ -45,6 +45,7 @@ class Project:
         self.decorators_used: Set[str] = set()
         self.decorator_factories: Set[str] = set()
         self.cache_clears: Set[str] = set()
+        self.string_names: Set[str] = set()  # private names some module writes as a string (getattr dispatch)
         self.context_clears: Set[Tuple[Ref, str]] = set()
         self.import_time_calls: Set[str] = set()
         self.class_aliases: Dict[str, str] = {}  # ``<class>.<attribute>`` → the class it names
@@ -103,6 +104,7 @@ class Project:
         self.decorators_used |= facts.decorators_used
         self.decorator_factories |= facts.decorator_factories
         self.cache_clears |= facts.cache_clears
+        self.string_names |= facts.string_names
         self.context_clears |= facts.context_clears
         self.import_time_calls |= facts.import_time_calls
         self.class_aliases.update(facts.class_aliases)
@@ -567,8 +569,20 @@ class Project:
     def runs_once(self, mutation: Mutation) -> bool:
         """Under a once-guard that holds for every call the project makes: one that a switch can
         force (``not L or force``) holds unless a call here passes that switch."""
-        return mutation.guarded and not (mutation.forced_by and mutation.function is not None and
-                                         self.callgraph.passes_any(mutation.function, mutation.forced_by))
+        if mutation.guarded:
+            return not (mutation.forced_by and mutation.function is not None and
+                        self.callgraph.passes_any(mutation.function, mutation.forced_by))
+        return self._called_while_empty(mutation)
+
+    def _called_while_empty(self, mutation: Mutation) -> bool:
+        """Every call of the growing function in the project is made only while the very container
+        it fills is empty or small (``if len(Loader.PATHS) == 0: Loader.find_paths()``): the
+        guard at the call is the once-guard."""
+        if mutation.op != "grow" or mutation.function is None:
+            return False
+        sites = self.callgraph.call_sites(mutation.function)
+        own = self.canonical_ref(mutation.ref)
+        return bool(sites) and all(any(self.canonical_ref(ref) == own for ref in site.capped) for site in sites)
 
     @cached_property
     def attribute_assignments(self) -> List:

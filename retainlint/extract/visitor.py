@@ -88,6 +88,7 @@ _ONCE_UNLESS = "once-unless:"
 
 # Methods that add the contents of their argument, not the argument itself.
 _SPREADING = {"extend", "update"}
+_PRIVATE_NAME = re.compile(r"_(?!_)[A-Za-z0-9_]*")  # ``"_update_network_status"``, not ``"__init__"``
 
 
 class ContainerKind(NamedTuple):
@@ -392,16 +393,26 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         local = frame.locals.get(target.value.value)
         return local is not None and bool(local.created)
 
+    def _bound_value(self, name: str) -> Optional[cst.BaseExpression]:
+        """What a local of the current function was last bound to, if it is one."""
+        frame = self.function_frame()
+        local = frame.locals.get(name) if frame is not None else None
+        return local.value if local is not None else None
+
     def _latched_by(self, target: cst.BaseExpression) -> Optional[Ref]:
         """Another container whose emptiness (or smallness) guards this growth: ``if not
         self._subscribers: self._initial.append(segment)``."""
         own = f"capped:{source_of(target)}"
+        return next((ref for guard, ref in self._capping_guards() if guard != own), None)
+
+    def _capping_guards(self) -> Iterator[Tuple[str, Ref]]:
+        """(guard, container) of each enclosing guard that holds only while a container of a
+        slot or global is empty or small, innermost first."""
         for _, guard in reversed(self.active_guards):
-            if guard.startswith("capped:") and guard != own:
+            if guard.startswith("capped:"):
                 ref = self.ref_of(cst.parse_expression(guard[len("capped:"):]))
                 if ref is not None and ref.kind in ("self", "global"):
-                    return ref
-        return None
+                    yield guard, ref
 
     def _local_class(self, name: str) -> str:
         """The class of a local built as ``Class(...)`` or a parameter annotated with one."""
@@ -788,6 +799,12 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         """Implicit concatenation nests one level per string (generated files have thousands);
         nothing inside string literals matters to any rule, so the pass does not descend."""
         return False
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        """``event_map = {"NEWCONSENSUS": "_update_network_status"}`` then ``getattr(self, name)``:
+        a private name written as a string may be a method called by name, unseen."""
+        if "b" not in node.prefix.lower() and _PRIVATE_NAME.fullmatch(node.raw_value):
+            self.facts.string_names.add(node.raw_value)
 
     # ------------------------------------------------------------------ imports
     def visit_Import(self, node: cst.Import) -> None:
@@ -1195,7 +1212,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.guarded_blocks[id(node.body)] = "once"
         present = next((t for t in _conjuncts(test) if isinstance(t, cst.Comparison) and len(t.comparisons) == 1
                         and isinstance(t.comparisons[0].operator, cst.In)), None)  # ``… and k in c``
-        capped = _capped_container(test)
+        capped = _capped_container(test, self._bound_value)
         if capped and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"capped:{capped}"
         looked_up = self._looked_up_entry(test)
@@ -1928,7 +1945,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                      containers=containers,
                                      built=self._built_arguments(node), arguments=self._argument_domains(node),
                                      script=function is None and self.under_guard("main"),
-                                     receiver=receiver))
+                                     receiver=receiver, capped=tuple(ref for _, ref in self._capping_guards())))
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
         if builds_object(node) and frame is not None:
@@ -2514,30 +2531,45 @@ def _slice_of(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
         all(isinstance(element.slice, cst.Slice) for element in value.slice)
 
 
-def _capped_container(test: cst.BaseExpression) -> Optional[str]:
+def _capped_container(test: cst.BaseExpression,
+                      bound_value: Callable[[str], Optional[cst.BaseExpression]]) -> Optional[str]:
     """The container a condition lets grow only while it is small: ``len(c) < N`` (or ``N > len(c)``,
     ``<=``, ``>=``) and ``not c`` (empty), alone or as a conjunct of ``and`` — its growth there is
     bounded (falcon's ``if len(_name_cache) < 64: _name_cache[name] = …``)."""
-    return next(filter(None, map(_sized_while_small, _conjuncts(test))), None)
+    return next(filter(None, (_sized_while_small(t, bound_value) for t in _conjuncts(test))), None)
 
 
-def _sized_while_small(test: cst.BaseExpression) -> Optional[str]:
-    """One conjunct of :func:`_capped_container`."""
+def _sized_while_small(test: cst.BaseExpression,
+                       bound_value: Callable[[str], Optional[cst.BaseExpression]]) -> Optional[str]:
+    """One conjunct of :func:`_capped_container`; a local is read as what it was bound to
+    (``count = len(self._pool)`` … ``if count < limit:``)."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return dotted(test.expression)
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+    if not isinstance(test, cst.Comparison):
         return None
-    operator, right = test.comparisons[0].operator, test.comparisons[0].comparator
-    if isinstance(operator, (cst.LessThan, cst.LessThanEqual)):
-        sized = test.left
-    elif isinstance(operator, (cst.GreaterThan, cst.GreaterThanEqual)):
-        sized = right
-    else:
-        return None
-    if isinstance(sized, cst.Call) and isinstance(sized.func, cst.Name) and sized.func.value == "len" \
-            and len(sized.args) == 1:
-        return dotted(sized.args[0].value)
+    operands = [test.left] + [c.comparator for c in test.comparisons]
+    for (left, right), comparison in zip(zip(operands, operands[1:]), test.comparisons):  # ``a > len(c) < N`` too
+        operator = comparison.operator
+        if isinstance(operator, (cst.LessThan, cst.LessThanEqual)):
+            sized = left
+        elif isinstance(operator, (cst.GreaterThan, cst.GreaterThanEqual)):
+            sized = right
+        elif isinstance(operator, cst.Equal) and _zero(right):  # ``len(c) == 0``: empty
+            sized = left
+        elif isinstance(operator, cst.Equal) and _zero(left):
+            sized = right
+        else:
+            continue
+        if isinstance(sized, cst.Name):
+            sized = bound_value(sized.value) or sized
+        if isinstance(sized, cst.Call) and isinstance(sized.func, cst.Name) and sized.func.value == "len" \
+                and len(sized.args) == 1:
+            return dotted(sized.args[0].value)
     return None
+
+
+def _zero(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Integer) and node.value == "0"
 
 
 def _guard_subject(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:

@@ -772,9 +772,10 @@ class ReleaseAnalysis:
         return self._rebinds_around_yield(ref, flow)[0]
 
     def bound_for_with_block(self, ref: Ref, function: str) -> bool:
-        """A context manager binds the global before it yields and binds it back after
-        (``prev = _errors; _errors = ConfigErrors(); try: yield … finally: _errors = prev``): what
-        it binds there is held for the with block, not for the process."""
+        """A context manager binds the slot (a global, or an attribute of ``self``) before it
+        yields and binds it back after (``prev = _errors; _errors = ConfigErrors(); try: yield …
+        finally: _errors = prev``): what it binds there is held for the with block, not for the
+        process."""
         flow = self.flows.get(function)
         return flow is not None and self.project.context_manager(function) and all(self._rebinds_around_yield(ref, flow))
 
