@@ -498,7 +498,11 @@ class ModuleFacts:
     decorators_used: Set[str] = field(default_factory=set)  # last names of decorators applied at import time
     decorator_factories: Set[str] = field(default_factory=set)  # last names of decorators applied as ``@f(...)``
     cache_clears: Set[str] = field(default_factory=set)  # method names seen in ``….method.cache_clear()``
-    string_names: Set[str] = field(default_factory=set)  # private names written as strings: ``"_on_close"``
+    # (class, name) of private names written as strings in a class's body or methods (``"_on_close"``),
+    # and the classes that call ``getattr(self, name)`` with a name that is no literal: together, a
+    # dispatch table whose methods run by name
+    string_names: Set[Tuple[str, str]] = field(default_factory=set)
+    getattr_dispatch: Set[str] = field(default_factory=set)
     context_clears: Set[Tuple[Ref, str]] = field(default_factory=set)  # (context variable, function) of ``var.set(None)``
     untyped_calls: Set[str] = field(default_factory=set)  # method names called on objects of unknown class
     # method name → (caller, arguments) of each such call, as ``Call.arguments`` but with only the

@@ -179,9 +179,9 @@ class ReferenceGraph:
             self._slot_types.setdefault(holds.owner, target)
         if self._in_child_process(holds):
             return
-        if holds.owner.kind in ("global", "self") and holds.via in ("attribute", "annotation") and \
-                holds.function is not None and \
-                self.project.release.bound_for_with_block(holds.owner, holds.function):
+        binds_slot = holds.via in ("attribute", "annotation")
+        if holds.owner.kind in ("global", "self") and binds_slot and holds.function is not None and \
+                self.project.release.bound_for_with_block(holds.owner, holds.function, holds.span.line):
             return  # ``_errors = ConfigErrors()`` for a with block, bound back after it: no root
         holder = self._holder(holds.owner)
         if holder[2] == "class attribute" and self._binds_on_instance(holds):
@@ -194,7 +194,7 @@ class ReferenceGraph:
         if self._add_edge(holder, target, holds.via, path, holds.span):
             self.graph.edges[holder[0], target]["fresh"] = holds.fresh
             self.graph.edges[holder[0], target]["replaced"] = \
-                self.project.replaced_by(holds.owner) if holds.via in ("attribute", "annotation") else None
+                self.project.replaced_by(holds.owner) if binds_slot else None
             if holds.back:
                 self._back_edges.append((holder[0], target))
         elif existed and not holds.fresh:

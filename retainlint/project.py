@@ -45,7 +45,9 @@ class Project:
         self.decorators_used: Set[str] = set()
         self.decorator_factories: Set[str] = set()
         self.cache_clears: Set[str] = set()
-        self.string_names: Set[str] = set()  # private names some module writes as a string (getattr dispatch)
+        # class → private names its body or methods write as strings, for classes that call
+        # ``getattr(self, name)``: methods a dispatch table runs by name (test code aside)
+        self.string_names: Dict[str, Set[str]] = defaultdict(set)
         self.context_clears: Set[Tuple[Ref, str]] = set()
         self.import_time_calls: Set[str] = set()
         self.class_aliases: Dict[str, str] = {}  # ``<class>.<attribute>`` → the class it names
@@ -104,7 +106,10 @@ class Project:
         self.decorators_used |= facts.decorators_used
         self.decorator_factories |= facts.decorator_factories
         self.cache_clears |= facts.cache_clears
-        self.string_names |= facts.string_names
+        if not self.is_test_path(facts.path):
+            for owner, name in facts.string_names:
+                if owner in facts.getattr_dispatch:
+                    self.string_names[owner].add(name)
         self.context_clears |= facts.context_clears
         self.import_time_calls |= facts.import_time_calls
         self.class_aliases.update(facts.class_aliases)
@@ -568,17 +573,27 @@ class Project:
 
     def runs_once(self, mutation: Mutation) -> bool:
         """Under a once-guard that holds for every call the project makes: one that a switch can
-        force (``not L or force``) holds unless a call here passes that switch."""
+        force (``not L or force``) holds unless a call here passes that switch; or called only
+        under a guard that the container it fills is empty (see :meth:`_called_while_small`)."""
         if mutation.guarded:
             return not (mutation.forced_by and mutation.function is not None and
                         self.callgraph.passes_any(mutation.function, mutation.forced_by))
-        return self._called_while_empty(mutation)
+        return self._called_while_small(mutation)
 
-    def _called_while_empty(self, mutation: Mutation) -> bool:
+    def named_in_dispatch(self, function: str) -> bool:
+        """A method whose name a dispatch table of its class (or a relative) writes as a string,
+        for ``getattr(self, name)`` to run it."""
+        owner = self.owner_class(function)
+        name = function.rsplit(".", 1)[-1]
+        return owner is not None and any(name in self.string_names.get(member, ()) for member in self.family(owner))
+
+    def _called_while_small(self, mutation: Mutation) -> bool:
         """Every call of the growing function in the project is made only while the very container
-        it fills is empty or small (``if len(Loader.PATHS) == 0: Loader.find_paths()``): the
-        guard at the call is the once-guard."""
-        if mutation.op != "grow" or mutation.function is None:
+        it fills is empty or small (``if len(Loader.PATHS) == 0: Loader.find_paths()``), and it is
+        handed over nowhere: the guard at the call is the once-guard — unless the function keeps
+        filling it in an endless loop."""
+        if mutation.op != "grow" or mutation.function is None or mutation.forever \
+                or self.callgraph.referenced(mutation.function):
             return False
         sites = self.callgraph.call_sites(mutation.function)
         own = self.canonical_ref(mutation.ref)

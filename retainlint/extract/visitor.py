@@ -88,7 +88,7 @@ _ONCE_UNLESS = "once-unless:"
 
 # Methods that add the contents of their argument, not the argument itself.
 _SPREADING = {"extend", "update"}
-_PRIVATE_NAME = re.compile(r"_(?!_)[A-Za-z0-9_]*")  # ``"_update_network_status"``, not ``"__init__"``
+_PRIVATE_NAME = re.compile(r"_(?!_)[A-Za-z0-9_]+")  # ``"_update_network_status"``, not ``"__init__"`` nor ``"_"``
 
 
 class ContainerKind(NamedTuple):
@@ -393,17 +393,17 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         local = frame.locals.get(target.value.value)
         return local is not None and bool(local.created)
 
-    def _bound_value(self, name: str) -> Optional[cst.BaseExpression]:
-        """What a local of the current function was last bound to, if it is one."""
-        frame = self.function_frame()
-        local = frame.locals.get(name) if frame is not None else None
-        return local.value if local is not None else None
-
     def _latched_by(self, target: cst.BaseExpression) -> Optional[Ref]:
         """Another container whose emptiness (or smallness) guards this growth: ``if not
         self._subscribers: self._initial.append(segment)``."""
         own = f"capped:{source_of(target)}"
         return next((ref for guard, ref in self._capping_guards() if guard != own), None)
+
+    def _capping_for(self, target: str) -> Tuple[Ref, ...]:
+        """The containers whose emptiness guards a call: one of ``self`` only for a call on ``self``
+        (``if not self.children: ROOT._adopt(self)`` tests this node's list, not ROOT's)."""
+        return tuple(ref for guard, ref in self._capping_guards()
+                     if not guard.startswith("capped:self.") or target.startswith("self:"))
 
     def _capping_guards(self) -> Iterator[Tuple[str, Ref]]:
         """(guard, container) of each enclosing guard that holds only while a container of a
@@ -797,14 +797,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
 
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
         """Implicit concatenation nests one level per string (generated files have thousands);
-        nothing inside string literals matters to any rule, so the pass does not descend."""
+        a method name a dispatch table gives is one plain string, so the pass does not descend."""
         return False
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         """``event_map = {"NEWCONSENSUS": "_update_network_status"}`` then ``getattr(self, name)``:
         a private name written as a string may be a method called by name, unseen."""
-        if "b" not in node.prefix.lower() and _PRIVATE_NAME.fullmatch(node.raw_value):
-            self.facts.string_names.add(node.raw_value)
+        owner = self.frame.class_qualname
+        if owner and "b" not in node.prefix.lower() and _PRIVATE_NAME.fullmatch(node.raw_value):
+            self.facts.string_names.add((owner, node.raw_value))
 
     # ------------------------------------------------------------------ imports
     def visit_Import(self, node: cst.Import) -> None:
@@ -1212,7 +1213,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 self.guarded_blocks[id(node.body)] = "once"
         present = next((t for t in _conjuncts(test) if isinstance(t, cst.Comparison) and len(t.comparisons) == 1
                         and isinstance(t.comparisons[0].operator, cst.In)), None)  # ``… and k in c``
-        capped = _capped_container(test, self._bound_value)
+        capped = _capped_container(test)
         if capped and id(node.body) not in self.guarded_blocks:
             self.guarded_blocks[id(node.body)] = f"capped:{capped}"
         looked_up = self._looked_up_entry(test)
@@ -1775,6 +1776,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.facts.invoked.add(frame.loop_items[func.value])  # ``for h in self._handlers: h(event)``
         if not self._cannot_fail(func):
             self.flow.mark_call()
+        if isinstance(func, cst.Name) and func.value == "getattr" and len(node.args) >= 2 and \
+                not isinstance(node.args[1].value, cst.SimpleString) and self.frame.class_qualname:
+            self.facts.getattr_dispatch.add(self.frame.class_qualname)  # ``getattr(self, name)``
         released = released_name(node, self.qualify)
         if released:
             self.note_released_local(released)
@@ -1945,7 +1949,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                                      containers=containers,
                                      built=self._built_arguments(node), arguments=self._argument_domains(node),
                                      script=function is None and self.under_guard("main"),
-                                     receiver=receiver, capped=tuple(ref for _, ref in self._capping_guards())))
+                                     receiver=receiver, capped=self._capping_for(target)))
         if use.startswith("local:") and frame is not None:
             frame.constructed[use[len("local:"):]] = len(self.facts.calls) - 1
         if builds_object(node) and frame is not None:
@@ -2531,18 +2535,16 @@ def _slice_of(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
         all(isinstance(element.slice, cst.Slice) for element in value.slice)
 
 
-def _capped_container(test: cst.BaseExpression,
-                      bound_value: Callable[[str], Optional[cst.BaseExpression]]) -> Optional[str]:
+def _capped_container(test: cst.BaseExpression) -> Optional[str]:
     """The container a condition lets grow only while it is small: ``len(c) < N`` (or ``N > len(c)``,
-    ``<=``, ``>=``) and ``not c`` (empty), alone or as a conjunct of ``and`` — its growth there is
-    bounded (falcon's ``if len(_name_cache) < 64: _name_cache[name] = …``)."""
-    return next(filter(None, (_sized_while_small(t, bound_value) for t in _conjuncts(test))), None)
+    ``<=``, ``>=``, a link of a chain: ``needed > len(c) < N``), ``len(c) == 0`` and ``not c``
+    (empty), alone or as a conjunct of ``and`` — its growth there is bounded (falcon's
+    ``if len(_name_cache) < 64: _name_cache[name] = …``)."""
+    return next(filter(None, map(_sized_while_small, _conjuncts(test))), None)
 
 
-def _sized_while_small(test: cst.BaseExpression,
-                       bound_value: Callable[[str], Optional[cst.BaseExpression]]) -> Optional[str]:
-    """One conjunct of :func:`_capped_container`; a local is read as what it was bound to
-    (``count = len(self._pool)`` … ``if count < limit:``)."""
+def _sized_while_small(test: cst.BaseExpression) -> Optional[str]:
+    """One conjunct of :func:`_capped_container`."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return dotted(test.expression)
     if not isinstance(test, cst.Comparison):
@@ -2560,8 +2562,6 @@ def _sized_while_small(test: cst.BaseExpression,
             sized = right
         else:
             continue
-        if isinstance(sized, cst.Name):
-            sized = bound_value(sized.value) or sized
         if isinstance(sized, cst.Call) and isinstance(sized.func, cst.Name) and sized.func.value == "len" \
                 and len(sized.args) == 1:
             return dotted(sized.args[0].value)
@@ -2569,6 +2569,7 @@ def _sized_while_small(test: cst.BaseExpression,
 
 
 def _zero(node: cst.BaseExpression) -> bool:
+    """The literal ``0``: ``len(c) == 0`` tests that c is empty."""
     return isinstance(node, cst.Integer) and node.value == "0"
 
 

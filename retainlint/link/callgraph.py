@@ -408,11 +408,12 @@ class CallGraph:
 
     def never_called(self, function: str) -> bool:
         """A private function (``_name``, not a dunder) that nothing in the project calls, hands
-        over or names in a string (``getattr(self, "_on_" + …)`` aside, a dispatch table such as
-        ``{"CIRC": "_circuit_update"}``): code outside has no business calling it, so it does not run."""
+        over or names in a dispatch table of its class (``{"CIRC": "_circuit_update"}`` with
+        ``getattr(self, name)``; a name built as ``"_on_" + kind`` is not seen): code outside has no
+        business calling it, so it does not run."""
         name = function.rsplit(".", 1)[-1]
         return name.startswith("_") and not name.startswith("__") and not self.callers(function) \
-            and not self.referenced(function) and name not in self.project.string_names
+            and not self.referenced(function) and not self.project.named_in_dispatch(function)
 
     def referenced(self, function: str) -> bool:
         """Handed over as a callable somewhere (a callback, a done-callback, a hook)."""

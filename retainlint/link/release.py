@@ -771,13 +771,39 @@ class ReleaseAnalysis:
         the container is its with block's, and its exit empties it for the next block."""
         return self._rebinds_around_yield(ref, flow)[0]
 
-    def bound_for_with_block(self, ref: Ref, function: str) -> bool:
-        """A context manager binds the slot (a global, or an attribute of ``self``) before it
-        yields and binds it back after (``prev = _errors; _errors = ConfigErrors(); try: yield …
-        finally: _errors = prev``): what it binds there is held for the with block, not for the
-        process."""
+    def bound_for_with_block(self, ref: Ref, function: str, line: int) -> bool:
+        """A context manager binds the slot (a global, or an attribute of ``self``) at ``line``,
+        before it yields, and binds it back after (``prev = _errors; _errors = ConfigErrors();
+        try: yield … finally: _errors = prev``): what it binds there is held for the with block,
+        not for the process.  An attribute of ``self`` must be bound back on every way out of the
+        block (in a ``finally``), since the object outlives the block."""
         flow = self.flows.get(function)
-        return flow is not None and self.project.context_manager(function) and all(self._rebinds_around_yield(ref, flow))
+        if flow is None or not self.project.context_manager(function):
+            return False
+        yields = [node.line for node in flow.nodes if node.kind == "yield"]
+        if not yields or line >= min(yields) or not all(self._rebinds_around_yield(ref, flow)):
+            return False  # (what it binds after the yield stays bound)
+        return ref.kind != "self" or self._bound_back_after_yield(ref, flow)
+
+    def _bound_back_after_yield(self, ref: Ref, flow: FunctionFlow) -> bool:
+        """Every path from a ``yield`` to the function's end, an exception's included, binds the
+        slot anew first."""
+        rebinds = {index for index, node in enumerate(flow.nodes)
+                   if any(flow.events[e].kind == "clear" and flow.events[e].target == "rebind"
+                          and flow.events[e].ref is not None and self._canonical(flow.events[e].ref) == ref
+                          for e in node.events)}
+        seen: Set[int] = set()
+        todo = [n for node in flow.nodes if node.kind == "yield" for n in node.next + node.on_error + node.on_cancel]
+        while todo:
+            index = todo.pop()
+            if index in seen or index in rebinds:
+                continue
+            if index in (EXIT, ERROR_EXIT):
+                return False
+            seen.add(index)
+            node = flow.nodes[index]
+            todo.extend(node.next + node.on_error + node.on_cancel)
+        return True
 
     def _rebinds_around_yield(self, ref: Ref, flow: FunctionFlow) -> Tuple[bool, bool]:
         """Whether the function binds the slot anew before its ``yield``, and after it."""
