@@ -684,6 +684,13 @@ class Project:
         cls = self.owner_class(listener.function) if listener.target_kind == "self" else self.receiver_class(listener)
         return self.method_defined(cls, listener.method)
 
+    def stored_callable(self, cls: Optional[str], name: str) -> bool:
+        """The class (or a base) binds an attribute of that name on its objects (``self.subscribe =
+        subscribe`` in ``__init__``): ``self.subscribe(conn)`` calls what was handed in, not a
+        listener API of an emitter."""
+        return cls is not None and any(a.ref.name == name for owner in [cls] + self.ancestors(cls)
+                                       for a in self.assignments_by_owner.get(owner, ()))
+
     def method_defined(self, cls: Optional[str], method: str) -> Optional[str]:
         """The project function ``cls.method`` runs (its own or a project base's), if any."""
         return next((f"{owner}.{method}" for owner in ([cls] + self.ancestors(cls) if cls else [])

@@ -60,8 +60,12 @@ def _if_never_removed(project: Project, graph: ReferenceGraph, listener: Listene
     that registration itself: one level is what one cause, one finding needs)."""
     if listener.action != "add" or not listener.strong or listener.one_shot or listener.result_kept:
         return None
-    if listener.callee in project.functions or (listener.target_kind == "self" and project.own_add_method(listener)):
-        return None  # ``on("open", cb)``, ``self.subscribe(…)``: the project's own function says what it keeps
+    if listener.callee in project.functions or (listener.target_kind == "self" and (
+            project.own_add_method(listener) or
+            project.stored_callable(project.owner_class(listener.function), listener.method))):
+        # ``on("open", cb)``, ``self.subscribe(…)``: the project's own function says what it keeps,
+        # or it calls a callable the object was handed (``self.subscribe = subscribe``)
+        return None
     if project.holds_weakly(listener):
         return None  # the project's own add-method keeps it in a weak container (RL406 if it is a bound method)
     if listener.guarded or listener.same_object:
