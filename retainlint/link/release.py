@@ -280,16 +280,8 @@ class ReleaseAnalysis:
         if not lines:
             return False
         # every normal way on from the insertion passes the handover (``if job.notify: task.add_done_callback(…)`` does not)
-        todo, seen = list(flow.nodes[site.node].next), set()
-        while todo:
-            index = todo.pop()
-            if index in seen or flow.nodes[index].line in lines:
-                continue
-            if index == EXIT:
-                return False
-            seen.add(index)
-            todo.extend(flow.nodes[index].next)
-        return True
+        handing = {index for index, node in enumerate(flow.nodes) if node.line in lines}
+        return not _leaves_avoiding(flow, flow.nodes[site.node].next, handing, exceptions=False)
 
     def fills_on_normal_path(self, ref: Ref) -> bool:
         """Something inserts into the container outside any exception handler: it fills as the
@@ -788,31 +780,23 @@ class ReleaseAnalysis:
     def _bound_back_after_yield(self, ref: Ref, flow: FunctionFlow) -> bool:
         """Every path from a ``yield`` to the function's end, an exception's included, binds the
         slot anew first."""
-        rebinds = {index for index, node in enumerate(flow.nodes)
-                   if any(flow.events[e].kind == "clear" and flow.events[e].target == "rebind"
-                          and flow.events[e].ref is not None and self._canonical(flow.events[e].ref) == ref
-                          for e in node.events)}
-        seen: Set[int] = set()
-        todo = [n for node in flow.nodes if node.kind == "yield" for n in node.next + node.on_error + node.on_cancel]
-        while todo:
-            index = todo.pop()
-            if index in seen or index in rebinds:
-                continue
-            if index in (EXIT, ERROR_EXIT):
-                return False
-            seen.add(index)
-            node = flow.nodes[index]
-            todo.extend(node.next + node.on_error + node.on_cancel)
-        return True
+        events = set(self._rebind_events(ref, flow))  # (a ``finally`` is copied: one event, several nodes)
+        rebinds = {index for index, node in enumerate(flow.nodes) if events.intersection(node.events)}
+        after_yields = [n for node in flow.nodes if node.kind == "yield" for n in node.next + node.on_error + node.on_cancel]
+        return not _leaves_avoiding(flow, after_yields, rebinds, exceptions=True)
 
     def _rebinds_around_yield(self, ref: Ref, flow: FunctionFlow) -> Tuple[bool, bool]:
         """Whether the function binds the slot anew before its ``yield``, and after it."""
         after = _from_yields(flow)
-        nodes = _node_of_events(flow)
-        places = {nodes.get(index) in after for index, event in enumerate(flow.events)
-                  if event.kind == "clear" and event.target == "rebind" and event.ref is not None
-                  and self._canonical(event.ref) == ref}
+        nodes = self._nodes(flow)
+        places = {nodes.get(index) in after for index in self._rebind_events(ref, flow)}
         return False in places, True in places
+
+    def _rebind_events(self, ref: Ref, flow: FunctionFlow) -> List[int]:
+        """The function's events that bind the slot anew (``self._recorder = None``)."""
+        return [index for index, event in enumerate(flow.events)
+                if event.kind == "clear" and event.target == "rebind" and event.ref is not None
+                and self._canonical(event.ref) == ref]
 
     def _is_sweep(self, ref: Ref, site: _Site) -> bool:
         """Periodic eviction: a release inside a loop (over the container, or over the keys found
@@ -863,6 +847,23 @@ def _removal_nodes(flow: FunctionFlow, ref: Ref) -> Set[int]:
     """The nodes of a function's graph that remove a listener registration."""
     return {n for n, node in enumerate(flow.nodes)
             if any(flow.events[e].kind == "unlisten" and removes(ref, flow.events[e].target) for e in node.events)}
+
+
+def _leaves_avoiding(flow: FunctionFlow, starts, stops: Set[int], exceptions: bool) -> bool:
+    """Some path from ``starts`` leaves the function (by its normal exit, or with ``exceptions``
+    by its exceptional one too) without passing a node of ``stops``."""
+    exits = (EXIT, ERROR_EXIT) if exceptions else (EXIT,)
+    todo, seen = list(starts), set()
+    while todo:
+        index = todo.pop()
+        if index in seen or index in stops:
+            continue
+        if index in exits:
+            return True
+        seen.add(index)
+        node = flow.nodes[index]
+        todo.extend(node.next + node.on_error + node.on_cancel if exceptions else node.next)
+    return False
 
 
 def _reachable(flow: FunctionFlow, start: int) -> Set[int]:
