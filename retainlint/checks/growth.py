@@ -11,7 +11,7 @@ from retainlint.extract.keys import identity_name
 from retainlint.facts import Span
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import object_lifetime
-from retainlint.link.release import LEAKS, NEVER, below_high
+from retainlint.link.release import LEAKS, NEVER, RELEASED, below_high
 from retainlint.registry import check
 from retainlint.unbounded import EVENT, INSTANCE, TEXT, Unbounded, confidence, filled_together
 
@@ -149,6 +149,8 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
             continue  # cut back to a part of itself (``K[:] = K[-127:]``, ``del K[:-127]``): a bounded memo
         if project.callgraph.always_passed(ref.owner, ref.name):
             continue  # every caller passes its own: the default is never the one grown
+        if project.release.verdict(ref).status == RELEASED:
+            continue  # ``_running[key] = 1`` … ``finally: del _running[key]``: a guard for one call, released on every way out
         if all(m.method in _KEYED_WRITES + ("update",) and m.key.domain == "bounded" for m in growth):
             continue  # ``defaults.update({SERVICE_NAME: name})``: as many entries as the constant keys
         function = project.functions.get(ref.owner)

@@ -1664,6 +1664,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _assign_item(self, target: cst.Subscript, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         """``c[k] = v`` grows a container; ``c[:] = …`` or ``c[a:b] = …`` replaces or trims it."""
         is_slice = any(isinstance(element.slice, cst.Slice) for element in target.slice)
+        if is_slice and _reordered(value, target.value):
+            return  # ``seen[:] = sorted(seen)``: the same entries in another order, none dropped
         key = _subscript_key(target)
         constant_key = (not is_slice and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index)
                         and isinstance(target.slice[0].slice.value, (cst.Integer, cst.SimpleString)))
@@ -2533,6 +2535,24 @@ def _slice_of(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
     (``sorted(K)``)."""
     return isinstance(value, cst.Subscript) and source_of(value.value) == source_of(container) and \
         all(isinstance(element.slice, cst.Slice) for element in value.slice)
+
+
+# Calls that return every element of the one iterable they are given, in some order.
+_REORDERINGS = frozenset({"sorted", "list", "tuple", "reversed"})
+
+
+def _reordered(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
+    """``sorted(K)``, ``list(reversed(K))``, ``K[::-1]`` of ``K``: every entry K holds, so a slice
+    assignment of it releases none."""
+    while isinstance(value, cst.Call) and dotted(value.func) in _REORDERINGS and value.args and \
+            value.args[0].keyword is None and value.args[0].star == "":
+        value = value.args[0].value
+    if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Slice):
+        part = value.slice[0].slice
+        if part.lower is None and part.upper is None and (part.step is None or source_of(part.step) == "-1"):
+            # ``K[:]``, ``K[::-1]``: a whole copy (``K[::2]`` drops half)
+            value = value.value
+    return source_of(value) == source_of(container)
 
 
 def _capped_container(test: cst.BaseExpression) -> Optional[str]:
