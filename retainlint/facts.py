@@ -114,6 +114,7 @@ class ContainerDef:
     annotated: bool = False  # ``x: list = []`` in a class body: a per-instance field if the class is a model
     weak_entries: bool = False  # ``defaultdict(WeakSet)``: what is added to an entry is held weakly
     entry_class: str = ""  # ``{k: Queue() for k in names}``, ``defaultdict(Queue)``: what every entry is, if known
+    script: bool = False  # bound at module level in the ``if __name__ == "__main__":`` block: only when run as a script
 
 
 @dataclass(frozen=True)

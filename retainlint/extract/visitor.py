@@ -328,6 +328,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if isinstance(node, cst.Attribute):
             base = node.value
             attr = node.attr.value
+            own_class = self._self_context()[1]
+            if own_class and self._own_class(base):  # ``type(self)._msgs = []``, ``self.__class__._msgs``
+                return Ref("self", own_class, attr)
             if isinstance(base, cst.Name):
                 self_name, cls = self._self_context()
                 if self_name and base.value == self_name and cls:  # ``self.completed``: a property may name ``_completed``
@@ -1547,7 +1550,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             scope = self._container_scope(ref, target, value)
             self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
                                                       function, span, annotated=annotated,
-                                                      weak_entries=kind.weak_entries, entry_class=kind.entry_class))
+                                                      weak_entries=kind.weak_entries, entry_class=kind.entry_class,
+                                                      script=function is None and self.under_guard("main")))
             self.defined_containers.add(ref)
         removed = _filtered_out(value, target, frame.params) if function is not None else None
         if removed is not None:  # ``self._runs = [r for r in self._runs if r != run]``: removes run
