@@ -247,6 +247,18 @@ class Project:
         cls = self._class_named_in(dotted, function)
         return cls is not None and self.is_enum(cls)
 
+    def calls_plain_function(self, dotted: str, function: Optional[str]) -> bool:
+        """``GetInternedWsdlNamespace(version)`` written in ``function``: a capitalised name that
+        is no class of the project but one of its functions, and not a factory (some ``return``
+        gives back what it did not build) — pyVmomi's CamelCase functions look up or intern a
+        value, they make no new object per call."""
+        if not dotted or self._class_named_in(dotted, function) is not None:
+            return False
+        module = (self.owner_class(function) or function or "").rpartition(".")[0]
+        names = [dotted, f"{module}.{dotted}"] + self._reexport_chain(dotted)
+        fact = next((self.functions[name] for name in names if name in self.functions), None)
+        return fact is not None and not fact.builds
+
     def _class_named_in(self, dotted: str, function: Optional[str]) -> Optional[str]:
         """The project class a name written in ``function`` stands for, if any."""
         module = (self.owner_class(function) or function or "").rpartition(".")[0]

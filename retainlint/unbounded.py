@@ -259,6 +259,9 @@ def _growth(project, mutation: Mutation, defs, kind: str) -> Optional[Growth]:
                                              f"of unknown domain", by_name)
         if domain in ("created", "event", "param") and project.enum_made(key.made, mutation.function):
             return None  # ``settings[Feature(flag)]``, ``hooks[event]`` with ``event: HookEvent``: one entry per member
+        if domain == "created" and project.calls_plain_function(key.made, mutation.function):
+            return Growth(mutation, UNKNOWN, f"keyed by what {key.made.rsplit('.', 1)[-1]}() returns (its domain is "
+                                             f"not known)", by_name)
         if domain == "created" and project.hashes_by_value(key.made, mutation.function):
             return Growth(mutation, UNKNOWN, f"keyed by {key.what}, which compares by value: one entry per "
                                              f"distinct value (its domain is not known)", by_name)
