@@ -185,6 +185,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # module-level functions that return a class (``def _get_tracer(): from .x import Tracer;
         # return Tracer``): calling what they return makes one of these
         self.class_factories: Dict[str, Tuple[str, ...]] = {}
+        # module-level function → the module's containers it fills (``register_key`` → ``to_name``)
+        self.function_fills: Dict[str, Set[str]] = {}
         self.statement_calls: Set[int] = set()
         self.bound_calls: Set[int] = set()  # calls whose result an assignment binds (``log = log.append(m)``)
         self.flow = FlowRecorder()
@@ -458,8 +460,8 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         ``key`` is the key or element expression (what is added, or which entry is removed);
         ``element`` marks an operation on an entry rather than the container (``c[k].add(x)``);
         ``deferred`` one that runs later, if ever (inside a lambda, or a bound method handed over)."""
-        if op == "grow" and self._on_fresh_object(target):
-            return
+        if op == "grow" and (self._on_fresh_object(target) or self.under_guard(f"refill:{source_of(target)}")):
+            return  # ``c.clear(); c.extend(ORIGINAL)``: afterwards c holds what the fill gives, whatever it held
         ref = self.ref_of(target)
         if ref is None and op in ("shrink", "grow"):
             # ``entry = REGISTRY.setdefault(k, []); entry.append(x)``: the entry is the registry's
@@ -785,6 +787,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for statement in node.body:
             if isinstance(statement, cst.ClassDef):
                 self.module_classes[statement.name.value] = f"{self.facts.module}.{statement.name.value}"
+        self.function_fills = _module_function_fills(node)
         self.module_node, self._raised = node, None
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
@@ -1097,7 +1100,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if frame is not None:  # ``with lock: if _DONE: return; _DONE = True`` guards what follows the ``with`` too
             statements = _with_bodies_inline(node.body)
             # a key bound earlier in the function is no more fixed than a parameter
-            guard = _early_return_once(statements, frame.params | frame.assigned)
+            guard = _early_return_once(statements, frame.params | frame.assigned, self.function_fills)
             for statement in statements[guard + 1:] if guard is not None else ():
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
         bound: Dict[int, Set[str]] = {}  # what each statement of the block binds, read once
@@ -1108,6 +1111,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             return bound[id(statement)]
 
         for index, statement in enumerate(node.body):
+            cleared = _cleared_container(statement)
+            if cleared is not None and index + 1 < len(node.body) and _filled_container(node.body[index + 1]) == cleared:
+                self.guarded_blocks.setdefault(id(node.body[index + 1]), f"refill:{cleared}")
             present = _skip_if_absent(statement, node.body[:index], binds)
             if present is not None:  # ``m = c.get(k); if m is None: continue`` … ``c[k] = …`` replaces it
                 key, container = present
@@ -1195,9 +1201,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             # callers may say more — most tests read none, and are judged once
             used = sorted(_switches_in(node.test, frame.off_by_default - frame.assigned)) \
                 if frame.off_by_default else []
-            if _once_guard(node, self._local_subject, self._raised_flags, set()) or self._forked_child(node.test):
+            if _once_guard(node, self._local_subject, self._raised_flags, set(), self.function_fills) or \
+                    self._forked_child(node.test):
                 self.guarded_blocks[id(node.body)] = "once"
-            elif used and _once_guard(node, self._local_subject, self._raised_flags, set(used)):
+            elif used and _once_guard(node, self._local_subject, self._raised_flags, set(used), self.function_fills):
                 self.guarded_blocks[id(node.body)] = _ONCE_UNLESS + ",".join(used)
             elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
@@ -2734,14 +2741,16 @@ _FILLS = {"append", "extend", "add", "insert", "update", "setdefault", "appendle
 _ONE_ENTRY_STORES = {"[]=", "setdefault", "add"}
 
 
-def _once_guard(node: cst.If, local_subject, raised_flags: Callable[[], Set[str]], overrides: Set[str]) -> bool:
+def _once_guard(node: cst.If, local_subject, raised_flags: Callable[[], Set[str]], overrides: Set[str],
+                function_fills: Optional[Dict[str, Set[str]]] = None) -> bool:
     """``if X is None:`` that sets X, ``if not L:`` that fills L, ``if not logger.handlers:`` —
     as any one conjunct of the test (feast's ``if len(new) > 0 and len(self.intervals) == 0:``,
     clearml's ``if parallel and not cls._atexit_registered:``) whose subject is no local, which
     every call starts afresh (``local_subject``); and ``if _TO_BE_LOADED: … _TO_BE_LOADED = False``
     (ddtrace's ``load_appsec()``), the flag written the other way round, when nothing in the
     module sets it true again (``raised_flags``).  A parameter off by default that may force the
-    body (``not L or force``, ``overrides``) is read at its default."""
+    body (``not L or force``, ``overrides``) is read at its default.  ``function_fills``: what the
+    module's functions fill, for a body that fills through one of them."""
     conjuncts = [_unless_overridden(conjunct, overrides) for conjunct in _conjuncts(node.test)]
     tested = [(subject, unset) for subject, unset in map(_guard_subject, conjuncts)
               if subject is not None and not local_subject(subject)]
@@ -2751,16 +2760,18 @@ def _once_guard(node: cst.If, local_subject, raised_flags: Callable[[], Set[str]
     lowered = [subject for subject, unset in tested if not unset]
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
     if subjects:
-        set_in_body = _assigned_names(body) | _filled_names(body)
+        set_in_body = _assigned_names(body) | _filled_names(body, function_fills)
         if any(subject in set_in_body for subject in subjects):
             return True
     cleared = _cleared_names(body) if lowered else set()  # one pass over the body, for a flag tested set
     return any(subject in cleared and subject not in raised_flags() for subject in lowered)
 
 
-def _filled_names(statements) -> Set[str]:
-    """Dotted names of containers some statements add to (``L.append(x)``, ``d[k] = v``): under
-    ``if not L:`` / ``if len(L) == 0:`` they fill it once — afterwards it is not empty."""
+def _filled_names(statements, function_fills: Optional[Dict[str, Set[str]]] = None) -> Set[str]:
+    """Dotted names of containers some statements add to (``L.append(x)``, ``d[k] = v``), also
+    through a call of a module-level function that fills them (``register_key(code, name)``, per
+    ``function_fills``): under ``if not L:`` / ``if len(L) == 0:`` they fill it once — afterwards
+    it is not empty."""
     found: Set[str] = set()
 
     class _Fills(cst.CSTVisitor):
@@ -2769,11 +2780,83 @@ def _filled_names(statements) -> Set[str]:
                 name = dotted(node.func.value)
                 if name:
                     found.add(name)
+            elif isinstance(node.func, cst.Name) and function_fills:
+                found.update(function_fills.get(node.func.value, ()))
 
         def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
             name = dotted(node.target.value) if isinstance(node.target, cst.Subscript) else None
             if name:
                 found.add(name)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+    for statement in statements:
+        statement.visit(_Fills())
+    return found
+
+
+def _single_call(statement: cst.CSTNode) -> Optional[cst.Call]:
+    """The call a statement of one expression makes (``c.clear()``), else None."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
+            isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.Call):
+        return statement.body[0].value
+    return None
+
+
+def _cleared_container(statement: cst.CSTNode) -> Optional[str]:
+    """``c.clear()`` or ``del c[:]``: the container it empties, as written."""
+    call = _single_call(statement)
+    if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "clear" and not call.args:
+        return source_of(call.func.value)
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
+            isinstance(statement.body[0], cst.Del) and isinstance(statement.body[0].target, cst.Subscript):
+        target = statement.body[0].target
+        if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Slice) and \
+                target.slice[0].slice.lower is None and target.slice[0].slice.upper is None:
+            return source_of(target.value)
+    return None
+
+
+def _filled_container(statement: cst.CSTNode) -> Optional[str]:
+    """``c.extend(items)`` (any fill) as the whole statement: the container it fills, as written."""
+    call = _single_call(statement)
+    if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value in _FILLS:
+        return source_of(call.func.value)
+    return None
+
+
+def _module_function_fills(module: cst.Module) -> Dict[str, Set[str]]:
+    """The module-level functions that fill module containers: name → the containers' names
+    (``def register_key(k, name): to_name[k].append(name)`` → ``{"to_name"}``), element fills
+    included, names the function binds itself left out unless it declares them ``global``.  Read
+    before the pass, so a function that calls one defined further down knows what it fills."""
+    fills: Dict[str, Set[str]] = {}
+    for statement in module.body:
+        if not (isinstance(statement, cst.FunctionDef) and isinstance(statement.body, cst.IndentedBlock)):
+            continue
+        body = statement.body.body
+        declared = {name.name.value for s in body if isinstance(s, cst.SimpleStatementLine)
+                    for small in s.body if isinstance(small, cst.Global) for name in small.names}
+        own = (_assigned_names(body) | {p.name.value for p in statement.params.params}) - declared
+        filled = {name.split("[", 1)[0] for name in _filled_names(body) | _element_fills(body)}
+        filled = {name for name in filled if "." not in name and name not in own}
+        if filled:
+            fills[statement.name.value] = filled
+    return fills
+
+
+def _element_fills(statements) -> Set[str]:
+    """Names of mappings an entry of which some statements add to (``to_name[k].append(x)``)."""
+    found: Set[str] = set()
+
+    class _Fills(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _FILLS and isinstance(func.value, cst.Subscript):
+                name = dotted(func.value.value)
+                if name:
+                    found.add(name)
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False
@@ -2971,7 +3054,8 @@ def _membership(test: cst.BaseExpression) -> Optional[Tuple[cst.BaseExpression, 
     return None
 
 
-def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] = ()) -> Optional[int]:
+def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] = (),
+                       function_fills: Optional[Dict[str, Set[str]]] = None) -> Optional[int]:
     """Where ``if _DONE: return`` stands among a block's statements when the statements after it
     set ``_DONE`` (or fill it: ``if _names: return _names`` … ``_names.append(n)``) and never
     clear it: from there on the block runs once, however often the function runs — wherever the
@@ -2981,7 +3065,9 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
     guard clauses is not re-read for each.  ``if NAME in C: return`` …
     ``C[NAME] = True`` is such a guard when NAME is fixed for the function — neither one of its
     ``params`` nor assigned in it (airflow's ``provider_info_cache(cache_name)`` wrapper): with a
-    key that changes per call it runs once per key, a memo."""
+    key that changes per call it runs once per key, a memo.  ``function_fills``: what the module's
+    functions fill, for statements that fill through one of them (keyboard's ``build_tables()``,
+    guarded by ``if to_name and from_name: return``, fills both through ``register_key()``)."""
     assigned_here: List[Set[str]] = []  # read only if a guard tests a name key: every block passes here
 
     def fixed_key(key: str) -> bool:
@@ -2998,7 +3084,7 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
         if index in guards and any(subject in assigned - cleared or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS
                                    for subject in guards[index]):
             first = index
-        assigned |= _assigned_names([statements[index]]) | _filled_names([statements[index]]) | \
+        assigned |= _assigned_names([statements[index]]) | _filled_names([statements[index]], function_fills) | \
             _added_handlers(statements[index])
         cleared |= _cleared_names([statements[index]])
     return first
