@@ -74,6 +74,9 @@ class FunctionFact:
     # makes when called, unless a caller passes another
     class_defaults: Tuple[Tuple[str, str], ...] = ()
     star_params: Tuple[str, ...] = ()  # ``*handlers``, ``**options``: what callers pass beyond the named
+    # a CamelCase function: the key domain of what its ``return`` statements give (``unknown`` for
+    # an interned or looked-up value, ``created`` for a new object); "" when it returns nothing
+    returns_domain: str = ""
 
     @property
     def instance_method(self) -> bool:

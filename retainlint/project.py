@@ -249,19 +249,19 @@ class Project:
 
     def calls_plain_function(self, dotted: str, function: Optional[str]) -> bool:
         """``GetInternedWsdlNamespace(version)`` written in ``function``: a capitalised name that
-        is no class of the project but one of its functions, and not a factory (some ``return``
-        gives back what it did not build) — pyVmomi's CamelCase functions look up or intern a
-        value, they make no new object per call."""
+        is no class of the project but one of its functions, every ``return`` of which gives a
+        value of a bounded or unknown domain (pyVmomi's CamelCase functions intern or look up a
+        value) — not a new object (``r = _Request(p); …; return r``) nor a new id per call."""
         if not dotted or self._class_named_in(dotted, function) is not None:
             return False
-        module = (self.owner_class(function) or function or "").rpartition(".")[0]
-        names = [dotted, f"{module}.{dotted}"] + self._reexport_chain(dotted)
+        module = _module_of(self.owner_class(function) or function)
+        names = [f"{module}.{dotted}"] + self._reexport_chain(dotted)
         fact = next((self.functions[name] for name in names if name in self.functions), None)
-        return fact is not None and not fact.builds
+        return fact is not None and fact.returns_domain in ("bounded", "unknown")
 
     def _class_named_in(self, dotted: str, function: Optional[str]) -> Optional[str]:
         """The project class a name written in ``function`` stands for, if any."""
-        module = (self.owner_class(function) or function or "").rpartition(".")[0]
+        module = _module_of(self.owner_class(function) or function)
         return self.resolve_class(dotted, module) if dotted else None
 
     def value_class(self, cls: str) -> bool:
@@ -815,3 +815,9 @@ class Project:
 
     def path_of(self, function: Optional[str], fallback: str) -> str:
         return self.path_of_function.get(function or "", fallback)
+
+
+def _module_of(qualname: Optional[str]) -> str:
+    """``pkg.mod`` of ``pkg.mod.Class`` or ``pkg.mod.function``: what a name written there is
+    looked up in first ("" for code at no function)."""
+    return (qualname or "").rpartition(".")[0]

@@ -97,9 +97,6 @@ def find_unbounded(project) -> List[Unbounded]:
     for ref, defs in list(project.containers.items()):
         if ref.kind not in ("self", "global") or any(d.bounded for d in defs):
             continue
-        if ref.kind == "global" and all(d.script for d in defs) and \
-                not project.callgraph.script_keeps_running(project.module_paths.get(ref.owner, "")):
-            continue  # ``output = []`` in a ``__main__`` block that runs once and exits: it lasts one run of the script
         weak = any(d.weak for d in defs)
         if weak and not _keys_held_by_values(project, ref, defs):
             continue

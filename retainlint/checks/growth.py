@@ -15,10 +15,21 @@ from retainlint.link.release import LEAKS, NEVER, RELEASED, below_high
 from retainlint.registry import check
 from retainlint.unbounded import EVENT, INSTANCE, TEXT, Unbounded, confidence, filled_together
 
+def script_run_only(project, item: Unbounded) -> bool:
+    """A global bound only in a ``__main__`` block that runs its statements once and exits
+    (``output = []`` in a module's self-test): it lasts one run of the script, as the instances
+    such a block alone holds do (see :mod:`retainlint.lifetime`)."""
+    return item.ref.kind == "global" and all(d.script for d in item.definitions) and \
+        not project.callgraph.script_keeps_running(project.module_paths.get(item.ref.owner, ""))
+
+
 def holder_confidence(ctx: Context, item: Unbounded):
     """(confidence, reason, related) for a container's growth, from what it grows with and how
     long its holder is known to live."""
     project = ctx.project
+    if script_run_only(project, item):
+        return "low", (f"{item.ref.display()} is bound in a script's __main__ block that runs its statements once "
+                       f"and exits (it loops nowhere and hands over to no server or event loop)"), ()
     if item.ref.kind == "global" or item.kind not in (INSTANCE, TEXT) and item.ref.kind == "self":
         holder = "a module global lives as long as the process" if item.ref.kind == "global" else \
             "a class attribute lives as long as the process"
@@ -134,6 +145,21 @@ def _line_span(line: int) -> Span:
 _KEYED_WRITES = ("[]=", "setdefault", "add")
 
 
+def _released_by_each_call(project, ref, growth, mutations) -> bool:
+    """What a call adds to the default it takes out again on every way out, so the default is
+    empty between calls (a re-entrancy guard, the stack of a recursive walk): the release
+    analysis finds it released on every path, nothing is added in a loop, every entry added is
+    released under the same key (``_running[key] = 1`` … ``finally: del _running[key]``), and
+    there are as many ``pop()`` as appends of other values."""
+    if project.release.verdict(ref).status != RELEASED or any(m.in_loop for m in growth):
+        return False
+    shrinks = [m for m in mutations if m.op == "shrink"]
+    released_keys = {m.key.text for m in shrinks if m.key.text}
+    unmatched = [m for m in growth if m.key.text not in released_keys]
+    keyless_pops = [m for m in shrinks if not m.key.text and m.method == "pop"]
+    return all(m.method == "append" for m in unmatched) and len(unmatched) <= len(keyless_pops)
+
+
 @check("RL103")
 def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
     project = ctx.project
@@ -149,8 +175,8 @@ def mutable_default_accumulator(ctx: Context) -> Iterator[Finding]:
             continue  # cut back to a part of itself (``K[:] = K[-127:]``, ``del K[:-127]``): a bounded memo
         if project.callgraph.always_passed(ref.owner, ref.name):
             continue  # every caller passes its own: the default is never the one grown
-        if project.release.verdict(ref).status == RELEASED:
-            continue  # ``_running[key] = 1`` … ``finally: del _running[key]``: a guard for one call, released on every way out
+        if _released_by_each_call(project, ref, growth, mutations):
+            continue  # ``_running[key] = 1`` … ``finally: del _running[key]``: a guard for one call
         if all(m.method in _KEYED_WRITES + ("update",) and m.key.domain == "bounded" for m in growth):
             continue  # ``defaults.update({SERVICE_NAME: name})``: as many entries as the constant keys
         function = project.functions.get(ref.owner)

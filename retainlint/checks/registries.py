@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Dict, Iterator, List
 
 from retainlint.checks.context import Context
-from retainlint.checks.growth import growth_site, holder_confidence, together_notes
+from retainlint.checks.growth import growth_site, holder_confidence, script_run_only, together_notes
 from retainlint.extract.keys import CREATED, EVENT, identity_name, per_event_object
 from retainlint.findings import Finding, Related
 from retainlint.lifetime import instantiations
@@ -24,13 +24,13 @@ def _registry_findings(ctx: Context, code: str, kind: str, describe: str) -> Ite
         path = project.path_of(first.function, "")
         definition = item.definitions[0]
         def_path = project.module_paths.get(ref.owner if ref.kind == "global" else ref.owner.rpartition(".")[0], path)
-        level, _reason, _related = holder_confidence(ctx, item)
+        level, reason, _related = holder_confidence(ctx, item)
         how = project.frequency(first.function)
         runs = f" ({how.reason})" if item.evidence != "event" else ""
         note = f"; {item.verdict.note}" if item.verdict.note else ""
+        lives = reason if script_run_only(project, item) else "it lives as long as the process, so it keeps every entry"
         message = (f"{describe} {ref.display()} grows ({first.method}) in {growth_site(ctx, item)} — {item.first.why}"
-                   f"{runs} — and nothing releases its entries{note}: it lives as long as the process, so it keeps "
-                   f"every entry{ctx.graph.retained_through(ref)}")
+                   f"{runs} — and nothing releases its entries{note}: {lives}{ctx.graph.retained_through(ref)}")
         also = f" (and {len(others)} more filled with it under the same key)" if others else ""
         yield Finding(code, message + also, path, first.span, level,
                       related=(Related(def_path, definition.span, f"{ref.display()} is created here"),)

@@ -314,7 +314,7 @@ class KeyMixin:
             return Key(inner.domain, inner.what, text, inner.roots)  # as many values as its arguments
         if name in _PER_CALL_OBJECTS or last in ("create_task", "ensure_future", "create_future", "start_soon"):
             return _key(EVENT, f"a task made by {last}()", text, roots)
-        if last[:1].isupper() and not last.isupper():
+        if last.lstrip("_")[:1].isupper() and not last.isupper():  # ``Status(r)``, ``_Request(p)``
             return Key(CREATED, f"a new {last}", text, tuple(dict.fromkeys(roots)), name)
         if last in ("getLogger", "get_logger"):
             return _key(BOUNDED, "a logger name", text, roots)

@@ -164,6 +164,7 @@ class Frame:
     loop_bodies: List[int] = field(default_factory=list)  # the bodies of the loops open, innermost last
     main_loops: List[bool] = field(default_factory=list)  # of the loops open, which are main loops (``_main_loop``)
     iterated: List[Ref] = field(default_factory=list)  # what its ``for`` loops walk that the code does not bound
+    return_domains: Set[str] = field(default_factory=set)  # a CamelCase function: the key domains of what it returns
     # ``for handler in self._handlers:``: loop variable → the container whose elements it takes
     loop_items: Dict[str, Ref] = field(default_factory=dict)
     endless_loops: int = 0  # ``while True:`` loops open (at module level: a script's main loop)
@@ -194,6 +195,9 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         # "member:<key>|<container>" (``if k in c:``), "miss:<container>" (``if c.get(k) is None``)
         # or "capped:<container>" (``if len(c) < 64:``, ``if not c:``: it grows only while small)
         self.guarded_blocks: Dict[int, str] = {}
+        # statement → the container it refills right after clearing it (``c.clear(); c.extend(K)``),
+        # kept apart from ``guarded_blocks``: the same statement may sit under a dedup guard too
+        self.refill_blocks: Dict[int, str] = {}
         # ids of ``if``/``else`` bodies that always return or raise → the locals as they were before
         # (what such a branch binds, ``objects = self._remembered[k]; return obj(*objects)``, is not
         # what the code after the ``if`` sees)
@@ -272,11 +276,14 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             elif guard.startswith(_ONCE_UNLESS):
                 self.frame.once_depth += 1
                 self.frame.forcing.append(tuple(guard[len(_ONCE_UNLESS):].split(",")))
+        refilled = self.refill_blocks.get(id(node))
+        if refilled is not None:
+            self.active_guards.append((id(node), f"refill:{refilled}"))
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         super().on_leave(original_node)
-        if self.active_guards and self.active_guards[-1][0] == id(original_node):
+        while self.active_guards and self.active_guards[-1][0] == id(original_node):
             _, guard = self.active_guards.pop()
             if guard == "once":
                 self.frame.once_depth -= 1
@@ -323,6 +330,16 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
                 return frame.self_name, frame.class_qualname
         return None, None
 
+    def _instance_class(self) -> Optional[str]:
+        """The class of ``self`` in an instance method (or a closure inside one); None in a
+        classmethod, ``__new__`` or ``__init_subclass__``, where ``type(cls)`` is the metaclass."""
+        for frame in reversed(self.stack):
+            if frame.kind == "class":
+                return None
+            if frame.kind == "function" and frame.self_name:
+                return None if frame.is_classmethod else frame.class_qualname
+        return None
+
     def ref_of(self, node: cst.BaseExpression) -> Optional[Ref]:
         """The container reference an expression names, or None for plain locals and the rest."""
         if isinstance(node, cst.Name):
@@ -330,7 +347,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if isinstance(node, cst.Attribute):
             base = node.value
             attr = node.attr.value
-            own_class = self._self_context()[1]
+            own_class = self._instance_class()
             if own_class and self._own_class(base):  # ``type(self)._msgs = []``, ``self.__class__._msgs``
                 return Ref("self", own_class, attr)
             if isinstance(base, cst.Name):
@@ -949,10 +966,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.facts.flows.append(flow)
         frame = self.stack.pop()
         self.flush_frame_holds(frame.hold, frame.qualname)
-        if (frame.generator or frame.loops_on or frame.iterated) and frame.fact_index >= 0:
+        if (frame.generator or frame.loops_on or frame.iterated or frame.return_domains) and frame.fact_index >= 0:
             self.facts.functions[frame.fact_index] = replace(
                 self.facts.functions[frame.fact_index], generator=frame.generator, loops_on=frame.loops_on,
-                iterated=tuple(dict.fromkeys(frame.iterated)))
+                iterated=tuple(dict.fromkeys(frame.iterated)), returns_domain=_returned_domain(frame.return_domains))
         enclosing = next((f for f in reversed(self.stack) if f.kind == "function"), None)
         for name, record in frame.pending:
             if name in frame.assigned or name in frame.params:
@@ -1100,7 +1117,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         if frame is not None:  # ``with lock: if _DONE: return; _DONE = True`` guards what follows the ``with`` too
             statements = _with_bodies_inline(node.body)
             # a key bound earlier in the function is no more fixed than a parameter
-            guard = _early_return_once(statements, frame.params | frame.assigned, self.function_fills)
+            guard = _early_return_once(statements, frame.params | frame.assigned, self._module_fills())
             for statement in statements[guard + 1:] if guard is not None else ():
                 self.guarded_blocks[id(statement)] = "once"  # ``if _DONE: return`` … ``_DONE = True``
         bound: Dict[int, Set[str]] = {}  # what each statement of the block binds, read once
@@ -1113,7 +1130,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         for index, statement in enumerate(node.body):
             cleared = _cleared_container(statement)
             if cleared is not None and index + 1 < len(node.body) and _filled_container(node.body[index + 1]) == cleared:
-                self.guarded_blocks.setdefault(id(node.body[index + 1]), f"refill:{cleared}")
+                self.refill_blocks[id(node.body[index + 1])] = cleared
             present = _skip_if_absent(statement, node.body[:index], binds)
             if present is not None:  # ``m = c.get(k); if m is None: continue`` … ``c[k] = …`` replaces it
                 key, container = present
@@ -1201,10 +1218,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             # callers may say more — most tests read none, and are judged once
             used = sorted(_switches_in(node.test, frame.off_by_default - frame.assigned)) \
                 if frame.off_by_default else []
-            if _once_guard(node, self._local_subject, self._raised_flags, set(), self.function_fills) or \
+            if _once_guard(node, self._local_subject, self._raised_flags, set(), self._module_fills()) or \
                     self._forked_child(node.test):
                 self.guarded_blocks[id(node.body)] = "once"
-            elif used and _once_guard(node, self._local_subject, self._raised_flags, set(used), self.function_fills):
+            elif used and _once_guard(node, self._local_subject, self._raised_flags, set(used), self._module_fills()):
                 self.guarded_blocks[id(node.body)] = _ONCE_UNLESS + ",".join(used)
             elif isinstance(node.orelse, cst.Else) and not self._tests_a_local(node.test) and _sets_in_else(node):
                 self.guarded_blocks[id(node.orelse.body)] = "once"  # ``if self._x: … else: self._x = X()``
@@ -1336,6 +1353,15 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         self.enter_endless_loop(node)
         if self._in_main_block():
             self.facts.script_runs_on = True
+
+    def _module_fills(self) -> Dict[str, Set[str]]:
+        """What the module's functions fill, by the names a call here reaches them by: a name the
+        function binds itself or takes as a parameter (``discover()`` handed in) is not the module's."""
+        frame = self.function_frame()
+        if frame is None or not self.function_fills:
+            return self.function_fills
+        return {name: fills for name, fills in self.function_fills.items()
+                if name not in frame.params and name not in frame.assigned}
 
     def _in_main_block(self) -> bool:
         """At the top level of the module's ``if __name__ == "__main__":`` block."""
@@ -1558,11 +1584,13 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
             self.facts.containers.append(ContainerDef(ref, scope, kind.constructor, kind.bounded, kind.weak, kind.text,
                                                       function, span, annotated=annotated,
                                                       weak_entries=kind.weak_entries, entry_class=kind.entry_class,
-                                                      script=function is None and self.under_guard("main")))
+                                                      script=self._in_main_block()))
             self.defined_containers.add(ref)
         removed = _filtered_out(value, target, frame.params) if function is not None else None
         if removed is not None:  # ``self._runs = [r for r in self._runs if r != run]``: removes run
             self.emit_mutation(target, "shrink", "filter", node, key=removed)
+        elif _reordered(value, target):
+            pass  # ``self._events = list(self._events)``: a copy that keeps every entry, no release
         else:
             self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function,
                                                  in_loop=self.in_loop(), text_value=False, key=NO_KEY, value="other",
@@ -2008,6 +2036,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         self._mark_use(node.value, "return")
         self._escapes(node.value, "return")
+        frame = self.function_frame()
+        if frame is not None and node.value is not None and _capitalised(frame.qualname.rsplit(".", 1)[-1]):
+            # ``GetInternedNamespace(v)`` used as a key: is what it returns a new object per call?
+            frame.return_domains.add(self.classify_key(node.value).domain)
 
     def visit_Yield(self, node: cst.Yield) -> None:
         frame = self.function_frame()
@@ -2549,21 +2581,32 @@ def _slice_of(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
 
 
 # Calls that return every element of the one iterable they are given, in some order.
-_REORDERINGS = frozenset({"sorted", "list", "tuple", "reversed"})
+# Calls that return every element of the one iterable they are given: copies and reorderings.
+_ALL_ELEMENTS = frozenset({"sorted", "list", "tuple", "reversed"})
 
 
 def _reordered(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
-    """``sorted(K)``, ``list(reversed(K))``, ``K[::-1]`` of ``K``: every entry K holds, so a slice
-    assignment of it releases none."""
-    while isinstance(value, cst.Call) and dotted(value.func) in _REORDERINGS and value.args and \
-            value.args[0].keyword is None and value.args[0].star == "":
-        value = value.args[0].value
-    if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Slice):
-        part = value.slice[0].slice
-        if part.lower is None and part.upper is None and (part.step is None or source_of(part.step) == "-1"):
-            # ``K[:]``, ``K[::-1]``: a whole copy (``K[::2]`` drops half)
+    """``sorted(K)``, ``list(reversed(K))``, ``K[:]``, ``K[::-1]`` of ``K``, nested in any order:
+    every entry K holds, so a slice assignment of it releases none (``K[::2]`` and ``set(K)`` may
+    drop some)."""
+    while True:
+        if isinstance(value, cst.Call) and dotted(value.func) in _ALL_ELEMENTS and len(value.args) >= 1 and \
+                value.args[0].keyword is None and value.args[0].star == "":
+            value = value.args[0].value
+        elif isinstance(value, cst.Subscript) and len(value.slice) == 1 and _every_element(value.slice[0].slice):
             value = value.value
-    return source_of(value) == source_of(container)
+        else:
+            return source_of(value) == source_of(container)
+
+
+def _every_element(element: cst.BaseSlice) -> bool:
+    """``[:]``, ``[::1]``, ``[::-1]``: every element, in order or reversed."""
+    if not (isinstance(element, cst.Slice) and element.lower is None and element.upper is None):
+        return False
+    step = element.step
+    if isinstance(step, cst.UnaryOperation) and isinstance(step.operator, cst.Minus):
+        step = step.expression
+    return step is None or isinstance(step, cst.Integer) and step.evaluated_value == 1
 
 
 def _capped_container(test: cst.BaseExpression) -> Optional[str]:
@@ -2768,16 +2811,17 @@ def _once_guard(node: cst.If, local_subject, raised_flags: Callable[[], Set[str]
 
 
 def _filled_names(statements, function_fills: Optional[Dict[str, Set[str]]] = None) -> Set[str]:
-    """Dotted names of containers some statements add to (``L.append(x)``, ``d[k] = v``), also
-    through a call of a module-level function that fills them (``register_key(code, name)``, per
-    ``function_fills``): under ``if not L:`` / ``if len(L) == 0:`` they fill it once — afterwards
-    it is not empty."""
+    """Dotted names of containers some statements add to (``L.append(x)``, ``d[k] = v``, an
+    entry's ``d[k].append(x)``), also through a call of a module-level function that fills them
+    (``register_key(code, name)``, per ``function_fills``): under ``if not L:`` /
+    ``if len(L) == 0:`` they fill it once — afterwards it is not empty."""
     found: Set[str] = set()
 
     class _Fills(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in _FILLS:
-                name = dotted(node.func.value)
+                receiver = node.func.value
+                name = dotted(receiver.value if isinstance(receiver, cst.Subscript) else receiver)
                 if name:
                     found.add(name)
             elif isinstance(node.func, cst.Name) and function_fills:
@@ -2791,6 +2835,9 @@ def _filled_names(statements, function_fills: Optional[Dict[str, Set[str]]] = No
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False
 
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False  # runs later, if ever
+
     for statement in statements:
         statement.visit(_Fills())
     return found
@@ -2798,8 +2845,7 @@ def _filled_names(statements, function_fills: Optional[Dict[str, Set[str]]] = No
 
 def _single_call(statement: cst.CSTNode) -> Optional[cst.Call]:
     """The call a statement of one expression makes (``c.clear()``), else None."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
-            isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.Call):
+    if _simple(statement, cst.Expr) and isinstance(statement.body[0].value, cst.Call):
         return statement.body[0].value
     return None
 
@@ -2809,11 +2855,9 @@ def _cleared_container(statement: cst.CSTNode) -> Optional[str]:
     call = _single_call(statement)
     if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "clear" and not call.args:
         return source_of(call.func.value)
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
-            isinstance(statement.body[0], cst.Del) and isinstance(statement.body[0].target, cst.Subscript):
+    if _simple(statement, cst.Del):
         target = statement.body[0].target
-        if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Slice) and \
-                target.slice[0].slice.lower is None and target.slice[0].slice.upper is None:
+        if isinstance(target, cst.Subscript) and len(target.slice) == 1 and _whole_slice(target.slice[0].slice):
             return source_of(target.value)
     return None
 
@@ -2827,34 +2871,48 @@ def _filled_container(statement: cst.CSTNode) -> Optional[str]:
 
 
 def _module_function_fills(module: cst.Module) -> Dict[str, Set[str]]:
-    """The module-level functions that fill module containers: name → the containers' names
-    (``def register_key(k, name): to_name[k].append(name)`` → ``{"to_name"}``), element fills
-    included, names the function binds itself left out unless it declares them ``global``.  Read
-    before the pass, so a function that calls one defined further down knows what it fills."""
+    """The module-level functions that fill module containers for good: name → the containers'
+    names (``def register_key(k, name): to_name[k].append(name)`` → ``{"to_name"}``).  Left out:
+    a name the function binds itself (a parameter of any kind, an assignment, a ``for`` or ``with``
+    target) unless it declares it ``global``, and a container it also empties or takes entries
+    from (``_outbox.append(m)`` … ``_outbox.pop()``), which a guard on it may find empty again.
+    Read before the pass, so a function that calls one defined further down knows what it fills."""
     fills: Dict[str, Set[str]] = {}
     for statement in module.body:
         if not (isinstance(statement, cst.FunctionDef) and isinstance(statement.body, cst.IndentedBlock)):
             continue
         body = statement.body.body
-        declared = {name.name.value for s in body if isinstance(s, cst.SimpleStatementLine)
-                    for small in s.body if isinstance(small, cst.Global) for name in small.names}
-        own = (_assigned_names(body) | {p.name.value for p in statement.params.params}) - declared
-        filled = {name.split("[", 1)[0] for name in _filled_names(body) | _element_fills(body)}
-        filled = {name for name in filled if "." not in name and name not in own}
+        declared = {name.name.value for small in matchers.findall(statement.body, matchers.Global())
+                    for name in small.names}
+        params = statement.params
+        named = list(params.posonly_params) + list(params.params) + list(params.kwonly_params) + [
+            p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        own = (set().union(*map(_binds, body)) | {p.name.value for p in named}) - declared
+        filled = {name for name in _filled_names(body) - _drained_names(body) if "." not in name and name not in own}
         if filled:
             fills[statement.name.value] = filled
     return fills
 
 
-def _element_fills(statements) -> Set[str]:
-    """Names of mappings an entry of which some statements add to (``to_name[k].append(x)``)."""
+# Methods that take entries out of a container.
+_DRAINS = {"pop", "popleft", "popitem", "remove", "discard", "clear"}
+
+
+def _drained_names(statements) -> Set[str]:
+    """Dotted names of containers some statements take entries out of (``L.pop()``,
+    ``d.clear()``, ``del d[k]``)."""
     found: Set[str] = set()
 
-    class _Fills(cst.CSTVisitor):
+    class _Drains(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in _FILLS and isinstance(func.value, cst.Subscript):
-                name = dotted(func.value.value)
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in _DRAINS:
+                name = dotted(node.func.value)
+                if name:
+                    found.add(name)
+
+        def visit_Del(self, node: cst.Del) -> None:
+            for target in matchers.findall(node.target, matchers.Subscript()):
+                name = dotted(target.value)
                 if name:
                     found.add(name)
 
@@ -2862,7 +2920,7 @@ def _element_fills(statements) -> Set[str]:
             return False
 
     for statement in statements:
-        statement.visit(_Fills())
+        statement.visit(_Drains())
     return found
 
 
@@ -3065,9 +3123,10 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
     guard clauses is not re-read for each.  ``if NAME in C: return`` …
     ``C[NAME] = True`` is such a guard when NAME is fixed for the function — neither one of its
     ``params`` nor assigned in it (airflow's ``provider_info_cache(cache_name)`` wrapper): with a
-    key that changes per call it runs once per key, a memo.  ``function_fills``: what the module's
-    functions fill, for statements that fill through one of them (keyboard's ``build_tables()``,
-    guarded by ``if to_name and from_name: return``, fills both through ``register_key()``)."""
+    key that changes per call it runs once per key, a memo.  ``if A and B: return`` guards only
+    when what follows sets both.  ``function_fills``: what the module's functions fill, for
+    statements that fill through one of them (keyboard's ``build_tables()``, guarded by
+    ``if to_name and from_name: return``, fills both through ``register_key()``)."""
     assigned_here: List[Set[str]] = []  # read only if a guard tests a name key: every block passes here
 
     def fixed_key(key: str) -> bool:
@@ -3081,13 +3140,21 @@ def _early_return_once(statements: Sequence[cst.CSTNode], params: Sequence[str] 
         return None
     first, assigned, cleared = None, set(), set()  # what the statements after ``index`` set and clear
     for index in range(len(statements) - 1, min(guards) - 1, -1):
-        if index in guards and any(subject in assigned - cleared or subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS
-                                   for subject in guards[index]):
+        # ``if A or B: return`` returns once either is set; ``if A and B: return`` once both are
+        settled = (all if _conjunction(statements[index].test) else any) if index in guards else None
+        if settled is not None and settled(subject in assigned - cleared or
+                                           subject.rsplit(".", 1)[-1] in _HANDLER_CHECKS for subject in guards[index]):
             first = index
         assigned |= _assigned_names([statements[index]]) | _filled_names([statements[index]], function_fills) | \
             _added_handlers(statements[index])
         cleared |= _cleared_names([statements[index]])
     return first
+
+
+def _conjunction(test: cst.BaseExpression) -> bool:
+    """``A and B`` (and longer chains of ``and``): true only when every operand is."""
+    return isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And) and \
+        all(not isinstance(side, cst.BooleanOperation) or _conjunction(side) for side in (test.left, test.right))
 
 
 def _return_guard_flags(statement: cst.CSTNode, fixed_key=lambda key: False) -> Tuple[str, ...]:
@@ -3476,6 +3543,17 @@ class _NameParts(cst.CSTVisitor):
 def _star_params(params: cst.Parameters) -> Tuple[str, ...]:
     """The names of ``*args`` and ``**kwargs``, if the function takes them."""
     return tuple(star.name.value for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param))
+
+
+def _returned_domain(domains: Set[str]) -> str:
+    """One key domain for what a function's ``return`` statements give: ``bounded`` or
+    ``unknown`` when each is one of those (an interned or looked-up value), else the first of
+    ``event``, ``created`` or whatever else a ``return`` gives (a parameter passed back)."""
+    if domains <= {"bounded"}:
+        return "bounded" if domains else ""
+    if domains <= {"bounded", "unknown"}:
+        return "unknown"
+    return next((d for d in ("event", "created") if d in domains), sorted(domains - {"bounded", "unknown"})[0])
 
 
 def _capitalised(name: str) -> bool:
