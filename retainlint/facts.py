@@ -74,8 +74,9 @@ class FunctionFact:
     # makes when called, unless a caller passes another
     class_defaults: Tuple[Tuple[str, str], ...] = ()
     star_params: Tuple[str, ...] = ()  # ``*handlers``, ``**options``: what callers pass beyond the named
-    # a CamelCase function: the key domain of what its ``return`` statements give (``unknown`` for
-    # an interned or looked-up value, ``created`` for a new object); "" when it returns nothing
+    # a CamelCase function or method: the key domain of what its ``return`` statements give
+    # (``event`` or ``created`` for a new id or object, ``bounded`` for constants, ``unknown`` for
+    # an interned or looked-up value or what the caller passed in); "" when no ``return`` gives one
     returns_domain: str = ""
 
     @property

@@ -15,6 +15,7 @@ from retainlint.link.release import LEAKS, NEVER, RELEASED, below_high
 from retainlint.registry import check
 from retainlint.unbounded import EVENT, INSTANCE, TEXT, Unbounded, confidence, filled_together
 
+
 def script_run_only(project, item: Unbounded) -> bool:
     """A global bound only in a ``__main__`` block that runs its statements once and exits
     (``output = []`` in a module's self-test): it lasts one run of the script, as the instances
@@ -28,8 +29,8 @@ def holder_confidence(ctx: Context, item: Unbounded):
     long its holder is known to live."""
     project = ctx.project
     if script_run_only(project, item):
-        return "low", (f"{item.ref.display()} is bound in a script's __main__ block that runs its statements once "
-                       f"and exits (it loops nowhere and hands over to no server or event loop)"), ()
+        return "low", (f"{item.ref.display()} is bound in a script's __main__ block, which is not shown to keep "
+                       f"running (no loop, serving call or wait of its own): it may last one run of the script"), ()
     if item.ref.kind == "global" or item.kind not in (INSTANCE, TEXT) and item.ref.kind == "self":
         holder = "a module global lives as long as the process" if item.ref.kind == "global" else \
             "a class attribute lives as long as the process"
@@ -148,16 +149,13 @@ _KEYED_WRITES = ("[]=", "setdefault", "add")
 def _released_by_each_call(project, ref, growth, mutations) -> bool:
     """What a call adds to the default it takes out again on every way out, so the default is
     empty between calls (a re-entrancy guard, the stack of a recursive walk): the release
-    analysis finds it released on every path, nothing is added in a loop, every entry added is
-    released under the same key (``_running[key] = 1`` … ``finally: del _running[key]``), and
-    there are as many ``pop()`` as appends of other values."""
+    analysis finds it released on every path (``_running[key] = 1`` … ``finally:
+    del _running[key]``; ``_stack.append(x)`` … ``finally: _stack.pop()``), nothing is added in a
+    loop, and the function releases at least as often as it adds (two keys added and one deleted
+    leave one behind per call)."""
     if project.release.verdict(ref).status != RELEASED or any(m.in_loop for m in growth):
         return False
-    shrinks = [m for m in mutations if m.op == "shrink"]
-    released_keys = {m.key.text for m in shrinks if m.key.text}
-    unmatched = [m for m in growth if m.key.text not in released_keys]
-    keyless_pops = [m for m in shrinks if not m.key.text and m.method == "pop"]
-    return all(m.method == "append" for m in unmatched) and len(unmatched) <= len(keyless_pops)
+    return len(growth) <= sum(1 for m in mutations if m.op == "shrink" and not m.in_loop)
 
 
 @check("RL103")

@@ -314,7 +314,7 @@ class KeyMixin:
             return Key(inner.domain, inner.what, text, inner.roots)  # as many values as its arguments
         if name in _PER_CALL_OBJECTS or last in ("create_task", "ensure_future", "create_future", "start_soon"):
             return _key(EVENT, f"a task made by {last}()", text, roots)
-        if last.lstrip("_")[:1].isupper() and not last.isupper():  # ``Status(r)``, ``_Request(p)``
+        if last[:1].isupper() and not last.isupper() or _private_class_of_module(self, last):  # ``Status(r)``, ``_Request(p)``
             return Key(CREATED, f"a new {last}", text, tuple(dict.fromkeys(roots)), name)
         if last in ("getLogger", "get_logger"):
             return _key(BOUNDED, "a logger name", text, roots)
@@ -367,3 +367,9 @@ def _roots(expression: cst.BaseExpression) -> Tuple[str, ...]:
 
     expression.visit(_Collect())
     return tuple(dict.fromkeys(found))
+
+
+def _private_class_of_module(classifier, name: str) -> bool:
+    """``_Request(p)`` where the module defines ``class _Request``: a new object, as ``Request(p)``
+    is.  An imported ``_Canonical`` may be a function (``from _locale import _Canonical``)."""
+    return name[:1] == "_" and name.lstrip("_")[:1].isupper() and name in classifier.module_classes

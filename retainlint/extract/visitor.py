@@ -165,6 +165,7 @@ class Frame:
     main_loops: List[bool] = field(default_factory=list)  # of the loops open, which are main loops (``_main_loop``)
     iterated: List[Ref] = field(default_factory=list)  # what its ``for`` loops walk that the code does not bound
     return_domains: Set[str] = field(default_factory=set)  # a CamelCase function: the key domains of what it returns
+    module_fills: Optional[Dict[str, Set[str]]] = None  # what module functions fill, by names this one does not bind
     # ``for handler in self._handlers:``: loop variable → the container whose elements it takes
     loop_items: Dict[str, Ref] = field(default_factory=dict)
     endless_loops: int = 0  # ``while True:`` loops open (at module level: a script's main loop)
@@ -1360,8 +1361,10 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         frame = self.function_frame()
         if frame is None or not self.function_fills:
             return self.function_fills
-        return {name: fills for name, fills in self.function_fills.items()
-                if name not in frame.params and name not in frame.assigned}
+        if frame.module_fills is None:
+            frame.module_fills = {name: fills for name, fills in self.function_fills.items()
+                                  if name not in frame.params and name not in frame.assigned}
+        return frame.module_fills
 
     def _in_main_block(self) -> bool:
         """At the top level of the module's ``if __name__ == "__main__":`` block."""
@@ -1589,7 +1592,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
         removed = _filtered_out(value, target, frame.params) if function is not None else None
         if removed is not None:  # ``self._runs = [r for r in self._runs if r != run]``: removes run
             self.emit_mutation(target, "shrink", "filter", node, key=removed)
-        elif _reordered(value, target):
+        elif _whole_copy_of(value, target):
             pass  # ``self._events = list(self._events)``: a copy that keeps every entry, no release
         else:
             self.facts.mutations.append(Mutation(ref=ref, op="reset", method="=", function=function,
@@ -1703,7 +1706,7 @@ class FactVisitor(HoldingMixin, HandoverMixin, KeyMixin, cst.CSTVisitor):
     def _assign_item(self, target: cst.Subscript, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         """``c[k] = v`` grows a container; ``c[:] = …`` or ``c[a:b] = …`` replaces or trims it."""
         is_slice = any(isinstance(element.slice, cst.Slice) for element in target.slice)
-        if is_slice and _reordered(value, target.value):
+        if is_slice and _whole_copy_of(value, target.value):
             return  # ``seen[:] = sorted(seen)``: the same entries in another order, none dropped
         key = _subscript_key(target)
         constant_key = (not is_slice and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index)
@@ -2580,19 +2583,24 @@ def _slice_of(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
         all(isinstance(element.slice, cst.Slice) for element in value.slice)
 
 
-# Calls that return every element of the one iterable they are given, in some order.
 # Calls that return every element of the one iterable they are given: copies and reorderings.
-_ALL_ELEMENTS = frozenset({"sorted", "list", "tuple", "reversed"})
+_ALL_ELEMENTS = frozenset({"sorted", "list", "tuple", "reversed", "copy.copy"})
 
 
-def _reordered(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
-    """``sorted(K)``, ``list(reversed(K))``, ``K[:]``, ``K[::-1]`` of ``K``, nested in any order:
-    every entry K holds, so a slice assignment of it releases none (``K[::2]`` and ``set(K)`` may
-    drop some)."""
+def _whole_copy_of(value: cst.BaseExpression, container: cst.BaseExpression) -> bool:
+    """``sorted(K)``, ``list(reversed(K))``, ``K.copy()``, ``[*K]``, ``K[:]``, ``K[::-1]`` of
+    ``K``, nested in any order: every entry K holds, so binding K to it (or a slice assignment
+    of it) releases none (``K[::2]`` and ``set(K)`` may drop some)."""
     while True:
         if isinstance(value, cst.Call) and dotted(value.func) in _ALL_ELEMENTS and len(value.args) >= 1 and \
                 value.args[0].keyword is None and value.args[0].star == "":
             value = value.args[0].value
+        elif isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                value.func.attr.value == "copy" and not value.args:
+            value = value.func.value
+        elif isinstance(value, cst.List) and len(value.elements) == 1 and \
+                isinstance(value.elements[0], cst.StarredElement):
+            value = value.elements[0].value
         elif isinstance(value, cst.Subscript) and len(value.slice) == 1 and _every_element(value.slice[0].slice):
             value = value.value
         else:
@@ -2857,7 +2865,7 @@ def _cleared_container(statement: cst.CSTNode) -> Optional[str]:
         return source_of(call.func.value)
     if _simple(statement, cst.Del):
         target = statement.body[0].target
-        if isinstance(target, cst.Subscript) and len(target.slice) == 1 and _whole_slice(target.slice[0].slice):
+        if isinstance(target, cst.Subscript) and len(target.slice) == 1 and _every_element(target.slice[0].slice):
             return source_of(target.value)
     return None
 
@@ -2894,25 +2902,17 @@ def _module_function_fills(module: cst.Module) -> Dict[str, Set[str]]:
     return fills
 
 
-# Methods that take entries out of a container.
-_DRAINS = {"pop", "popleft", "popitem", "remove", "discard", "clear"}
-
-
 def _drained_names(statements) -> Set[str]:
-    """Dotted names of containers some statements take entries out of (``L.pop()``,
-    ``d.clear()``, ``del d[k]``)."""
+    """Dotted names of containers some statements empty or take entries out of whatever they hold
+    (``L.pop()``, ``q.popleft()``, ``d.clear()``) — not a removal by key, which may be half of a
+    replace (``d.pop(name, None); d[name] = factory``)."""
     found: Set[str] = set()
 
     class _Drains(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value in _DRAINS:
+            if isinstance(node.func, cst.Attribute) and not node.args and \
+                    node.func.attr.value in _ONE_ENTRY_METHODS | {"clear"}:
                 name = dotted(node.func.value)
-                if name:
-                    found.add(name)
-
-        def visit_Del(self, node: cst.Del) -> None:
-            for target in matchers.findall(node.target, matchers.Subscript()):
-                name = dotted(target.value)
                 if name:
                     found.add(name)
 
@@ -3546,14 +3546,12 @@ def _star_params(params: cst.Parameters) -> Tuple[str, ...]:
 
 
 def _returned_domain(domains: Set[str]) -> str:
-    """One key domain for what a function's ``return`` statements give: ``bounded`` or
-    ``unknown`` when each is one of those (an interned or looked-up value), else the first of
-    ``event``, ``created`` or whatever else a ``return`` gives (a parameter passed back)."""
-    if domains <= {"bounded"}:
-        return "bounded" if domains else ""
-    if domains <= {"bounded", "unknown"}:
-        return "unknown"
-    return next((d for d in ("event", "created") if d in domains), sorted(domains - {"bounded", "unknown"})[0])
+    """One key domain for what a function's ``return`` statements give (at least one): ``event``
+    or ``created`` when some ``return`` gives a new id or object, else ``bounded`` when all give
+    constants, else ``unknown`` (an interned or looked-up value, or what the caller passed in,
+    ``param``, whose domain the caller decides)."""
+    new = next((domain for domain in ("event", "created") if domain in domains), None)
+    return new or ("bounded" if domains == {"bounded"} else "unknown")
 
 
 def _capitalised(name: str) -> bool:
