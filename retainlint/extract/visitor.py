@@ -2886,20 +2886,47 @@ def _module_function_fills(module: cst.Module) -> Dict[str, Set[str]]:
     from (``_outbox.append(m)`` … ``_outbox.pop()``), which a guard on it may find empty again.
     Read before the pass, so a function that calls one defined further down knows what it fills."""
     fills: Dict[str, Set[str]] = {}
-    for statement in module.body:
+    containers = _module_containers(module)
+    for statement in module.body if containers else ():  # most modules bind no container: no walk at all
         if not (isinstance(statement, cst.FunctionDef) and isinstance(statement.body, cst.IndentedBlock)):
             continue
         body = statement.body.body
+        filled = _filled_names(body) & containers
+        if not filled:  # most functions: one walk, and no more
+            continue
         declared = {name.name.value for small in matchers.findall(statement.body, matchers.Global())
                     for name in small.names}
         params = statement.params
         named = list(params.posonly_params) + list(params.params) + list(params.kwonly_params) + [
             p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
         own = (set().union(*map(_binds, body)) | {p.name.value for p in named}) - declared
-        filled = {name for name in _filled_names(body) - _drained_names(body) if "." not in name and name not in own}
+        filled -= own | _drained_names(body)
         if filled:
             fills[statement.name.value] = filled
     return fills
+
+
+# Calls that make an empty (or filled) container: what a module-level name bound to one holds.
+_CONTAINER_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "deque", "Counter",
+                              "WeakValueDictionary", "WeakKeyDictionary", "WeakSet", "ChainMap"})
+
+
+def _module_containers(module: cst.Module) -> Set[str]:
+    """Names the module binds at its top level to a container (``to_name = defaultdict(list)``,
+    ``_HOOKS = []``): the only names a module-level function can fill for good."""
+    found: Set[str] = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+            if value is None or not (isinstance(value, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp,
+                                                        cst.SetComp)) or isinstance(value, cst.Call) and
+                                     (dotted(value.func) or "").rsplit(".", 1)[-1] in _CONTAINER_CALLS):
+                continue
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            found.update(t.value for t in targets if isinstance(t, cst.Name))
+    return found
 
 
 def _drained_names(statements) -> Set[str]:
