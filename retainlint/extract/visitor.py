@@ -2929,6 +2929,10 @@ def _module_containers(module: cst.Module) -> Set[str]:
     return found
 
 
+# Calls that, with no argument, take whatever entry comes next out of a container, or all of them.
+_DRAINING = frozenset(_ONE_ENTRY_METHODS | {"clear"})
+
+
 def _drained_names(statements) -> Set[str]:
     """Dotted names of containers some statements empty or take entries out of whatever they hold
     (``L.pop()``, ``q.popleft()``, ``d.clear()``) — not a removal by key, which may be half of a
@@ -2938,7 +2942,7 @@ def _drained_names(statements) -> Set[str]:
     class _Drains(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
             if isinstance(node.func, cst.Attribute) and not node.args and \
-                    node.func.attr.value in _ONE_ENTRY_METHODS | {"clear"}:
+                    node.func.attr.value in _DRAINING:
                 name = dotted(node.func.value)
                 if name:
                     found.add(name)
